@@ -1,0 +1,37 @@
+# SPDX-License-Identifier: Apache-2.0
+# Installs what cuconform needs from Debian's packages, only what is missing. Sourced by the
+# README's two commands; safe to run again (idempotent).
+
+cuconform_apt_packages=(
+    build-essential cmake ninja-build ccache pkg-config
+    libgtest-dev libgmock-dev libbenchmark-dev
+    nlohmann-json3-dev libyaml-cpp-dev libcli11-dev libfmt-dev
+    bubblewrap
+    python3 python3-jsonschema python3-pytest python3-yaml python3-selenium
+    chromium chromium-driver
+)
+
+cuconform_install_deps() {
+    local missing=()
+    local pkg
+    for pkg in "${cuconform_apt_packages[@]}" "$@"; do
+        dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
+    done
+    ((${#missing[@]} == 0)) && return 0
+    echo "cuconform: installing missing Debian packages: ${missing[*]}"
+    local sudo=()
+    if ((EUID != 0)); then
+        command -v sudo >/dev/null || {
+            echo "cuconform: need root (or sudo) to install: ${missing[*]}" >&2
+            echo "cuconform: fix: run 'apt-get install ${missing[*]}' as root, then run this again" >&2
+            return 2
+        }
+        sudo=(sudo)
+    fi
+    export DEBIAN_FRONTEND=noninteractive
+    "${sudo[@]}" apt-get update -qq || return 2
+    "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null || {
+        echo "cuconform: apt-get could not install: ${missing[*]}" >&2
+        return 2
+    }
+}

@@ -1,0 +1,94 @@
+// SPDX-License-Identifier: Apache-2.0
+/// \file The case model: one reproducer of one failure scenario, its expectation, its variants.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/outcome.h"
+
+namespace cuconform {
+
+/// An environment transform applied to one run of a case.
+struct Variant {
+    std::string name = "default";  ///< lower_snake; "default" when a case declares none.
+    std::string description;
+    std::vector<std::string> hide;  ///< Sonames made invisible to the dynamic loader (shadow directory).
+    /// Variables to set (value) or unset (nullopt) for the run.
+    std::map<std::string, std::optional<std::string>> env;
+    /// Only these library directories on the search path (no ld.so.cache): "LD_LIBRARY_PATH without the libraries".
+    bool strip_library_path = false;
+    std::optional<std::size_t> memory_cap_mib;  ///< Device memory the case may take (memory family).
+
+    /// True when the transform must be in place before the dynamic loader starts (a fresh exec).
+    bool needs_exec() const { return !hide.empty() || strip_library_path || env.contains("LD_LIBRARY_PATH"); }
+    nlohmann::json to_json() const;
+};
+
+/// What a reproducer sees in its (child) process.
+struct CaseContext {
+    const nlohmann::json& fingerprint;  ///< The stack the run belongs to.
+    const Variant& variant;
+};
+
+using Reproducer = std::function<Outcome(CaseContext&)>;
+
+/// One case of the catalogue. Cases are values registered at start-up (cases/*.cpp).
+struct CaseSpec {
+    std::string id;       ///< family.subfamily.case, lower_snake segments.
+    std::string title;    ///< One line: what is reproduced.
+    std::string symptom;  ///< What the framework user sees ("Keras LSTM raises NotImplementedError").
+    std::string cause;    ///< The native root cause.
+    std::string seed;     ///< The seed scenario it comes from (shared/seeds/NNN or the DESIGN.md row).
+    std::vector<std::string> labels;
+    bool needs_gpu = false;  ///< UNSUPPORTED (with the reason) where no usable GPU is present.
+    std::vector<Variant> variants;  ///< Empty: one run, variant "default".
+    /// Ordered rules, one per line: `when <predicate> -> <outcome>`, last `otherwise -> <outcome>`.
+    std::string expect;
+    Reproducer reproduce;
+    std::string file;  ///< Where it is defined (for messages).
+    int line = 0;
+
+    std::string family() const { return id.substr(0, id.find('.')); }
+    /// Its variants, or the single default one.
+    std::vector<Variant> runs() const;
+};
+
+/// Validates and stores every case. Ids must be unique dotted lower_snake with three or more segments.
+class CaseRegistry {
+public:
+    static CaseRegistry& instance();
+
+    /// Throws std::invalid_argument naming the file:line and the rule broken.
+    void add(CaseSpec spec);
+    const std::vector<CaseSpec>& all() const { return cases_; }
+    const CaseSpec* find(std::string_view id) const;
+
+private:
+    std::vector<CaseSpec> cases_;
+};
+
+/// True for `a.b.c` with segments of [a-z0-9_], starting with a letter.
+bool is_valid_case_id(std::string_view id);
+
+/// gtest-style name derived from the id: `loader.cudnn.missing_shim` -> `LoaderCudnn.MissingShim`.
+std::string gtest_name(std::string_view id);
+
+struct CaseRegistrar {
+    CaseRegistrar(CaseSpec spec, const char* file, int line);
+};
+
+}  // namespace cuconform
+
+/// Registers a case: CUCONFORM_CASE({.id = "...", ...});
+#define CUCONFORM_CASE(...) \
+    static const ::cuconform::CaseRegistrar CUCONFORM_CONCAT(cuconform_case_, __LINE__)(::cuconform::CaseSpec __VA_ARGS__, __FILE__, __LINE__)
+
+#ifndef CUCONFORM_CONCAT
+#define CUCONFORM_CONCAT_INNER(a, b) a##b
+#define CUCONFORM_CONCAT(a, b) CUCONFORM_CONCAT_INNER(a, b)
+#endif

@@ -1,0 +1,134 @@
+// SPDX-License-Identifier: Apache-2.0
+/// \file dlopen by soname, with the loader's own record of what it did.
+#include "loader/library.h"
+
+#include <dlfcn.h>
+#include <link.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <memory>
+#include <set>
+#include <sstream>
+
+namespace cuconform::loader {
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string resolved(const std::string& path) {
+    std::error_code ec;
+    auto real = fs::canonical(path, ec);
+    return ec ? path : real.string();
+}
+
+std::vector<std::string> split_path(const char* value) {
+    std::vector<std::string> dirs;
+    if (value == nullptr) return dirs;
+    std::stringstream in(value);
+    std::string dir;
+    while (std::getline(in, dir, ':')) {
+        if (!dir.empty()) dirs.push_back(dir);
+    }
+    return dirs;
+}
+
+/// `ldconfig -p` lines: "\tlibcudnn.so.9 (libc6,x86-64) => /usr/local/cuda-13.0/lib/libcudnn.so.9".
+std::vector<std::string> cache_entries(const std::string& soname) {
+    std::vector<std::string> paths;
+    const char* candidates[] = {"/sbin/ldconfig", "/usr/sbin/ldconfig"};
+    for (const char* ldconfig : candidates) {
+        if (access(ldconfig, X_OK) != 0) continue;
+        std::unique_ptr<FILE, int (*)(FILE*)> pipe(popen((std::string(ldconfig) + " -p 2>/dev/null").c_str(), "r"),
+                                                  pclose);
+        if (!pipe) break;
+        char line[4096];
+        while (std::fgets(line, sizeof line, pipe.get())) {
+            std::string text(line);
+            auto name_begin = text.find_first_not_of(" \t");
+            if (name_begin == std::string::npos || text.compare(name_begin, soname.size() + 1, soname + " ") != 0) {
+                continue;
+            }
+            auto arrow = text.find("=> ");
+            if (arrow == std::string::npos) continue;
+            std::string path = text.substr(arrow + 3);
+            while (!path.empty() && (path.back() == '\n' || path.back() == ' ')) path.pop_back();
+            paths.push_back(path);
+        }
+        break;
+    }
+    return paths;
+}
+
+}  // namespace
+
+void to_json(nlohmann::json& j, const LoadRecord& r) {
+    j = nlohmann::json{{"soname", r.soname}, {"found", r.found}};
+    if (r.found) {
+        j["path"] = r.path;
+        j["real_path"] = r.real_path;
+    } else {
+        j["error"] = r.error;
+        j["search_path"] = r.search_path;
+    }
+}
+
+Library Library::open(const std::string& soname) {
+    Library lib;
+    lib.record_.soname = soname;
+    dlerror();
+    lib.handle_ = dlopen(soname.c_str(), RTLD_LAZY | RTLD_LOCAL);
+    if (lib.handle_ == nullptr) {
+        const char* err = dlerror();
+        lib.record_.error = err ? err : "dlopen failed without a message";
+        lib.record_.search_path = loader_search_path();
+        return lib;
+    }
+    lib.record_.found = true;
+    link_map* map = nullptr;
+    if (dlinfo(lib.handle_, RTLD_DI_LINKMAP, &map) == 0 && map != nullptr && map->l_name != nullptr) {
+        lib.record_.path = map->l_name;
+        lib.record_.real_path = resolved(map->l_name);
+    }
+    return lib;
+}
+
+void* Library::symbol(const char* name) const {
+    return handle_ ? dlsym(handle_, name) : nullptr;
+}
+
+std::vector<std::string> loader_search_path() {
+    std::vector<std::string> dirs;
+    void* self = dlopen(nullptr, RTLD_LAZY);
+    Dl_serinfo size_info;
+    if (self == nullptr || dlinfo(self, RTLD_DI_SERINFOSIZE, &size_info) != 0) return dirs;
+    std::vector<char> buffer(size_info.dls_size);
+    auto* info = reinterpret_cast<Dl_serinfo*>(buffer.data());
+    info->dls_size = size_info.dls_size;
+    info->dls_cnt = size_info.dls_cnt;
+    if (dlinfo(self, RTLD_DI_SERINFO, info) != 0) return dirs;
+    for (unsigned i = 0; i < info->dls_cnt; ++i) dirs.emplace_back(info->dls_serpath[i].dls_name);
+    return dirs;
+}
+
+nlohmann::json find_installed(const std::string& soname) {
+    nlohmann::json found = nlohmann::json::array();
+    std::set<std::string> seen;
+    const auto ld_library_path = split_path(std::getenv("LD_LIBRARY_PATH"));
+    auto add = [&](const std::string& path, const char* via) {
+        std::error_code ec;
+        if (!fs::exists(path, ec)) return;
+        const std::string real = resolved(path);
+        if (!seen.insert(real).second) return;
+        found.push_back({{"path", path}, {"real_path", real}, {"via", via}});
+    };
+    for (const auto& dir : loader_search_path()) {
+        bool from_env = std::find(ld_library_path.begin(), ld_library_path.end(), dir) != ld_library_path.end();
+        add((fs::path(dir) / soname).string(), from_env ? "LD_LIBRARY_PATH" : "system");
+    }
+    for (const auto& path : cache_entries(soname)) add(path, "ld.so.cache");
+    return found;
+}
+
+}  // namespace cuconform::loader
