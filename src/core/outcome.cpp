@@ -117,7 +117,8 @@ std::string Outcome::str() const {
     switch (kind) {
         case Kind::Ok: return "ok";
         case Kind::Error: return fmt::format("error({}, {})", to_string(domain), name);
-        case Kind::Unsupported: return fmt::format("unsupported(\"{}\")", reason);
+        // JSON string escaping is the rule syntax's (\" and \\), so the text parses back (expect::parse_outcome).
+        case Kind::Unsupported: return fmt::format("unsupported({})", nlohmann::json(reason).dump());
         case Kind::Crash: return fmt::format("crash({})", signal);
         case Kind::Timeout: return "timeout";
     }
