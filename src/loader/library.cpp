@@ -5,6 +5,8 @@
 #include <dlfcn.h>
 #include <link.h>
 
+#include <unistd.h>
+
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -34,18 +36,29 @@ std::vector<std::string> split_path(const char* value) {
     return dirs;
 }
 
+/// ld.so.cache as `ldconfig -p` prints it, read once per process.
+const std::vector<std::string>& cache_listing() {
+    static const std::vector<std::string> lines = [] {
+        std::vector<std::string> out;
+        for (const char* ldconfig : {"/sbin/ldconfig", "/usr/sbin/ldconfig"}) {
+            if (access(ldconfig, X_OK) != 0) continue;
+            std::unique_ptr<FILE, int (*)(FILE*)> pipe(popen((std::string(ldconfig) + " -p 2>/dev/null").c_str(), "r"),
+                                                      pclose);
+            if (!pipe) break;
+            char line[4096];
+            while (std::fgets(line, sizeof line, pipe.get())) out.emplace_back(line);
+            break;
+        }
+        return out;
+    }();
+    return lines;
+}
+
 /// `ldconfig -p` lines: "\tlibcudnn.so.9 (libc6,x86-64) => /usr/local/cuda-13.0/lib/libcudnn.so.9".
 std::vector<std::string> cache_entries(const std::string& soname) {
     std::vector<std::string> paths;
-    const char* candidates[] = {"/sbin/ldconfig", "/usr/sbin/ldconfig"};
-    for (const char* ldconfig : candidates) {
-        if (access(ldconfig, X_OK) != 0) continue;
-        std::unique_ptr<FILE, int (*)(FILE*)> pipe(popen((std::string(ldconfig) + " -p 2>/dev/null").c_str(), "r"),
-                                                  pclose);
-        if (!pipe) break;
-        char line[4096];
-        while (std::fgets(line, sizeof line, pipe.get())) {
-            std::string text(line);
+    {
+        for (const std::string& text : cache_listing()) {
             auto name_begin = text.find_first_not_of(" \t");
             if (name_begin == std::string::npos || text.compare(name_begin, soname.size() + 1, soname + " ") != 0) {
                 continue;
@@ -56,7 +69,6 @@ std::vector<std::string> cache_entries(const std::string& soname) {
             while (!path.empty() && (path.back() == '\n' || path.back() == ' ')) path.pop_back();
             paths.push_back(path);
         }
-        break;
     }
     return paths;
 }
@@ -96,6 +108,16 @@ Library Library::open(const std::string& soname) {
 
 void* Library::symbol(const char* name) const {
     return handle_ ? dlsym(handle_, name) : nullptr;
+}
+
+std::optional<std::string> loaded_path(const std::string& soname) {
+    void* handle = dlopen(soname.c_str(), RTLD_LAZY | RTLD_NOLOAD);
+    if (handle == nullptr) return std::nullopt;
+    std::optional<std::string> path;
+    link_map* map = nullptr;
+    if (dlinfo(handle, RTLD_DI_LINKMAP, &map) == 0 && map != nullptr && map->l_name != nullptr) path = map->l_name;
+    dlclose(handle);  // Drops only the reference RTLD_NOLOAD added.
+    return path;
 }
 
 std::vector<std::string> loader_search_path() {

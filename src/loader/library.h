@@ -4,6 +4,7 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -42,6 +43,9 @@ private:
     void* handle_ = nullptr;
     LoadRecord record_;
 };
+
+/// The file already mapped for `soname` in this process (dlopen RTLD_NOLOAD), if any.
+std::optional<std::string> loaded_path(const std::string& soname);
 
 /// The directories the dynamic loader searches for a library requested by the main program:
 /// LD_LIBRARY_PATH, the executable's RUNPATH, then the system directories. ld.so.cache is consulted

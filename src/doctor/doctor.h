@@ -1,0 +1,37 @@
+// SPDX-License-Identifier: Apache-2.0
+/// \file `cuconform doctor`: what is wrong with this stack, the evidence, and the fix.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+namespace cuconform::doctor {
+
+enum class Severity { Info, Warning, Error };
+
+/// One thing doctor found. `id` is stable (tests and scripts match on it).
+struct Finding {
+    std::string id;        ///< e.g. "driver.missing", "cudnn.older_than_built", "env.cuda_visible_devices.empty"
+    Severity severity = Severity::Error;
+    std::string title;     ///< One line: what is wrong.
+    std::string evidence;  ///< Versions, paths, variable values that show it.
+    std::string fix;       ///< What to do.
+    std::string source;    ///< Where the rule comes from (URL), when it is a documented rule.
+};
+
+/// The minimum Linux driver a CUDA runtime needs, with its source (from the knowledge base).
+struct DriverRequirement {
+    std::string runtime;      ///< "13.0"
+    std::string min_driver;   ///< Toolkit driver ("580.65.06")
+    std::string compat_floor; ///< Minor-version-compatibility floor for the major ("580")
+    std::string source;
+};
+
+/// Examines a fingerprint (and the files and variables it names). Pure: no CUDA call.
+std::vector<Finding> examine(const nlohmann::json& fingerprint);
+
+nlohmann::json to_json(const std::vector<Finding>& findings, const nlohmann::json& fingerprint);
+std::string_view to_string(Severity severity);
+
+}  // namespace cuconform::doctor

@@ -1,0 +1,330 @@
+// SPDX-License-Identifier: Apache-2.0
+/// \file Measures the stack: libraries by soname, their versions, the GPUs (in a child), the environment.
+#include "probe/fingerprint.h"
+
+#include <poll.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <chrono>
+#include <csignal>
+#include <ctime>
+#include <filesystem>
+#include <fmt/format.h>
+#include <fstream>
+
+#include "core/version.h"
+#include "loader/apis.h"
+
+extern char** environ;
+
+namespace cuconform::probe {
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+constexpr std::array kEnvNames{
+    "CUDA_VISIBLE_DEVICES", "CUDA_DEVICE_ORDER", "CUDA_MODULE_LOADING", "CUDA_HOME", "CUDA_PATH", "LD_LIBRARY_PATH",
+    "CUDNN_LOGLEVEL_DBG", "CUDNN_LOGDEST_DBG", "CUDNN_LOGERR_DBG", "CUDNN_LOGWARN_DBG", "CUDNN_LOGINFO_DBG",
+    "CUDNN_LIB_CONFIG", "NVIDIA_VISIBLE_DEVICES", "NVIDIA_DRIVER_CAPABILITIES", "CUBLAS_WORKSPACE_CONFIG",
+    "CUDA_FORCE_PTX_JIT", "CUDA_DISABLE_PTX_JIT", "CUDA_LAUNCH_BLOCKING", "CUDA_CACHE_DISABLE", "CUDA_CACHE_PATH",
+    "CUDA_MPS_PIPE_DIRECTORY", "TF_FORCE_GPU_ALLOW_GROWTH", "XLA_FLAGS", "PYTORCH_CUDA_ALLOC_CONF"};
+
+constexpr std::array kEnvPrefixes{"CUDA_", "CUDNN_", "NVIDIA_", "CUBLAS_"};
+
+std::string now_utc() {
+    std::time_t t = std::time(nullptr);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
+    return buf;
+}
+
+std::string read_first_line(const fs::path& path) {
+    std::ifstream in(path);
+    std::string line;
+    std::getline(in, line);
+    return line;
+}
+
+json host_info() {
+    json host;
+    utsname u{};
+    if (uname(&u) == 0) {
+        host["kernel"] = u.release;
+        host["arch"] = u.machine;
+        host["hostname"] = u.nodename;
+    }
+    std::ifstream os_release("/etc/os-release");
+    for (std::string line; std::getline(os_release, line);) {
+        if (line.rfind("PRETTY_NAME=", 0) == 0) {
+            auto value = line.substr(12);
+            value.erase(std::remove(value.begin(), value.end(), '"'), value.end());
+            host["os"] = value;
+        }
+    }
+    return host;
+}
+
+json env_info() {
+    json env = json::object();
+    for (const char* name : kEnvNames) {
+        if (is_secret_name(name)) continue;
+        const char* value = std::getenv(name);
+        env[name] = value ? json(value) : json(nullptr);
+    }
+    for (char** e = environ; e && *e; ++e) {
+        std::string_view entry(*e);
+        auto eq = entry.find('=');
+        if (eq == std::string_view::npos) continue;
+        std::string name(entry.substr(0, eq));
+        if (!env.contains(name) && is_recorded_env_name(name)) env[name] = std::string(entry.substr(eq + 1));
+    }
+    return env;
+}
+
+/// The kernel module's version: "NVRM version: NVIDIA UNIX x86_64 Kernel Module  580.65.06  ...".
+json kernel_driver_version() {
+    const std::string line = read_first_line("/proc/driver/nvidia/version");
+    auto pos = line.find("Kernel Module");
+    if (pos == std::string::npos) return nullptr;
+    std::string rest = line.substr(pos + 13);
+    auto begin = rest.find_first_not_of(' ');
+    if (begin == std::string::npos) return nullptr;
+    auto end = rest.find(' ', begin);
+    return rest.substr(begin, end == std::string::npos ? std::string::npos : end - begin);
+}
+
+/// Runs `fn` in a forked child and returns the JSON it writes, or an error object. The child's
+/// CUDA initialisation never touches this process.
+json in_child(const std::function<json()>& fn, int timeout_s) {
+    int fds[2];
+    if (pipe(fds) != 0) return json{{"error", "pipe() failed"}};
+    pid_t pid = fork();
+    if (pid < 0) return json{{"error", "fork() failed"}};
+    if (pid == 0) {
+        close(fds[0]);
+        std::string out;
+        try {
+            out = fn().dump();
+        } catch (const std::exception& e) {
+            out = json{{"error", e.what()}}.dump();
+        }
+        std::size_t done = 0;
+        while (done < out.size()) {
+            ssize_t n = write(fds[1], out.data() + done, out.size() - done);
+            if (n <= 0) break;
+            done += static_cast<std::size_t>(n);
+        }
+        _exit(0);
+    }
+    close(fds[1]);
+    std::string data;
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_s);
+    bool timed_out = false;
+    while (true) {
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+        if (left.count() <= 0) {
+            timed_out = true;
+            break;
+        }
+        pollfd p{fds[0], POLLIN, 0};
+        if (poll(&p, 1, static_cast<int>(left.count())) <= 0) continue;
+        char buf[4096];
+        ssize_t n = read(fds[0], buf, sizeof buf);
+        if (n <= 0) break;
+        data.append(buf, static_cast<std::size_t>(n));
+    }
+    close(fds[0]);
+    if (timed_out) kill(pid, SIGKILL);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    if (timed_out) return json{{"error", fmt::format("the GPU query did not answer within {} s", timeout_s)}};
+    if (WIFSIGNALED(status)) {
+        return json{{"error", fmt::format("the GPU query crashed with signal {} ({})", WTERMSIG(status),
+                                          strsignal(WTERMSIG(status)))}};
+    }
+    auto parsed = json::parse(data, nullptr, false);
+    if (parsed.is_discarded()) return json{{"error", "the GPU query returned no readable answer"}};
+    return parsed;
+}
+
+json query_gpus() {
+    const auto& drv = loader::cuda_driver();
+    json out{{"gpus", json::array()}};
+    auto fail = [&](const char* call, CUresult rc) {
+        const char* text = nullptr;
+        if (drv.cuGetErrorString) drv.cuGetErrorString(rc, &text);
+        out["error"] = {{"call", call}, {"name", loader::cuda_driver_error_name(rc)}, {"code", static_cast<int>(rc)},
+                        {"message", text ? text : ""}};
+        return out;
+    };
+    if (!drv.cuInit || !drv.cuDeviceGetCount) return json{{"error", {{"call", "dlsym"}, {"message", "cuInit missing"}}}};
+    if (CUresult rc = drv.cuInit(0); rc != CUDA_SUCCESS) return fail("cuInit", rc);
+    int count = 0;
+    if (CUresult rc = drv.cuDeviceGetCount(&count); rc != CUDA_SUCCESS) return fail("cuDeviceGetCount", rc);
+    for (int i = 0; i < count; ++i) {
+        CUdevice dev = 0;
+        if (drv.cuDeviceGet(&dev, i) != CUDA_SUCCESS) continue;
+        char name[256] = {};
+        drv.cuDeviceGetName(name, sizeof name, dev);
+        int major = 0, minor = 0, sms = 0;
+        drv.cuDeviceGetAttribute(&major, CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR, dev);
+        drv.cuDeviceGetAttribute(&minor, CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR, dev);
+        drv.cuDeviceGetAttribute(&sms, CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT, dev);
+        size_t memory = 0;
+        drv.cuDeviceTotalMem(&memory, dev);
+        json gpu{{"index", i}, {"name", name}, {"cc", fmt::format("{}.{}", major, minor)}, {"sm_count", sms},
+                 {"memory_bytes", memory}};
+        CUuuid uuid{};
+        if (drv.cuDeviceGetUuid && drv.cuDeviceGetUuid(&uuid, dev) == CUDA_SUCCESS) {
+            const auto* b = reinterpret_cast<const unsigned char*>(uuid.bytes);
+            gpu["uuid"] = fmt::format("GPU-{:02x}{:02x}{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}-"
+                                      "{:02x}{:02x}{:02x}{:02x}{:02x}{:02x}",
+                                      b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12],
+                                      b[13], b[14], b[15]);
+        }
+        char pci[64] = {};
+        if (drv.cuDeviceGetPCIBusId && drv.cuDeviceGetPCIBusId(pci, sizeof pci, dev) == CUDA_SUCCESS) gpu["pci"] = pci;
+        out["gpus"].push_back(gpu);
+    }
+    return out;
+}
+
+/// Where the sub-library would come from: the loaded copy if the shim already loaded it, else the
+/// copy next to the shim (its RUNPATH is $ORIGIN), else the loader's search path.
+json sublibrary_info(const std::string& soname, const std::string& shim_dir) {
+    json info{{"soname", soname}};
+    const auto loaded = loader::loaded_path(soname);
+    info["loaded"] = loaded.has_value();
+    if (loaded) info["path"] = *loaded;
+    json copies = json::array();
+    std::error_code ec;
+    if (!shim_dir.empty() && fs::exists(fs::path(shim_dir) / soname, ec)) {
+        copies.push_back({{"path", (fs::path(shim_dir) / soname).string()},
+                          {"real_path", fs::canonical(fs::path(shim_dir) / soname, ec).string()},
+                          {"via", "RUNPATH $ORIGIN of the cuDNN shim"}});
+    }
+    for (auto& c : loader::find_installed(soname)) {
+        bool dup = std::any_of(copies.begin(), copies.end(), [&](const json& x) { return x["real_path"] == c["real_path"]; });
+        if (!dup) copies.push_back(c);
+    }
+    info["found"] = info["loaded"].get<bool>() || !copies.empty();
+    info["copies"] = copies;
+    return info;
+}
+
+json status_json(cudnnStatus_t status) {
+    return {{"name", loader::cudnn_status_name(status)}, {"code", static_cast<int>(status)}};
+}
+
+json cudnn_info() {
+    const auto& api = loader::cudnn();
+    json info{{"library", api.library.record()},
+              {"built", Version::from_cudnn_int(loader::built_cudnn_version()).str()},
+              {"installed", loader::find_installed(loader::cudnn_soname())}};
+    info["present"] = api.library.loaded();
+    if (!api.library.loaded()) return info;
+    if (api.cudnnGetVersion) info["loaded"] = Version::from_cudnn_int(static_cast<long>(api.cudnnGetVersion())).str();
+    if (api.cudnnGetCudartVersion) {
+        info["cudart"] = Version::from_cuda_int(static_cast<int>(api.cudnnGetCudartVersion())).str();
+    }
+#if CUDNN_MAJOR >= 9
+    if (api.cudnnGetMaxDeviceVersion) {
+        size_t max_sm = api.cudnnGetMaxDeviceVersion();
+        info["max_device_cc"] = fmt::format("{}.{}", max_sm / 100, (max_sm % 100) / 10);
+    }
+#endif
+    // The version checks make the shim load each sub-library and compare its version with its own.
+    json checks = json::object();
+#if CUDNN_MAJOR >= 9
+    if (api.cudnnGraphVersionCheck) checks["graph"] = status_json(api.cudnnGraphVersionCheck());
+#endif
+    if (api.cudnnOpsVersionCheck) checks["ops"] = status_json(api.cudnnOpsVersionCheck());
+    if (api.cudnnCnnVersionCheck) checks["cnn"] = status_json(api.cudnnCnnVersionCheck());
+    if (api.cudnnAdvVersionCheck) checks["adv"] = status_json(api.cudnnAdvVersionCheck());
+    info["version_checks"] = checks;
+    const std::string shim_dir = fs::path(api.library.record().path).parent_path().string();
+    json subs = json::array();
+    for (const auto& soname : loader::cudnn_sublibrary_sonames()) subs.push_back(sublibrary_info(soname, shim_dir));
+    info["sublibraries"] = subs;
+    return info;
+}
+
+}  // namespace
+
+bool is_secret_name(std::string_view name) {
+    std::string upper(name);
+    std::transform(upper.begin(), upper.end(), upper.begin(), [](unsigned char c) { return std::toupper(c); });
+    for (const char* bad : {"TOKEN", "KEY", "SECRET", "PASSWORD", "PASSWD", "CREDENTIAL"}) {
+        if (upper.find(bad) != std::string::npos) return true;
+    }
+    return false;
+}
+
+bool is_recorded_env_name(std::string_view name) {
+    if (is_secret_name(name)) return false;
+    if (std::find(kEnvNames.begin(), kEnvNames.end(), name) != kEnvNames.end()) return true;
+    return std::any_of(kEnvPrefixes.begin(), kEnvPrefixes.end(), [&](const char* p) { return name.rfind(p, 0) == 0; });
+}
+
+json probe_fingerprint(const ProbeOptions& options) {
+    json fp{{"schema", kFingerprintSchema}, {"created", now_utc()}, {"cuconform", CUCONFORM_VERSION},
+            {"host", host_info()}};
+    fp["toolkit"] = {{"cuda", Version::from_cuda_int(loader::built_cudart_version()).str()},
+                     {"nvcc", CUCONFORM_BUILT_CUDA_VERSION},
+                     {"cudnn", Version::from_cudnn_int(loader::built_cudnn_version()).str()}};
+
+    const auto& drv = loader::cuda_driver();
+    json driver{{"library", drv.library.record()}, {"present", drv.library.loaded()}};
+    driver["version"] = kernel_driver_version();
+    if (int v = 0; drv.cuDriverGetVersion && drv.cuDriverGetVersion(&v) == CUDA_SUCCESS) {
+        driver["cuda"] = Version::from_cuda_int(v).str();
+    }
+    fp["driver"] = driver;
+
+    const auto& rt = loader::cuda_runtime();
+    json runtime{{"library", rt.library.record()}, {"present", rt.library.loaded()},
+                 {"installed", loader::find_installed(loader::runtime_soname())}};
+    if (int v = 0; rt.cudaRuntimeGetVersion && rt.cudaRuntimeGetVersion(&v) == cudaSuccess) {
+        runtime["version"] = Version::from_cuda_int(v).str();
+    }
+    fp["runtime"] = runtime;
+
+    fp["cudnn"] = cudnn_info();
+
+    const auto& blas = loader::cublas();
+    json cublas{{"library", blas.library.record()}, {"library_lt", blas.library_lt.record()},
+                {"present", blas.library.loaded() && blas.library_lt.loaded()}};
+    if (blas.cublasGetProperty) {
+        int major = 0, minor = 0, patch = 0;
+        blas.cublasGetProperty(MAJOR_VERSION, &major);
+        blas.cublasGetProperty(MINOR_VERSION, &minor);
+        blas.cublasGetProperty(PATCH_LEVEL, &patch);
+        cublas["version"] = fmt::format("{}.{}.{}", major, minor, patch);
+    }
+    if (blas.cublasLtGetVersion) {
+        size_t v = blas.cublasLtGetVersion();
+        cublas["lt_version"] = fmt::format("{}.{}.{}", v / 10000, (v % 10000) / 100, v % 100);
+    }
+    fp["cublas"] = cublas;
+
+    fp["gpus"] = json::array();
+    if (!drv.library.loaded()) {
+        fp["gpu_error"] = {{"name", "DRIVER_NOT_FOUND"},
+                           {"message", fmt::format("{} could not be loaded: {}", loader::kDriverSoname,
+                                                   drv.library.record().error)}};
+    } else if (options.gpus) {
+        json answer = in_child(query_gpus, options.gpu_probe_timeout_s);
+        if (answer.contains("gpus")) fp["gpus"] = answer["gpus"];
+        if (answer.contains("error")) fp["gpu_error"] = answer["error"];
+    }
+    fp["env"] = env_info();
+    return fp;
+}
+
+}  // namespace cuconform::probe

@@ -1,0 +1,32 @@
+// SPDX-License-Identifier: Apache-2.0
+/// \file The fingerprint: the measured description of a stack (reports/schema/fingerprint.schema.json).
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+
+namespace cuconform::probe {
+
+inline constexpr const char* kFingerprintSchema = "cuconform.fingerprint/1";
+
+struct ProbeOptions {
+    /// Ask the driver for its GPUs. This initialises CUDA, so it happens in a forked child process:
+    /// the caller's process stays uninitialised and may keep forking cases.
+    bool gpus = true;
+    int gpu_probe_timeout_s = 30;
+};
+
+/// Loads the driver, the runtime, cuDNN (shim and sub-libraries) and cuBLAS by soname, and records
+/// for each what the loader did and what version the library reports; the three cuDNN versions users
+/// ask for (built, installed, loaded); the GPUs; the relevant environment (never secret-looking names).
+nlohmann::json probe_fingerprint(const ProbeOptions& options = {});
+
+/// True for variable names that may hold secrets (*TOKEN*, *KEY*, *SECRET*, *PASSWORD*, any case).
+bool is_secret_name(std::string_view name);
+
+/// The environment variables a fingerprint records: a fixed list plus every CUDA_*, CUDNN_*,
+/// NVIDIA_*, CUBLAS_* variable, minus secret-looking names.
+bool is_recorded_env_name(std::string_view name);
+
+}  // namespace cuconform::probe

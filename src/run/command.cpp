@@ -1,0 +1,136 @@
+// SPDX-License-Identifier: Apache-2.0
+/// \file `cuconform run`, `list`, `explain`, and the hidden `__case` entry point of case processes.
+#include <fmt/format.h>
+
+#include <iostream>
+
+#include "catalog/expectation.h"
+#include "core/command.h"
+#include "probe/fingerprint.h"
+#include "run/runner.h"
+
+namespace cuconform::run {
+namespace {
+using nlohmann::json;
+
+CommandSetup run_setup = [](CLI::App& sub) -> std::function<int()> {
+    auto o = std::make_shared<RunOptions>();
+    sub.add_option("-o,--out", o->out_dir, "Results directory; each cell writes <out>/<cell>/results.jsonl")
+        ->capture_default_str();
+    sub.add_option("--cell", o->cell, "Cell id (default: derived from the stack)");
+    sub.add_option("--only", o->only, "Case id or glob to run (repeatable): loader.*, shape.conv.channel_mismatch");
+    sub.add_option("--family", o->families, "Run only this family (repeatable)");
+    sub.add_option("--label", o->labels, "Run only cases with this label (repeatable)");
+    sub.add_option("--variant", o->variants, "Run only this variant (repeatable)");
+    sub.add_option("-j,--jobs", o->jobs, "Case processes at a time")->capture_default_str();
+    sub.add_option("--timeout", o->timeout_s, "Seconds before a case process is killed (TIMEOUT)")->capture_default_str();
+    sub.add_option("--retries", o->retries, "Re-run a failing result this many times; a later pass is FLAKY");
+    sub.add_flag("--resume", o->resume, "Keep the results already recorded in the cell and run only the rest");
+    sub.add_option("--stack", o->stack_prefix, "The stack prefix this run uses (recorded in reproduction commands)");
+    sub.add_flag("-q,--quiet", o->quiet, "Print only the summary");
+    return [o] {
+        const int code = run_catalog(*o);
+        return code;
+    };
+};
+
+struct CaseProcessOptions {
+    std::string id, variant = "default", fingerprint;
+    int result_fd = 3;
+};
+
+CommandSetup case_setup = [](CLI::App& sub) -> std::function<int()> {
+    auto o = std::make_shared<CaseProcessOptions>();
+    sub.group("");  // Internal: started by the runner, not by people.
+    sub.add_option("--id", o->id)->required();
+    sub.add_option("--variant", o->variant);
+    sub.add_option("--fingerprint", o->fingerprint)->required();
+    sub.add_option("--result-fd", o->result_fd);
+    return [o] { return run_case_process(o->id, o->variant, o->fingerprint, o->result_fd); };
+};
+
+struct ListOptions {
+    bool json = false;
+    std::vector<std::string> only;
+    bool ctest = false;
+};
+
+CommandSetup list_setup = [](CLI::App& sub) -> std::function<int()> {
+    auto o = std::make_shared<ListOptions>();
+    sub.add_flag("--json", o->json, "Machine-readable list");
+    sub.add_option("--only", o->only, "Id globs");
+    sub.add_flag("--ctest", o->ctest, "Print CTest add_test() lines (used by the build)")->group("");
+    return [o] {
+        validate_catalog();
+        RunOptions sel;
+        sel.only = o->only;
+        const auto cases = select_cases(sel);
+        if (o->ctest) {
+            // One CTest test per case; the CTest script that includes this output sets the command.
+            for (const auto* c : cases) {
+                fmt::print("cuconform_add_case_test([=[{}]=] [=[{}]=] [=[{}]=])\n", c->id, c->family(),
+                           fmt::join(c->labels, ";"));
+            }
+            return kExitOk;
+        }
+        if (o->json) {
+            json out = json::array();
+            for (const auto* c : cases) {
+                json variants = json::array();
+                for (const auto& v : c->runs()) variants.push_back(v.to_json());
+                out.push_back({{"id", c->id}, {"family", c->family()}, {"title", c->title}, {"symptom", c->symptom},
+                               {"cause", c->cause}, {"seed", c->seed}, {"labels", c->labels}, {"needs_gpu", c->needs_gpu},
+                               {"variants", variants}, {"expect", c->expect}, {"file", c->file}, {"line", c->line}});
+            }
+            std::cout << out.dump(2) << "\n";
+            return kExitOk;
+        }
+        std::size_t width = 0;
+        for (const auto* c : cases) width = std::max(width, c->id.size());
+        for (const auto* c : cases) {
+            fmt::print("{:<{}}  {:>2} run{} {}  {}\n", c->id, width, c->runs().size(), c->runs().size() == 1 ? " " : "s",
+                       c->needs_gpu ? "gpu" : "   ", c->title);
+        }
+        fmt::print("{} cases\n", cases.size());
+        return kExitOk;
+    };
+};
+
+CommandSetup explain_setup = [](CLI::App& sub) -> std::function<int()> {
+    auto id = std::make_shared<std::string>();
+    sub.add_option("id", *id, "Case id")->required();
+    return [id] {
+        validate_catalog();
+        const CaseSpec* c = CaseRegistry::instance().find(*id);
+        if (c == nullptr) {
+            fmt::print(stderr, "cuconform explain: no case '{}'; `cuconform list` shows every id\n", *id);
+            return kExitHarnessError;
+        }
+        fmt::print("{}\n  {}\n\n", c->id, c->title);
+        fmt::print("What the user sees:  {}\nNative root cause:   {}\nSeed scenario:       {}\nDefined at:          {}:{}\n",
+                   c->symptom, c->cause, c->seed, c->file, c->line);
+        if (c->needs_gpu) fmt::print("Needs a GPU:         yes\n");
+        fmt::print("\nRules (the first that holds decides):\n");
+        std::istringstream rules(c->expect);
+        for (std::string line; std::getline(rules, line);) {
+            if (line.find_first_not_of(" \t") != std::string::npos) fmt::print("  {}\n", line.substr(line.find_first_not_of(" \t")));
+        }
+        const json fp = probe::probe_fingerprint();
+        fmt::print("\nOn this stack (CUDA runtime {}, cuDNN {}, {} GPU):\n", fp["runtime"].value("version", "none"),
+                   fp["cudnn"].value("loaded", "none"), fp["gpus"].empty() ? "no" : fp["gpus"][0].value("name", "?"));
+        for (const auto& v : c->runs()) {
+            const auto d = decide_expectation(*c, v, fp);
+            fmt::print("  variant {:<16} expects {}\n    decided by rule {}: {}\n    because {}\n", v.name, d.outcome.str(),
+                       d.rule_index + 1, d.rule_text, d.why.empty() ? "(no facts read)" : d.why);
+        }
+        return kExitOk;
+    };
+};
+
+CUCONFORM_COMMAND("run", "Run the catalogue on this stack, one process per case x variant", 30, run_setup);
+CUCONFORM_COMMAND("list", "List the cases of the catalogue", 31, list_setup);
+CUCONFORM_COMMAND("explain", "Explain a case: what it reproduces, its rules, what it expects here", 32, explain_setup);
+CUCONFORM_COMMAND("__case", "", 999, case_setup);
+
+}  // namespace
+}  // namespace cuconform::run

@@ -1,0 +1,508 @@
+// SPDX-License-Identifier: Apache-2.0
+/// \file The runner: a fork server that never initialises CUDA, one child per case x variant.
+#include "run/runner.h"
+
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstring>
+#include <filesystem>
+#include <fmt/format.h>
+#include <fstream>
+#include <map>
+#include <set>
+
+#include "catalog/expectation.h"
+#include "probe/fingerprint.h"
+#include "run/isolation.h"
+#include "run/results.h"
+
+namespace cuconform::run {
+namespace fs = std::filesystem;
+using nlohmann::json;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+constexpr std::size_t kOutputTailBytes = 4096;
+
+bool matches_any(const std::vector<std::string>& globs, const std::string& text) {
+    if (globs.empty()) return true;
+    for (const auto& g : globs) {
+        if (fnmatch(g.c_str(), text.c_str(), 0) == 0 || g == text) return true;
+        // A bare family or prefix selects everything under it.
+        if (text.rfind(g + ".", 0) == 0) return true;
+    }
+    return false;
+}
+
+/// One case x variant to run.
+struct Job {
+    const CaseSpec* spec = nullptr;
+    Variant variant;
+    ExpectedDecision expected;
+    int attempt = 1;
+    std::vector<Outcome> earlier;  ///< Observed outcomes of failed attempts (for FLAKY).
+};
+
+/// A case process in flight.
+struct Child {
+    pid_t pid = -1;
+    int result_fd = -1;
+    std::string output_path;
+    std::string result_data;
+    Clock::time_point started;
+    Job job;
+    bool timed_out = false;
+    std::string harness_unsupported;  ///< The harness cannot apply the variant here (no process was started).
+};
+
+void write_all(int fd, const std::string& data) {
+    std::size_t done = 0;
+    while (done < data.size()) {
+        ssize_t n = write(fd, data.data() + done, data.size() - done);
+        if (n <= 0) return;
+        done += static_cast<std::size_t>(n);
+    }
+}
+
+std::string read_tail(const std::string& path) {
+    std::ifstream in(path, std::ios::binary | std::ios::ate);
+    if (!in) return {};
+    const auto size = static_cast<std::size_t>(in.tellg());
+    const std::size_t from = size > kOutputTailBytes ? size - kOutputTailBytes : 0;
+    in.seekg(static_cast<std::streamoff>(from));
+    std::string tail(size - from, '\0');
+    in.read(tail.data(), static_cast<std::streamsize>(tail.size()));
+    return tail;
+}
+
+/// Applies the variant's variables in a case process (after fork, before any CUDA call).
+void apply_env(const Variant& variant) {
+    for (const auto& [name, value] : variant.env) {
+        if (name == "LD_LIBRARY_PATH") continue;  // Handled by the loader's --library-path.
+        if (value) {
+            setenv(name.c_str(), value->c_str(), 1);
+        } else {
+            unsetenv(name.c_str());
+        }
+    }
+    if (variant.memory_cap_mib) setenv("CUCONFORM_MEMORY_CAP_MIB", std::to_string(*variant.memory_cap_mib).c_str(), 1);
+}
+
+/// Runs the reproducer and reports its outcome; an exception is the harness's error, not a crash.
+Outcome observe(const CaseSpec& spec, const Variant& variant, const json& fingerprint) {
+    CaseContext context{fingerprint, variant};
+    try {
+        return spec.reproduce(context);
+    } catch (const std::exception& e) {
+        return Outcome::error(Domain::Harness, "EXCEPTION", {}, e.what());
+    }
+}
+
+std::string reproduce_command(const RunOptions& options, const CaseSpec& spec, const Variant& variant) {
+    std::string cmd = "build/bin/cuconform run";
+    if (!options.stack_prefix.empty()) cmd += " --stack " + options.stack_prefix;
+    cmd += " --only " + spec.id;
+    if (variant.name != "default") cmd += " --variant " + variant.name;
+    return cmd;
+}
+
+class Runner {
+public:
+    Runner(const RunOptions& options, json fingerprint, std::string cell_dir, std::string cell_id)
+        : options_(options), fingerprint_(std::move(fingerprint)), cell_dir_(std::move(cell_dir)),
+          cell_id_(std::move(cell_id)), log_(cell_dir_ + "/results.jsonl"), tty_(isatty(STDOUT_FILENO) != 0),
+          color_(tty_ && std::getenv("NO_COLOR") == nullptr) {
+        fingerprint_path_ = cell_dir_ + "/fingerprint.json";
+    }
+
+    int run(std::vector<Job> jobs) {
+        total_ = jobs.size();
+        started_ = Clock::now();
+        std::vector<Child> running;
+        std::size_t next = 0;
+        std::vector<Job> retry_queue;
+        while (next < jobs.size() || !running.empty() || !retry_queue.empty()) {
+            while (running.size() < static_cast<std::size_t>(std::max(1, options_.jobs)) &&
+                   (next < jobs.size() || !retry_queue.empty())) {
+                Job job;
+                if (!retry_queue.empty()) {
+                    job = std::move(retry_queue.back());
+                    retry_queue.pop_back();
+                } else {
+                    job = std::move(jobs[next++]);
+                }
+                if (auto done = settle_without_process(job)) {
+                    record(*done);
+                    continue;
+                }
+                running.push_back(start(std::move(job)));
+            }
+            if (running.empty()) continue;
+            wait_some(running, retry_queue);
+        }
+        if (tty_ && !options_.quiet) fmt::print("\n");
+        return any_failure_ ? kExitNonConformingCode : 0;
+    }
+
+    const std::map<Verdict, int>& counts() const { return counts_; }
+
+private:
+    static constexpr int kExitNonConformingCode = 1;
+
+    /// Results that need no process: a GPU case without a GPU, an expectation of `unsupported`.
+    std::optional<ResultRecord> settle_without_process(const Job& job) {
+        const bool has_gpu = !fingerprint_["gpus"].empty();
+        std::string reason;
+        if (job.spec->needs_gpu && !has_gpu) {
+            const auto& err = fingerprint_.value("gpu_error", json::object());
+            reason = fmt::format("needs a GPU; none is usable here ({}: {})", err.value("name", "NO_GPU"),
+                                 err.value("message", "no device"));
+        } else if (job.expected.outcome.is_unsupported()) {
+            reason = job.expected.outcome.reason;
+        } else {
+            return std::nullopt;
+        }
+        ResultRecord r = base_record(job);
+        r.observed = Outcome::unsupported(reason);
+        r.verdict = Verdict::Unsupported;
+        r.reason = reason;
+        return r;
+    }
+
+    ResultRecord base_record(const Job& job) const {
+        ResultRecord r;
+        r.cell = cell_id_;
+        r.case_id = job.spec->id;
+        r.family = job.spec->family();
+        r.title = job.spec->title;
+        r.variant = job.variant.name;
+        r.variant_spec = job.variant.to_json();
+        r.expected = job.expected.outcome;
+        r.rule_index = job.expected.rule_index;
+        r.rule_text = job.expected.rule_text;
+        r.rule_why = job.expected.why;
+        r.attempts = job.attempt;
+        r.reproduce = reproduce_command(options_, *job.spec, job.variant);
+        r.started_at = now_iso8601();
+        return r;
+    }
+
+    Child start(Job job) {
+        Child child;
+        child.job = std::move(job);
+        const auto& spec = *child.job.spec;
+        const auto& variant = child.job.variant;
+        const std::string stem = fmt::format("{}.{}", spec.id, variant.name);
+        child.output_path = fmt::format("{}/.work/{}.out", cell_dir_, stem);
+        fs::create_directories(cell_dir_ + "/.work");
+
+        std::optional<ExecPlan> plan;
+        if (variant.needs_exec()) {
+            auto isolation = plan_isolated_exec(variant, fingerprint_, fmt::format("{}/.work/{}.shadow", cell_dir_, stem),
+                                                {"__case", "--id", spec.id, "--variant", variant.name, "--fingerprint",
+                                                 fingerprint_path_, "--result-fd", "3"});
+            if (!isolation.plan) {
+                child.harness_unsupported = isolation.unsupported_reason;
+                child.started = Clock::now();
+                return child;
+            }
+            plan = std::move(isolation.plan);
+        }
+
+        int fds[2];
+        if (pipe2(fds, O_CLOEXEC) != 0) throw std::runtime_error("pipe2 failed: " + std::string(strerror(errno)));
+        child.started = Clock::now();
+        pid_t pid = fork();
+        if (pid < 0) throw std::runtime_error("fork failed: " + std::string(strerror(errno)));
+        if (pid == 0) {
+            setpgid(0, 0);  // Its own process group, so a timeout kills everything it started.
+            int out = open(child.output_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+            if (out >= 0) {
+                dup2(out, STDOUT_FILENO);
+                dup2(out, STDERR_FILENO);
+                close(out);
+            }
+            int devnull = open("/dev/null", O_RDONLY);
+            if (devnull >= 0) dup2(devnull, STDIN_FILENO);
+            dup2(fds[1], 3);  // dup2 clears O_CLOEXEC on the copy: fd 3 survives an exec.
+            apply_env(variant);
+            if (plan) {
+                std::vector<char*> argv;
+                for (auto& a : plan->argv) argv.push_back(a.data());
+                argv.push_back(nullptr);
+                execv(argv[0], argv.data());
+                dprintf(3, "%s", json(Outcome::error(Domain::Harness, "EXEC_FAILED", errno,
+                                                     fmt::format("could not start {}: {}", argv[0], strerror(errno))))
+                                     .dump()
+                                     .c_str());
+                _exit(3);
+            }
+            write_all(3, json(observe(spec, variant, fingerprint_)).dump());
+            std::fflush(nullptr);
+            _exit(0);
+        }
+        close(fds[1]);
+        child.pid = pid;
+        child.result_fd = fds[0];
+        return child;
+    }
+
+    void wait_some(std::vector<Child>& running, std::vector<Job>& retry_queue) {
+        std::vector<pollfd> polls;
+        for (auto& c : running) polls.push_back({c.result_fd, POLLIN, 0});
+        // Wake at least every 100 ms to check timeouts and processes without a result pipe.
+        poll(polls.data(), polls.size(), 100);
+        for (std::size_t i = 0; i < running.size();) {
+            Child& c = running[i];
+            if (c.result_fd >= 0 && (polls[i].revents & (POLLIN | POLLHUP))) {
+                char buf[4096];
+                ssize_t n = read(c.result_fd, buf, sizeof buf);
+                if (n > 0) {
+                    c.result_data.append(buf, static_cast<std::size_t>(n));
+                } else {
+                    close(c.result_fd);
+                    c.result_fd = -1;
+                }
+            }
+            const double elapsed = std::chrono::duration<double>(Clock::now() - c.started).count();
+            if (c.pid > 0 && !c.timed_out && elapsed > options_.timeout_s) {
+                kill(-c.pid, SIGKILL);
+                kill(c.pid, SIGKILL);
+                c.timed_out = true;
+            }
+            if (c.result_fd >= 0 && c.pid > 0) {
+                ++i;
+                continue;
+            }
+            int status = 0;
+            if (c.pid > 0) {
+                pid_t r = waitpid(c.pid, &status, c.result_fd < 0 ? 0 : WNOHANG);
+                if (r == 0) {
+                    ++i;
+                    continue;
+                }
+            }
+            if (c.result_fd >= 0) close(c.result_fd);
+            finish(c, status, elapsed, retry_queue);
+            running.erase(running.begin() + static_cast<long>(i));
+        }
+    }
+
+    void finish(Child& c, int status, double elapsed_s, std::vector<Job>& retry_queue) {
+        Outcome observed;
+        if (!c.harness_unsupported.empty()) {
+            observed = Outcome::unsupported(c.harness_unsupported);
+        } else if (c.timed_out) {
+            observed = Outcome::timeout(fmt::format("no result after {:.1f} s; the process group was killed", elapsed_s));
+        } else if (c.pid > 0 && WIFSIGNALED(status)) {
+            observed = Outcome::crash(WTERMSIG(status), fmt::format("killed by signal {} ({})", WTERMSIG(status),
+                                                                    strsignal(WTERMSIG(status))));
+        } else {
+            auto parsed = json::parse(c.result_data, nullptr, false);
+            if (parsed.is_discarded() || !parsed.is_object()) {
+                observed = Outcome::crash(0, fmt::format("the case process exited with status {} without reporting "
+                                                         "an outcome",
+                                                         WIFEXITED(status) ? WEXITSTATUS(status) : -1));
+            } else {
+                observed = parsed.get<Outcome>();
+            }
+        }
+        ResultRecord r = base_record(c.job);
+        r.observed = observed;
+        r.duration_ms = elapsed_s * 1000.0;
+        r.output_tail = read_tail(c.output_path);
+        std::error_code ec;
+        fs::remove(c.output_path, ec);
+        const Judgement j = c.harness_unsupported.empty() ? judge(c.job.expected.outcome, observed)
+                                                          : Judgement{Verdict::Unsupported, FailKind::None};
+        r.verdict = j.verdict;
+        r.fail_kind = j.fail_kind;
+        if (observed.is_unsupported()) r.reason = observed.reason;
+        if (is_failure(r.verdict) && c.job.attempt <= options_.retries) {
+            Job again = c.job;
+            again.earlier.push_back(observed);
+            again.attempt += 1;
+            retry_queue.push_back(std::move(again));
+            return;
+        }
+        if (!c.job.earlier.empty() && !is_failure(r.verdict)) {
+            r.verdict = Verdict::Flaky;
+            r.reason = fmt::format("failed on attempt 1 ({}), passed on attempt {}", c.job.earlier.front().str(),
+                                   c.job.attempt);
+        }
+        record(r);
+    }
+
+    void record(const ResultRecord& r) {
+        log_.append(r);
+        ++counts_[r.verdict];
+        ++done_;
+        any_failure_ = any_failure_ || is_failure(r.verdict);
+        if (options_.quiet) return;
+        const double elapsed = std::chrono::duration<double>(Clock::now() - started_).count();
+        const double eta = done_ ? elapsed / static_cast<double>(done_) * static_cast<double>(total_ - done_) : 0;
+        const std::string verdict(to_string(r.verdict));
+        const std::string shown = color_ ? fmt::format("\x1b[{}m{}\x1b[0m", verdict_color(r.verdict), verdict) : verdict;
+        const std::string label = r.variant == "default" ? r.case_id : r.case_id + "[" + r.variant + "]";
+        if (tty_) {
+            fmt::print("\r\x1b[K");
+            if (is_failure(r.verdict)) fmt::print("{} {}: expected {}, observed {}\n", shown, label, r.expected.str(), r.observed.str());
+            fmt::print("[{}/{}] pass {} fail {} unsupported {}  ETA {:.0f}s", done_, total_, counts_[Verdict::Pass],
+                       failures(), counts_[Verdict::Unsupported], eta);
+            std::fflush(stdout);
+        } else {
+            fmt::print("{} {} ({:.0f} ms){}\n", shown, label, r.duration_ms,
+                       is_failure(r.verdict) ? fmt::format(": expected {}, observed {}", r.expected.str(), r.observed.str())
+                                             : "");
+        }
+    }
+
+    int failures() const {
+        int n = 0;
+        for (const auto& [v, c] : counts_) n += is_failure(v) ? c : 0;
+        return n;
+    }
+
+    static int verdict_color(Verdict v) {
+        switch (v) {
+            case Verdict::Pass: return 32;
+            case Verdict::Unsupported: return 36;
+            case Verdict::Waived: return 33;
+            default: return 31;
+        }
+    }
+
+    const RunOptions& options_;
+    json fingerprint_;
+    std::string cell_dir_;
+    std::string cell_id_;
+    std::string fingerprint_path_;
+    ResultLog log_;
+    bool tty_;
+    bool color_;
+    std::map<Verdict, int> counts_;
+    std::size_t total_ = 0;
+    std::size_t done_ = 0;
+    bool any_failure_ = false;
+    Clock::time_point started_;
+};
+
+}  // namespace
+
+std::vector<const CaseSpec*> select_cases(const RunOptions& options) {
+    std::vector<const CaseSpec*> selected;
+    for (const auto& spec : CaseRegistry::instance().all()) {
+        if (!matches_any(options.only, spec.id)) continue;
+        if (!options.families.empty() &&
+            std::find(options.families.begin(), options.families.end(), spec.family()) == options.families.end()) {
+            continue;
+        }
+        if (!options.labels.empty()) {
+            bool any = false;
+            for (const auto& l : options.labels) {
+                any = any || l == spec.family() ||
+                      std::find(spec.labels.begin(), spec.labels.end(), l) != spec.labels.end();
+            }
+            if (!any) continue;
+        }
+        selected.push_back(&spec);
+    }
+    return selected;
+}
+
+std::string default_cell_id(const json& fp) {
+    std::string gpu = "nogpu";
+    if (!fp["gpus"].empty()) gpu = "sm" + fp["gpus"][0].value("cc", "?");
+    std::erase(gpu, '.');
+    return fmt::format("host-cuda{}-cudnn{}-{}", fp["runtime"].value("version", "none"),
+                       fp["cudnn"].value("loaded", "none"), gpu);
+}
+
+std::string cell_directory(const RunOptions& options, const json& fingerprint) {
+    return (fs::path(options.out_dir) / (options.cell.empty() ? default_cell_id(fingerprint) : options.cell)).string();
+}
+
+int run_catalog(const RunOptions& options) {
+    validate_catalog();
+    const auto selected = select_cases(options);
+    if (selected.empty()) {
+        fmt::print(stderr, "cuconform run: no case matches the selection; see `cuconform list` for ids and families\n");
+        return 2;
+    }
+    json fingerprint = probe::probe_fingerprint();
+    const std::string cell_id = options.cell.empty() ? default_cell_id(fingerprint) : options.cell;
+    const std::string cell_dir = cell_directory(options, fingerprint);
+    fs::create_directories(cell_dir);
+    write_json_atomically(cell_dir + "/fingerprint.json", fingerprint);
+    json cell{{"id", cell_id},
+              {"toolkit", fingerprint["toolkit"]},
+              {"stack",
+               {{"provider", options.stack_prefix.empty() ? "host" : "prefix"},
+                {"prefix", options.stack_prefix},
+                {"cuda", fingerprint["runtime"].value("version", "none")},
+                {"cudnn", fingerprint["cudnn"].value("loaded", "none")}}},
+              {"gpu", fingerprint["gpus"].empty()
+                          ? std::string("none")
+                          : fmt::format("{} ({})", fingerprint["gpus"][0].value("name", "?"),
+                                        fingerprint["gpus"][0].value("cc", "?"))}};
+    write_json_atomically(cell_dir + "/cell.json", cell);
+
+    std::set<std::pair<std::string, std::string>> finished;
+    if (options.resume) {
+        for (const auto& r : read_results(cell_dir + "/results.jsonl")) finished.insert({r.case_id, r.variant});
+    } else {
+        std::error_code ec;
+        fs::remove(cell_dir + "/results.jsonl", ec);
+    }
+
+    std::vector<Job> jobs;
+    for (const CaseSpec* spec : selected) {
+        for (const auto& variant : spec->runs()) {
+            if (!options.variants.empty() &&
+                std::find(options.variants.begin(), options.variants.end(), variant.name) == options.variants.end()) {
+                continue;
+            }
+            if (finished.contains({spec->id, variant.name})) continue;
+            jobs.push_back({spec, variant, decide_expectation(*spec, variant, fingerprint)});
+        }
+    }
+    if (!options.quiet) {
+        fmt::print("cuconform: {} case runs in {} ({} already recorded)\n", jobs.size(), cell_dir, finished.size());
+    }
+    Runner runner(options, fingerprint, cell_dir, cell_id);
+    const int code = runner.run(std::move(jobs));
+    std::error_code ec;
+    fs::remove_all(cell_dir + "/.work", ec);
+    return code;
+}
+
+int run_case_process(const std::string& id, const std::string& variant_name, const std::string& fingerprint_path,
+                     int result_fd) {
+    const CaseSpec* spec = CaseRegistry::instance().find(id);
+    Outcome observed;
+    if (spec == nullptr) {
+        observed = Outcome::error(Domain::Harness, "NO_SUCH_CASE", {}, "no case with id " + id);
+    } else {
+        std::ifstream in(fingerprint_path);
+        json fingerprint = json::parse(in, nullptr, false);
+        const auto runs = spec->runs();
+        auto it = std::find_if(runs.begin(), runs.end(), [&](const Variant& v) { return v.name == variant_name; });
+        if (it == runs.end()) {
+            observed = Outcome::error(Domain::Harness, "NO_SUCH_VARIANT", {}, "case " + id + " has no variant " + variant_name);
+        } else {
+            observed = observe(*spec, *it, fingerprint.is_discarded() ? json::object() : fingerprint);
+        }
+    }
+    write_all(result_fd, json(observed).dump());
+    return 0;
+}
+
+}  // namespace cuconform::run

@@ -1,0 +1,46 @@
+// SPDX-License-Identifier: Apache-2.0
+/// \file `cuconform run`: every selected case x variant in its own process, results appended as JSON lines.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "catalog/case.h"
+
+namespace cuconform::run {
+
+struct RunOptions {
+    std::string out_dir = "results";       ///< Results go to <out_dir>/<cell>/.
+    std::string cell;                      ///< Cell id; default derived from the stack ("host-cuda13.0-cudnn9.19.0").
+    std::vector<std::string> only;         ///< Id globs (`loader.*`, `shape.conv.*`); empty = all.
+    std::vector<std::string> families;
+    std::vector<std::string> labels;
+    std::vector<std::string> variants;     ///< Variant names; empty = all.
+    int jobs = 1;
+    double timeout_s = 60;
+    int retries = 0;                       ///< Re-runs of a failing result; a pass on retry is FLAKY.
+    bool resume = false;                   ///< Keep finished results in the cell's results.jsonl, run the rest.
+    std::string waivers;                   ///< A waivers YAML file (matrix/waivers.yaml format).
+    std::string stack_prefix;              ///< Recorded in the reproduction command.
+    bool quiet = false;
+};
+
+/// Runs the selection; returns 0 when the run conforms, 1 when not, 2 when the harness could not run.
+int run_catalog(const RunOptions& options);
+
+/// The cases the options select, in catalogue order.
+std::vector<const CaseSpec*> select_cases(const RunOptions& options);
+
+/// Entry point of a case process started by exec (variants that change what the loader sees):
+/// runs one case and writes its observed outcome as JSON to `result_fd`.
+int run_case_process(const std::string& id, const std::string& variant, const std::string& fingerprint_path,
+                     int result_fd);
+
+/// Where the cell's results live.
+std::string cell_directory(const RunOptions& options, const nlohmann::json& fingerprint);
+
+/// The default cell id for a fingerprint: host-cuda<runtime>-cudnn<loaded>-<gpu cc or nogpu>.
+std::string default_cell_id(const nlohmann::json& fingerprint);
+
+}  // namespace cuconform::run
