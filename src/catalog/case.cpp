@@ -45,6 +45,7 @@ nlohmann::json Variant::to_json() const {
     }
     if (strip_library_path) j["strip_library_path"] = true;
     if (memory_cap_mib) j["memory_cap_mib"] = *memory_cap_mib;
+    if (fresh_process) j["fresh_process"] = true;
     return j;
 }
 

@@ -23,9 +23,13 @@ struct Variant {
     /// Only these library directories on the search path (no ld.so.cache): "LD_LIBRARY_PATH without the libraries".
     bool strip_library_path = false;
     std::optional<std::size_t> memory_cap_mib;  ///< Device memory the case may take (memory family).
+    /// Start from a fresh exec with nothing preloaded: for variables a library reads when it loads.
+    bool fresh_process = false;
 
     /// True when the transform must be in place before the dynamic loader starts (a fresh exec).
-    bool needs_exec() const { return !hide.empty() || strip_library_path || env.contains("LD_LIBRARY_PATH"); }
+    bool needs_exec() const {
+        return fresh_process || !hide.empty() || strip_library_path || env.contains("LD_LIBRARY_PATH");
+    }
     nlohmann::json to_json() const;
 };
 
