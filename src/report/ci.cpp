@@ -96,9 +96,10 @@ void write_junit(std::ostream& stream, const ResultSet& set) {
             out += "    </testcase>\n";
         }
         out += "  </testsuite>\n";
+        stream << out;  // one suite at a time: 10^6 results need not sit in memory twice
+        out.clear();
     }
-    out += "</testsuites>\n";
-    stream << out;
+    stream << "</testsuites>\n";
 }
 
 void write_summary(std::ostream& out, const ResultSet& set, const ResultSet* baseline) {
