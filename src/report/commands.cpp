@@ -1,0 +1,121 @@
+// SPDX-License-Identifier: Apache-2.0
+/// \file The `report`, `table` and `junit` subcommands.
+#include <cstdio>
+#include <fmt/format.h>
+#include <fstream>
+#include <iostream>
+#include <memory>
+
+#include "core/command.h"
+#include "report/report.h"
+
+namespace cuconform::report {
+namespace {
+namespace fs = std::filesystem;
+
+struct Inputs {
+    std::vector<std::string> results;
+    std::string synthetic;  ///< Hidden: "CASESxCELLS[:SEED]" instead of RESULTS (tests, demos, benchmarks).
+};
+
+void add_inputs(CLI::App& sub, Inputs& in) {
+    sub.add_option("results", in.results,
+                   "Results: cell directories, directories of cell directories (shards), or results.jsonl files");
+    sub.add_option("--synthetic", in.synthetic, "")->group("");  // hidden: synthetic input, never for real reports
+}
+
+ResultSet load(const Inputs& in) {
+    if (!in.synthetic.empty()) {
+        SyntheticSpec spec;
+        unsigned long long seed = 1;
+        if (std::sscanf(in.synthetic.c_str(), "%zux%zu:%llu", &spec.cases, &spec.cells, &seed) < 2) {
+            throw std::runtime_error("--synthetic wants CASESxCELLS[:SEED], e.g. 20x3:7");
+        }
+        spec.seed = seed;
+        return make_synthetic(spec);
+    }
+    if (in.results.empty()) throw std::runtime_error("no RESULTS given: pass one or more results directories");
+    std::vector<fs::path> paths(in.results.begin(), in.results.end());
+    ResultSet set = load_results(paths);
+    for (const auto& w : set.warnings) std::cerr << "cuconform: warning: " << w << '\n';
+    return set;
+}
+
+template <typename Write>
+void write_file(const fs::path& path, Write&& write) {
+    if (path.has_parent_path()) fs::create_directories(path.parent_path());
+    std::ofstream out(path, std::ios::binary);
+    if (!out) throw std::runtime_error(fmt::format("cannot write {}: check that the directory is writable", path.string()));
+    write(out);
+    if (!out.flush()) throw std::runtime_error(fmt::format("writing {} failed (disk full?)", path.string()));
+}
+
+CommandSetup report_setup = [](CLI::App& sub) -> std::function<int()> {
+    auto in = std::make_shared<Inputs>();
+    auto out_dir = std::make_shared<std::string>();
+    auto baseline = std::make_shared<std::vector<std::string>>();
+    auto summary = std::make_shared<std::string>();
+    auto title = std::make_shared<std::string>("cuconform compatibility report");
+    add_inputs(sub, *in);
+    sub.add_option("-o,--output", *out_dir, "Directory for index.html")->required();
+    sub.add_option("--baseline", *baseline, "Earlier results to mark new failures, fixes and flips against");
+    sub.add_option("--summary", *summary, "Also write a Markdown summary here (e.g. $GITHUB_STEP_SUMMARY)");
+    sub.add_option("--title", *title, "Title of the report");
+    return [=]() {
+        const ResultSet set = load(*in);
+        std::unique_ptr<ResultSet> old;
+        if (!baseline->empty()) {
+            old = std::make_unique<ResultSet>(load_results(std::vector<fs::path>(baseline->begin(), baseline->end())));
+        }
+        HtmlOptions options;
+        options.title = *title;
+        options.baseline = old.get();
+        const fs::path index = fs::path(*out_dir) / "index.html";
+        write_file(index, [&](std::ostream& out) { write_html(out, set, options); });
+        if (!summary->empty()) {
+            // Appends: GitHub's step summary file collects every step's output.
+            std::ofstream out(*summary, std::ios::app);
+            if (!out) throw std::runtime_error("cannot append to the summary file " + *summary);
+            write_summary(out, set, old.get());
+        }
+        const Tally t = tally(set);
+        std::cerr << "cuconform: wrote " << index.string() << '\n';
+        std::cout << tally_line(t) << std::endl;
+        return t.conforms() ? kExitOk : kExitNonConforming;
+    };
+};
+
+CommandSetup table_setup = [](CLI::App& sub) -> std::function<int()> {
+    auto in = std::make_shared<Inputs>();
+    auto out_dir = std::make_shared<std::string>();
+    add_inputs(sub, *in);
+    sub.add_option("-o,--output", *out_dir, "Directory for table.md and table.csv")->required();
+    return [=]() {
+        write_table(*out_dir, load(*in));
+        std::cerr << "cuconform: wrote " << (fs::path(*out_dir) / "table.md").string() << " and table.csv\n";
+        return kExitOk;
+    };
+};
+
+CommandSetup junit_setup = [](CLI::App& sub) -> std::function<int()> {
+    auto in = std::make_shared<Inputs>();
+    auto file = std::make_shared<std::string>();
+    add_inputs(sub, *in);
+    sub.add_option("-o,--output", *file, "JUnit XML file to write")->required();
+    return [=]() {
+        const ResultSet set = load(*in);
+        write_file(*file, [&](std::ostream& out) { write_junit(out, set); });
+        std::cerr << "cuconform: wrote " << *file << '\n';
+        return kExitOk;
+    };
+};
+
+}  // namespace
+
+CUCONFORM_COMMAND("report", "Write the self-contained HTML report (and a CI summary) from results directories", 40,
+                  report_setup);
+CUCONFORM_COMMAND("table", "Write the compatibility table (Markdown and CSV): tested, predicted, unknown", 41,
+                  table_setup);
+CUCONFORM_COMMAND("junit", "Write JUnit XML (one testsuite per cell) for CI test reporters", 42, junit_setup);
+
+}  // namespace cuconform::report

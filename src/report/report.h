@@ -1,0 +1,154 @@
+// SPDX-License-Identifier: Apache-2.0
+/// \file Results loading and the report outputs: self-contained HTML, compatibility table, JUnit XML, CI summary.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <iosfwd>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "core/outcome.h"
+
+namespace cuconform::report {
+
+/// Where a record came from: the results file and its 1-based line. Empty file for synthetic records.
+struct Evidence {
+    std::string file;
+    std::size_t line = 0;
+};
+
+/// One line of results.jsonl (reports/schema/result.schema.json), parsed.
+struct Result {
+    std::uint32_t cell = 0;  ///< Index into ResultSet::cells.
+    std::string case_id;
+    std::string family;
+    std::string title;
+    std::string variant;
+    Outcome expected;
+    Outcome observed;
+    int rule_index = 0;
+    std::string rule_text;
+    std::string rule_why;
+    Verdict verdict = Verdict::Pass;
+    FailKind fail_kind = FailKind::None;
+    std::string reason;  ///< UNSUPPORTED: why; WAIVED: the waiver and its bug link.
+    double duration_ms = 0;
+    int attempts = 1;
+    std::string output_tail;
+    std::string reproduce;
+    std::string started_at;
+    Evidence source;
+};
+
+/// One matrix cell: its cell.json, its fingerprint, and the axis values the report groups by.
+struct Cell {
+    std::string id;
+    std::string directory;        ///< The results directory it was read from (empty for synthetic cells).
+    nlohmann::json info;          ///< cell.json as written by the runner ({} when absent).
+    nlohmann::json fingerprint;   ///< fingerprint.json ({} when absent).
+    std::string toolkit_cuda;     ///< What the suite was compiled with.
+    std::string toolkit_cudnn;
+    std::string stack_cuda;       ///< What it ran against (differs from the toolkit in skew cells).
+    std::string stack_cudnn;
+    std::string provider;         ///< host | wheels | container.
+    std::string gpu;              ///< "none" or "H100 (9.0)".
+    std::string compute_capability() const;  ///< "9.0" from the gpu field, or "none".
+};
+
+/// Everything loaded from one or more results arguments.
+struct ResultSet {
+    std::vector<Cell> cells;
+    std::vector<Result> results;        ///< De-duplicated: the last record per (cell, case, variant) wins.
+    std::vector<std::string> warnings;  ///< Skipped lines and missing files, each naming file:line.
+
+    /// The cell with this id, appended (empty) when new.
+    std::uint32_t cell_index(const std::string& id);
+
+private:
+    std::unordered_map<std::string, std::uint32_t> cell_ids_;  ///< Rebuilt when `cells` was edited directly.
+};
+
+/// Verdict counts; `passed + failed + skipped == total`.
+struct Tally {
+    std::size_t per_verdict[7] = {};
+    std::size_t total = 0;
+    std::size_t passed() const;   ///< PASS.
+    std::size_t failed() const;   ///< Every verdict for which is_failure() holds.
+    std::size_t skipped() const;  ///< UNSUPPORTED and WAIVED.
+    bool conforms() const { return failed() == 0; }
+    void add(Verdict verdict);
+};
+
+Tally tally(const ResultSet& set);
+/// `N passed, N failed, N skipped`: the last line `cuconform report` prints.
+std::string tally_line(const Tally& tally);
+
+/// Reads results arguments: each a cell directory or a directory holding cell directories (searched
+/// recursively for results.jsonl), or a results.jsonl file. Lines that are not JSON or do not match
+/// the schema are skipped with a warning naming file:line. Throws std::runtime_error when a path does
+/// not exist or holds no results.jsonl at all.
+ResultSet load_results(const std::vector<std::filesystem::path>& paths);
+
+/// Parses one record (throws std::exception with the reason when it does not match the schema).
+Result parse_result(const nlohmann::json& record, ResultSet& set);
+
+struct HtmlOptions {
+    std::string title = "cuconform compatibility report";
+    const ResultSet* baseline = nullptr;  ///< Marks new failures, fixes and flips against it.
+    /// Up to this many results, every entry of the grid is a server-side table cell with the observed
+    /// outcome; above it, the grid is a compact symbol strip per row (see reports/README.md).
+    std::size_t full_grid_limit = 50'000;
+    std::size_t full_grid_max_cells = 120;
+    std::size_t max_server_details = 1'500;  ///< Server-side <details> groups for non-PASS results.
+};
+
+/// Writes the self-contained HTML report (inline CSS/JS from reports/template/, embedded at build time).
+void write_html(std::ostream& out, const ResultSet& set, const HtmlOptions& options = {});
+/// Markdown fit for GitHub's step summary: per-cell counts, conformance, failures, baseline changes.
+void write_summary(std::ostream& out, const ResultSet& set, const ResultSet* baseline = nullptr);
+/// JUnit XML: one testsuite per cell; skipped for UNSUPPORTED/WAIVED, failure for the failure verdicts.
+void write_junit(std::ostream& out, const ResultSet& set);
+
+/// One entry of the compatibility table.
+struct TableEntry {
+    enum class Kind { TestedOk, TestedError, Predicted, Unknown };
+    Kind kind = Kind::Unknown;
+    std::string text;       ///< "tested ok", "tested error CUDNN_STATUS_BAD_PARAM", "predicted ok", "unknown".
+    std::string evidence;   ///< "cell/results.jsonl:12 (+5 results)", or why nothing is known.
+};
+
+/// Stacks (toolkit CUDA x run CUDA x cuDNN x compute capability) by families.
+struct CompatTable {
+    std::vector<std::string> families;
+    struct Row {
+        std::string toolkit_cuda, stack_cuda, cudnn, compute_capability;
+        std::vector<TableEntry> entries;  ///< One per family.
+    };
+    std::vector<Row> rows;
+};
+
+/// Classifies every (stack, family): tested ok / tested error NAME / predicted / unknown.
+CompatTable build_table(const ResultSet& set);
+/// Writes table.md and table.csv into `directory` (created when missing).
+void write_table(const std::filesystem::path& directory, const ResultSet& set);
+
+/// Shape of synthetic input for tests and the benchmark.
+struct SyntheticSpec {
+    std::size_t cases = 20;
+    std::size_t cells = 3;
+    std::uint64_t seed = 1;
+    double failure_rate = 0.04;  ///< Share of results that end in a failure verdict.
+};
+
+/// Deterministic synthetic results (cells with cell.json/fingerprint, every verdict kind represented
+/// when there are enough results). Never used for real reports.
+ResultSet make_synthetic(const SyntheticSpec& spec);
+/// Writes a ResultSet as results directories (DIR/<cell>/{results.jsonl,cell.json,fingerprint.json}).
+void write_results_dirs(const std::filesystem::path& directory, const ResultSet& set);
+/// The record as one schema-conforming JSON object.
+nlohmann::json to_record(const Result& result, const ResultSet& set);
+
+}  // namespace cuconform::report
