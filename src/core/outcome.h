@@ -38,7 +38,9 @@ struct Outcome {
     bool is_ok() const { return kind == Kind::Ok; }
     bool is_error() const { return kind == Kind::Error; }
     bool is_unsupported() const { return kind == Kind::Unsupported; }
-    /// Same outcome for verdict purposes: kind, and for errors the domain and the name.
+    /// Same outcome for verdict purposes: kind, and for errors the domain and the name. `this` is the
+    /// expected outcome: for cuDNN an expected category name also accepts an observed sub-code
+    /// (CUDNN_STATUS_BAD_PARAM accepts CUDNN_STATUS_BAD_PARAM_NULL_POINTER, not CUDNN_STATUS_BAD_PARAMX).
     bool same_as(const Outcome& other) const;
 
     /// The outcome in rule syntax: `ok`, `error(cudnn, CUDNN_STATUS_BAD_PARAM)`, `unsupported("...")`.
