@@ -80,7 +80,6 @@ namespace {
 
 struct DriverFact {
     std::optional<Version> linux_min;
-    std::optional<Version> windows_min;
     std::vector<std::pair<Version, Version>> updates;  ///< Update release -> its minimum, ascending.
     Citation citation;
 };
@@ -139,8 +138,6 @@ struct CompatException {
 struct Feature {
     std::vector<std::string> keys;  ///< Normalised name and aliases.
     Version min_cc;
-    std::string name;
-    std::string description;
     Citation citation;
 };
 
@@ -626,7 +623,7 @@ private:
         if (!driver.citation.sourced()) return driver;
         if (!node["linux"]) fail(node, fmt::format("{} has no 'linux' minimum; add it (release notes Table 3)", what));
         driver.linux_min = optional_version(node, "linux", what);
-        driver.windows_min = optional_version(node, "windows", what);
+        optional_version(node, "windows", what);  // validated; the questions are about Linux
         if (const YAML::Node updates = node["updates"]) {
             if (!updates.IsMap())
                 fail(updates, fmt::format("'updates' of {} must map update releases to drivers", what));
@@ -874,25 +871,24 @@ private:
         for (const auto& node : section(root, "features")) {
             check_fact_keys(node, "a feature", {"name", "min_cc", "description"}, {"aliases"});
             Feature feature;
-            feature.name = text(node, "name", "a feature");
-            const std::string what = "feature " + feature.name;
-            std::vector<std::string> names = {feature.name};
+            const std::string name = text(node, "name", "a feature");
+            const std::string what = "feature " + name;
+            std::vector<std::string> names = {name};
             if (node["aliases"]) {
                 for (const auto& alias : strings(node["aliases"], "'aliases' of " + what)) names.push_back(alias);
             }
-            for (const auto& name : names) {
-                const std::string key = feature_key(name);
+            for (const auto& alias : names) {
+                const std::string key = feature_key(alias);
                 if (std::find(feature.keys.begin(), feature.keys.end(), key) != feature.keys.end()) continue;
                 if (auto [it, inserted] = feature_keys.emplace(key, line_of(node)); !inserted) {
                     fail(node, fmt::format("{}: the name '{}' is taken by the feature at line {}; use another", what,
-                                           name, it->second));
+                                           alias, it->second));
                 }
                 feature.keys.push_back(key);
             }
             feature.min_cc = compute_capability(node["min_cc"], "'min_cc' of " + what);
-            feature.description = text(node, "description", what);
             feature.citation = cite(node, what);
-            record("hardware.feature", feature.name, feature.citation);
+            record("hardware.feature", name, feature.citation);
             data_.features.push_back(std::move(feature));
         }
 
