@@ -20,7 +20,9 @@ std::optional<Version> Version::parse(std::string_view text) {
         parts.push_back(value);
         pos = static_cast<std::size_t>(next - text.data());
         if (pos == text.size()) {
-            return Version(std::move(parts));
+            Version version(std::move(parts));
+            version.text_ = text;
+            return version;
         }
         if (text[pos] != '.') {
             return std::nullopt;
@@ -48,6 +50,7 @@ Version Version::truncated(std::size_t n) const {
 }
 
 std::string Version::str() const {
+    if (!text_.empty()) return text_;
     std::string out;
     for (std::size_t i = 0; i < parts_.size(); ++i) {
         if (i) out += '.';

@@ -17,6 +17,7 @@ public:
     explicit Version(std::vector<int> parts) : parts_(std::move(parts)) {}
 
     /// Parses "13", "13.0", "9.19.0". Returns nullopt for anything else (empty, letters, "1..2").
+    /// The text is kept for str(), so that zero-padded driver versions ("580.65.06") print as written.
     static std::optional<Version> parse(std::string_view text);
     /// CUDA's encoding, as cudaRuntimeGetVersion / cuDriverGetVersion return it: 1000*major + 10*minor.
     static Version from_cuda_int(int encoded);
@@ -32,6 +33,7 @@ public:
     /// The first `n` components ("9.19.0".truncated(2) == "9.19").
     Version truncated(std::size_t n) const;
 
+    /// The version as parsed, or its components joined by dots.
     std::string str() const;
 
     std::strong_ordering operator<=>(const Version& other) const;
@@ -39,6 +41,7 @@ public:
 
 private:
     std::vector<int> parts_;
+    std::string text_;  ///< What parse() read; empty for versions built from numbers.
 };
 
 }  // namespace cuconform

@@ -1,0 +1,583 @@
+// SPDX-License-Identifier: Apache-2.0
+/// \file Tests of the knowledge base: validation of matrix/knowledge and of broken fixtures, its facts
+/// against the real headers and nvcc installed here, and the questions it answers.
+#include "knowledge/knowledge.h"
+
+#include <cuda.h>
+#include <cudnn.h>
+#include <driver_types.h>
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <map>
+#include <regex>
+#include <set>
+#include <sstream>
+
+namespace cuconform::knowledge {
+namespace {
+
+const std::filesystem::path kFixtures = std::filesystem::path(CUCONFORM_TEST_DATA) / "knowledge";
+
+Version v(const char* text) { return *Version::parse(text); }
+
+const KnowledgeBase& kb() { return KnowledgeBase::builtin(); }
+
+// Tests that the project's knowledge base loads and has all five files.
+TEST(Knowledge, BuiltinLoads) {
+    std::set<std::string> files;
+    for (const auto& f : kb().files()) {
+        files.insert(f.file);
+        EXPECT_GT(f.entries, 0u) << f.file;
+    }
+    EXPECT_EQ(files,
+              (std::set<std::string>{"cudnn.yaml", "env.yaml", "errors.yaml", "hardware.yaml", "toolkits.yaml"}));
+}
+
+// Tests that every entry carries an https:// source, or is marked unsourced with a note.
+TEST(Knowledge, EveryEntryHasAnHttpsSource) {
+    ASSERT_FALSE(kb().entries().empty());
+    for (const auto& e : kb().entries()) {
+        const std::string where = e.citation.where() + " " + e.kind + " " + e.key;
+        EXPECT_GT(e.citation.line, 0) << where;
+        if (!e.citation.sourced()) {
+            EXPECT_FALSE(e.citation.note.empty()) << where << ": an unsourced entry must say what is missing";
+            continue;
+        }
+        for (const auto& s : e.citation.sources) {
+            EXPECT_TRUE(s.url.starts_with("https://") && s.url.size() > 8) << where << ": " << s.url;
+            EXPECT_FALSE(s.title.empty()) << where;
+        }
+    }
+}
+
+// Tests that builtin_dir() follows CUCONFORM_KNOWLEDGE_DIR and falls back to the source tree.
+TEST(Knowledge, BuiltinDirFollowsTheEnvironment) {
+    const char* saved = std::getenv("CUCONFORM_KNOWLEDGE_DIR");
+    const std::string saved_value = saved ? saved : "";
+    ::setenv("CUCONFORM_KNOWLEDGE_DIR", "/somewhere/else", 1);
+    EXPECT_EQ(KnowledgeBase::builtin_dir(), std::filesystem::path("/somewhere/else"));
+    ::unsetenv("CUCONFORM_KNOWLEDGE_DIR");
+    EXPECT_EQ(KnowledgeBase::builtin_dir(), std::filesystem::path(CUCONFORM_SOURCE_DIR) / "matrix" / "knowledge");
+    if (saved) ::setenv("CUCONFORM_KNOWLEDGE_DIR", saved_value.c_str(), 1);
+}
+
+// --- malformed fixtures ---------------------------------------------------------------------
+
+/// "file.yaml:LINE" of the line marked `# expect-error` in the fixture folder's only file.
+std::string marked_location(const std::filesystem::path& folder) {
+    for (const auto& entry : std::filesystem::directory_iterator(folder)) {
+        std::ifstream in(entry.path());
+        std::string line;
+        for (int n = 1; std::getline(in, line); ++n) {
+            if (line.find("# expect-error") != std::string::npos)
+                return entry.path().filename().string() + ":" + std::to_string(n);
+        }
+    }
+    return "(no # expect-error marker in " + folder.string() + ")";
+}
+
+struct Broken {
+    const char* folder;
+    const char* hint;  ///< What the message must tell the user.
+};
+
+class KnowledgeBroken : public ::testing::TestWithParam<Broken> {};
+
+// Tests that a broken file is refused with its file, line and what to fix.
+TEST_P(KnowledgeBroken, NamesFileLineAndFix) {
+    const auto folder = kFixtures / GetParam().folder;
+    try {
+        KnowledgeBase::load(folder);
+        FAIL() << folder << " loaded, but it is broken";
+    } catch (const KnowledgeError& e) {
+        const std::string message = e.what();
+        EXPECT_NE(message.find(marked_location(folder)), std::string::npos) << message;
+        EXPECT_NE(message.find(GetParam().hint), std::string::npos) << message;
+        EXPECT_GT(e.line(), 0);
+    }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Fixtures, KnowledgeBroken,
+    ::testing::Values(Broken{"bad_yaml", "not valid YAML"}, Broken{"missing_source", "has no source"},
+                      Broken{"bad_version", "bad version '525.x'"}, Broken{"unknown_key", "unknown key 'packges'"},
+                      Broken{"duplicate", "keep one"}, Broken{"unknown_source", "unknown source 'PGNEW'"},
+                      Broken{"http_url", "https://"}, Broken{"unsourced_value", "nothing may be derived"}),
+    [](const auto& info) {
+        std::string name;
+        bool up = true;
+        for (const char* c = info.param.folder; *c; ++c) {
+            if (*c == '_') {
+                up = true;
+            } else {
+                name += up ? static_cast<char>(std::toupper(*c)) : *c;
+                up = false;
+            }
+        }
+        return name;
+    });
+
+// Tests that a file the knowledge base does not know is refused by name.
+TEST(Knowledge, UnknownFileIsRefused) {
+    try {
+        KnowledgeBase::load(kFixtures / "unknown_file");
+        FAIL() << "unknown_file loaded";
+    } catch (const KnowledgeError& e) {
+        EXPECT_NE(std::string(e.what()).find("drivers.yaml: not a knowledge file"), std::string::npos) << e.what();
+    }
+}
+
+// Tests that a missing directory is refused and says what to set.
+TEST(Knowledge, MissingDirectoryIsRefused) {
+    EXPECT_THROW(KnowledgeBase::load(kFixtures / "no_such_folder"), KnowledgeError);
+}
+
+// Tests that the valid fixture loads, and that its unsourced driver yields no answer.
+TEST(Knowledge, ValidFixtureLoadsAndUnsourcedFactsAnswerNothing) {
+    const KnowledgeBase small = KnowledgeBase::load(kFixtures / "valid");
+    ASSERT_TRUE(small.min_driver(v("12.0")));
+    EXPECT_EQ(small.min_driver(v("12.0"))->value, v("525.60.13"));
+    EXPECT_FALSE(small.min_driver(v("12.1")));
+    bool unsourced_entry = false;
+    for (const auto& e : small.entries())
+        unsourced_entry = unsourced_entry || (e.kind == "toolkit.driver" && e.key == "12.1" && !e.citation.sourced());
+    EXPECT_TRUE(unsourced_entry);
+    EXPECT_TRUE(small.runtime_runs_on_driver(v("12.1"), v("530")).yes());   // by minor version compatibility
+    EXPECT_TRUE(small.cudnn_supports_cuda(v("9.1"), v("12.4")).unknown());  // no cudnn.yaml here
+}
+
+// --- facts against the real things installed here ----------------------------------------------
+
+/// `#define NAME value` from a header file, or nullopt.
+std::optional<long> header_define(const std::filesystem::path& header, const std::string& name) {
+    std::ifstream in(header);
+    const std::regex define("^\\s*#\\s*define\\s+" + name + "\\s+([0-9]+)");
+    std::smatch m;
+    for (std::string line; std::getline(in, line);) {
+        if (std::regex_search(line, m, define)) return std::stol(m[1]);
+    }
+    return std::nullopt;
+}
+
+// Tests that the installed cuDNN is a known release, or newer than every known one.
+TEST(KnowledgeVsInstalled, CudnnVersionIsKnown) {
+    const auto header = std::filesystem::path(CUCONFORM_TEST_CUDNN_INCLUDE_DIR) / "cudnn_version.h";
+    const auto major = header_define(header, "CUDNN_MAJOR");
+    const auto minor = header_define(header, "CUDNN_MINOR");
+    const auto patch = header_define(header, "CUDNN_PATCHLEVEL");
+    ASSERT_TRUE(major && minor && patch) << "cannot parse " << header;
+    const Version installed({static_cast<int>(*major), static_cast<int>(*minor), static_cast<int>(*patch)});
+
+    const auto known = kb().cudnn_known_releases();
+    ASSERT_FALSE(known.empty());
+    const bool listed = std::any_of(known.begin(), known.end(), [&](const auto& f) { return f.value == installed; });
+    EXPECT_TRUE(listed || installed > known.back().value)
+        << "cuDNN " << installed.str() << " (" << header << ") is neither a known release nor newer than the newest ("
+        << known.back().value.str() << ")";
+
+    // CUDNN_VERSION encodes it with the factor the knowledge base gives for its major.
+    const auto factor = kb().cudnn_version_major_factor(installed.major());
+    ASSERT_TRUE(factor);
+    EXPECT_EQ(CUDNN_VERSION / factor->value, CUDNN_MAJOR);
+    EXPECT_EQ(Version::from_cudnn_int(CUDNN_VERSION), installed);
+}
+
+// Tests that the cuDNN 9 status codes in errors.yaml equal the cudnnStatus_t enum of the installed headers.
+TEST(KnowledgeVsInstalled, CudnnStatusCodesMatchTheHeader) {
+#if CUDNN_MAJOR >= 9
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+#define CUCONFORM_STATUS(name) \
+    { #name, static_cast < long>(name) }
+    const std::map<std::string, long> header = {
+        CUCONFORM_STATUS(CUDNN_STATUS_SUCCESS),
+        CUCONFORM_STATUS(CUDNN_STATUS_NOT_INITIALIZED),
+        CUCONFORM_STATUS(CUDNN_STATUS_SUBLIBRARY_VERSION_MISMATCH),
+        CUCONFORM_STATUS(CUDNN_STATUS_SERIALIZATION_VERSION_MISMATCH),
+        CUCONFORM_STATUS(CUDNN_STATUS_DEPRECATED),
+        CUCONFORM_STATUS(CUDNN_STATUS_LICENSE_ERROR),
+        CUCONFORM_STATUS(CUDNN_STATUS_RUNTIME_IN_PROGRESS),
+        CUCONFORM_STATUS(CUDNN_STATUS_RUNTIME_FP_OVERFLOW),
+        CUCONFORM_STATUS(CUDNN_STATUS_SUBLIBRARY_LOADING_FAILED),
+        CUCONFORM_STATUS(CUDNN_STATUS_BAD_PARAM),
+        CUCONFORM_STATUS(CUDNN_STATUS_BAD_PARAM_NULL_POINTER),
+        CUCONFORM_STATUS(CUDNN_STATUS_BAD_PARAM_MISALIGNED_POINTER),
+        CUCONFORM_STATUS(CUDNN_STATUS_BAD_PARAM_NOT_FINALIZED),
+        CUCONFORM_STATUS(CUDNN_STATUS_BAD_PARAM_OUT_OF_BOUND),
+        CUCONFORM_STATUS(CUDNN_STATUS_BAD_PARAM_SIZE_INSUFFICIENT),
+        CUCONFORM_STATUS(CUDNN_STATUS_BAD_PARAM_STREAM_MISMATCH),
+        CUCONFORM_STATUS(CUDNN_STATUS_BAD_PARAM_SHAPE_MISMATCH),
+        CUCONFORM_STATUS(CUDNN_STATUS_BAD_PARAM_DUPLICATED_ENTRIES),
+        CUCONFORM_STATUS(CUDNN_STATUS_BAD_PARAM_ATTRIBUTE_TYPE),
+        CUCONFORM_STATUS(CUDNN_STATUS_BAD_PARAM_CUDA_GRAPH_MISMATCH),
+        CUCONFORM_STATUS(CUDNN_STATUS_BAD_PARAM_DESCRIPTOR_TYPE),
+        CUCONFORM_STATUS(CUDNN_STATUS_NOT_SUPPORTED),
+        CUCONFORM_STATUS(CUDNN_STATUS_NOT_SUPPORTED_GRAPH_PATTERN),
+        CUCONFORM_STATUS(CUDNN_STATUS_NOT_SUPPORTED_SHAPE),
+        CUCONFORM_STATUS(CUDNN_STATUS_NOT_SUPPORTED_DATA_TYPE),
+        CUCONFORM_STATUS(CUDNN_STATUS_NOT_SUPPORTED_LAYOUT),
+        CUCONFORM_STATUS(CUDNN_STATUS_NOT_SUPPORTED_INCOMPATIBLE_CUDA_DRIVER),
+        CUCONFORM_STATUS(CUDNN_STATUS_NOT_SUPPORTED_INCOMPATIBLE_CUDART),
+        CUCONFORM_STATUS(CUDNN_STATUS_NOT_SUPPORTED_ARCH_MISMATCH),
+        CUCONFORM_STATUS(CUDNN_STATUS_NOT_SUPPORTED_RUNTIME_PREREQUISITE_MISSING),
+        CUCONFORM_STATUS(CUDNN_STATUS_NOT_SUPPORTED_SUBLIBRARY_UNAVAILABLE),
+        CUCONFORM_STATUS(CUDNN_STATUS_NOT_SUPPORTED_SHARED_MEMORY_INSUFFICIENT),
+        CUCONFORM_STATUS(CUDNN_STATUS_NOT_SUPPORTED_PADDING),
+        CUCONFORM_STATUS(CUDNN_STATUS_NOT_SUPPORTED_BAD_LAUNCH_PARAM),
+        CUCONFORM_STATUS(CUDNN_STATUS_NOT_SUPPORTED_CUDA_GRAPH_NATIVE_API),
+#if CUDNN_VERSION >= 91900  // Present in 9.19's header, absent from the 9.12 binding; when it came is unsourced.
+        CUCONFORM_STATUS(CUDNN_STATUS_NOT_SUPPORTED_INVALID_DYNAMIC_SHAPE),
+#endif
+        CUCONFORM_STATUS(CUDNN_STATUS_INTERNAL_ERROR),
+        CUCONFORM_STATUS(CUDNN_STATUS_INTERNAL_ERROR_COMPILATION_FAILED),
+        CUCONFORM_STATUS(CUDNN_STATUS_INTERNAL_ERROR_UNEXPECTED_VALUE),
+        CUCONFORM_STATUS(CUDNN_STATUS_INTERNAL_ERROR_HOST_ALLOCATION_FAILED),
+        CUCONFORM_STATUS(CUDNN_STATUS_INTERNAL_ERROR_DEVICE_ALLOCATION_FAILED),
+        CUCONFORM_STATUS(CUDNN_STATUS_INTERNAL_ERROR_BAD_LAUNCH_PARAM),
+        CUCONFORM_STATUS(CUDNN_STATUS_INTERNAL_ERROR_TEXTURE_CREATION_FAILED),
+        CUCONFORM_STATUS(CUDNN_STATUS_EXECUTION_FAILED),
+        CUCONFORM_STATUS(CUDNN_STATUS_EXECUTION_FAILED_CUDA_DRIVER),
+        CUCONFORM_STATUS(CUDNN_STATUS_EXECUTION_FAILED_CUBLAS),
+        CUCONFORM_STATUS(CUDNN_STATUS_EXECUTION_FAILED_CUDART),
+        CUCONFORM_STATUS(CUDNN_STATUS_EXECUTION_FAILED_CURAND),
+        // Deprecated aliases the 9.x enum keeps.
+        CUCONFORM_STATUS(CUDNN_STATUS_ALLOC_FAILED),
+        CUCONFORM_STATUS(CUDNN_STATUS_INVALID_VALUE),
+        CUCONFORM_STATUS(CUDNN_STATUS_ARCH_MISMATCH),
+        CUCONFORM_STATUS(CUDNN_STATUS_MAPPING_ERROR),
+        CUCONFORM_STATUS(CUDNN_STATUS_RUNTIME_PREREQUISITE_MISSING),
+        CUCONFORM_STATUS(CUDNN_STATUS_VERSION_MISMATCH),
+    };
+#undef CUCONFORM_STATUS
+#pragma GCC diagnostic pop
+    const auto statuses = kb().cudnn_statuses(9);
+    std::set<std::string> in_kb;
+    for (const auto& s : statuses) {
+        in_kb.insert(s.value.name);
+        const auto found = header.find(s.value.name);
+        if (found == header.end()) {
+            EXPECT_EQ(s.value.name, "CUDNN_STATUS_NOT_SUPPORTED_INVALID_DYNAMIC_SHAPE")
+                << "not in cuDNN " << CUDNN_VERSION << "'s header";
+            continue;
+        }
+        EXPECT_EQ(s.value.code, found->second) << s.value.name << " at " << s.citation.where();
+    }
+    for (const auto& [name, code] : header)
+        EXPECT_TRUE(in_kb.contains(name)) << name << " = " << code << " is missing from errors.yaml";
+#else
+    GTEST_SKIP() << "the installed cuDNN headers are cuDNN " << CUDNN_MAJOR << ", not 9";
+#endif
+}
+
+// Tests that the CUDA runtime and driver error numbers equal cudaError_t and CUresult of the installed headers.
+TEST(KnowledgeVsInstalled, CudaErrorCodesMatchTheHeaders) {
+#define CUCONFORM_CODE(name) \
+    { #name, static_cast < long>(name) }
+    const std::map<std::string, long> runtime = {
+        CUCONFORM_CODE(cudaErrorMemoryAllocation),
+        CUCONFORM_CODE(cudaErrorInitializationError),
+        CUCONFORM_CODE(cudaErrorStubLibrary),
+        CUCONFORM_CODE(cudaErrorInsufficientDriver),
+        CUCONFORM_CODE(cudaErrorCallRequiresNewerDriver),
+        CUCONFORM_CODE(cudaErrorNoDevice),
+        CUCONFORM_CODE(cudaErrorInvalidDevice),
+        CUCONFORM_CODE(cudaErrorNoKernelImageForDevice),
+        CUCONFORM_CODE(cudaErrorInvalidPtx),
+        CUCONFORM_CODE(cudaErrorJitCompilerNotFound),
+        CUCONFORM_CODE(cudaErrorUnsupportedPtxVersion),
+        CUCONFORM_CODE(cudaErrorJitCompilationDisabled),
+        CUCONFORM_CODE(cudaErrorSystemNotReady),
+        CUCONFORM_CODE(cudaErrorSystemDriverMismatch),
+        CUCONFORM_CODE(cudaErrorCompatNotSupportedOnDevice),
+    };
+    const std::map<std::string, long> driver = {
+        CUCONFORM_CODE(CUDA_ERROR_OUT_OF_MEMORY),
+        CUCONFORM_CODE(CUDA_ERROR_NOT_INITIALIZED),
+        CUCONFORM_CODE(CUDA_ERROR_STUB_LIBRARY),
+        CUCONFORM_CODE(CUDA_ERROR_NO_DEVICE),
+        CUCONFORM_CODE(CUDA_ERROR_INVALID_DEVICE),
+        CUCONFORM_CODE(CUDA_ERROR_NO_BINARY_FOR_GPU),
+        CUCONFORM_CODE(CUDA_ERROR_INVALID_PTX),
+        CUCONFORM_CODE(CUDA_ERROR_UNSUPPORTED_PTX_VERSION),
+        CUCONFORM_CODE(CUDA_ERROR_JIT_COMPILATION_DISABLED),
+        CUCONFORM_CODE(CUDA_ERROR_SYSTEM_DRIVER_MISMATCH),
+        CUCONFORM_CODE(CUDA_ERROR_COMPAT_NOT_SUPPORTED_ON_DEVICE),
+    };
+#undef CUCONFORM_CODE
+    for (const auto& [name, code] : runtime) {
+        const auto fact = kb().cuda_runtime_error(name);
+        ASSERT_TRUE(fact) << name << " is missing from errors.yaml";
+        EXPECT_EQ(fact->value.code, code) << name << " at " << fact->citation.where();
+        if (!fact->value.twin.empty()) {
+            EXPECT_TRUE(kb().cuda_driver_error(fact->value.twin)) << fact->value.twin;
+        }
+    }
+    for (const auto& [name, code] : driver) {
+        const auto fact = kb().cuda_driver_error(name);
+        ASSERT_TRUE(fact) << name << " is missing from errors.yaml";
+        EXPECT_EQ(fact->value.code, code) << name << " at " << fact->citation.where();
+    }
+}
+
+struct Command {
+    int status = -1;
+    std::string output;
+};
+
+Command run(const std::string& command) {
+    Command r;
+    FILE* pipe = ::popen((command + " 2>&1").c_str(), "r");
+    if (!pipe) return r;
+    char buffer[4096];
+    while (std::fgets(buffer, sizeof buffer, pipe)) r.output += buffer;
+    const int status = ::pclose(pipe);
+    r.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    return r;
+}
+
+std::string compile_command(const std::string& nvcc, const std::string& arch, const std::filesystem::path& dir) {
+    return "'" + nvcc + "' -arch=" + arch + " -c '" + (dir / "tiny.cu").string() + "' -o '" +
+           (dir / (arch + ".o")).string() + "'";
+}
+
+// Tests what the knowledge base says this toolkit's nvcc accepts against nvcc itself: one
+// --list-gpu-code and at most five real compiles of a one-line kernel (nvcc is slow).
+TEST(KnowledgeVsInstalled, NvccArchitecturesMatchNvcc) {
+    const std::string nvcc = CUCONFORM_TEST_NVCC;
+    if (nvcc.empty() || ::access(nvcc.c_str(), X_OK) != 0) GTEST_SKIP() << "no nvcc at '" << nvcc << "'";
+    const Version toolkit = Version::from_cuda_int(CUDA_VERSION);
+    const auto archs = kb().nvcc_archs(toolkit);
+    if (!archs) GTEST_SKIP() << "the knowledge base has no sourced architecture list for nvcc " << toolkit.str();
+
+    const Command list = run("'" + nvcc + "' --list-gpu-code");
+    ASSERT_EQ(list.status, 0) << list.output;
+    std::set<std::string> listed;
+    std::istringstream lines(list.output);
+    for (std::string line; std::getline(lines, line);) {
+        if (line.starts_with("sm_")) listed.insert(line);
+    }
+    ASSERT_FALSE(listed.empty()) << list.output;
+    for (const auto& arch : archs->value) {
+        if (std::isdigit(static_cast<unsigned char>(arch.back()))) {  // --list-gpu-code lists no a/f variants
+            EXPECT_TRUE(listed.contains(arch)) << "knowledge base says nvcc " << toolkit.str() << " accepts " << arch;
+        }
+    }
+    for (const auto& arch : listed) {
+        const Answer a = kb().nvcc_supports(toolkit, arch);
+        EXPECT_FALSE(a.no()) << "knowledge base says nvcc " << toolkit.str() << " refuses " << arch << ": " << a.reason;
+        if (a.unknown())
+            std::printf("note: nvcc %s lists %s, which the knowledge base does not know\n", toolkit.str().c_str(),
+                        arch.c_str());
+    }
+
+    const auto dir = std::filesystem::temp_directory_path() / ("cuconform-kb-nvcc-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir);
+    std::ofstream(dir / "tiny.cu") << "__global__ void tiny(int* p) { *p = 1; }\n";
+    int compiles = 0;
+    for (const char* arch : {"sm_61", "sm_70", "sm_101", "sm_75", "sm_90"}) {
+        const Answer expected = kb().nvcc_supports(toolkit, arch);
+        if (expected.unknown()) continue;
+        const Command r = run(compile_command(nvcc, arch, dir));
+        ++compiles;
+        if (expected.yes()) {
+            EXPECT_EQ(r.status, 0) << arch << ": " << expected.reason << "\n" << r.output;
+        } else {
+            EXPECT_NE(r.status, 0) << arch << ": " << expected.reason;
+            EXPECT_NE(r.output.find("Unsupported gpu architecture"), std::string::npos) << r.output;
+        }
+    }
+    std::filesystem::remove_all(dir);
+    EXPECT_GT(compiles, 0);
+}
+
+// --- the questions ------------------------------------------------------------------------------
+
+// Tests the acceptance examples of the knowledge base.
+TEST(KnowledgeQuestions, AcceptanceExamples) {
+    const Answer mvc = kb().runtime_runs_on_driver(v("12.4"), v("535"));
+    EXPECT_TRUE(mvc.yes()) << mvc.reason;
+    EXPECT_NE(mvc.reason.find("minor version compatibility"), std::string::npos) << mvc.reason;
+    EXPECT_TRUE(mvc.url().starts_with("https://"));
+
+    const Answer too_old = kb().runtime_runs_on_driver(v("13.0"), v("535"));
+    EXPECT_TRUE(too_old.no()) << too_old.reason;
+    EXPECT_NE(too_old.reason.find("580"), std::string::npos) << too_old.reason;
+
+    const Answer pascal = kb().nvcc_supports(v("13.0"), "sm_61");
+    EXPECT_TRUE(pascal.no()) << pascal.reason;
+    EXPECT_TRUE(pascal.url().starts_with("https://"));
+
+    for (const char* cudnn : {"9.11.0", "9.12", "9.17.0", "9.19.0"}) {
+        const Answer a = kb().cudnn_supports_cc(v(cudnn), v("6.1"));
+        EXPECT_TRUE(a.no()) << cudnn << ": " << a.reason;
+    }
+
+    const Answer skew = kb().cudnn_compatible(v("9.3"), v("9.1"));
+    EXPECT_TRUE(skew.no()) << skew.reason;
+    EXPECT_NE(skew.reason.find("PyTorch was compiled  against 9.3.0 but found runtime version 9.1.0"),
+              std::string::npos)
+        << skew.reason;
+
+    const Answer fp8 = kb().has_feature("fp8", v("8.6"));
+    EXPECT_TRUE(fp8.no()) << fp8.reason;
+    EXPECT_NE(fp8.reason.find("no hardware support"), std::string::npos);
+}
+
+// Tests the toolkit questions: drivers, minor version compatibility, PTX ISA, architectures.
+TEST(KnowledgeQuestions, Toolkits) {
+    EXPECT_EQ(kb().min_driver(v("12.2"))->value, v("535.54.03"));
+    EXPECT_EQ(kb().min_driver(v("13.0"))->value.str(), "580.65.06");  // printed as NVIDIA writes it
+    EXPECT_EQ(kb().min_driver(v("12.2.2"))->value, v("535.104.05"));
+    EXPECT_EQ(kb().min_driver(v("11.4.2"))->value, v("470.57.02"));
+    EXPECT_FALSE(kb().min_driver(v("12.7")));  // entered as unsourced: no Table 3 row
+    EXPECT_FALSE(kb().min_driver(v("9.2")));
+
+    EXPECT_EQ(kb().minor_compat_floor(11)->value, v("450.80.02"));
+    EXPECT_EQ(kb().minor_compat_floor(12)->value, v("525.60.13"));
+    EXPECT_EQ(kb().minor_compat_floor(13)->value, v("580.65.06"));
+    EXPECT_FALSE(kb().minor_compat_floor(10));
+
+    EXPECT_TRUE(kb().runtime_runs_on_driver(v("12.4"), v("550.54.14")).yes());
+    EXPECT_TRUE(kb().runtime_runs_on_driver(v("11.8"), v("450.80.02")).yes());
+    EXPECT_TRUE(kb().runtime_runs_on_driver(v("11.8"), v("450.51.05")).no());
+    EXPECT_TRUE(kb().runtime_runs_on_driver(v("10.2"), v("430")).no());
+    EXPECT_TRUE(kb().runtime_runs_on_driver(v("10.1"), v("430")).unknown());
+    EXPECT_TRUE(kb().runtime_runs_on_driver(v("14.0"), v("700")).unknown());
+
+    EXPECT_EQ(kb().ptx_isa(v("12.8"))->value, v("8.7"));
+    EXPECT_FALSE(kb().ptx_isa(v("12.6")));
+    EXPECT_EQ(kb().toolkit_for_ptx_isa(v("8.8"))->value, v("12.9"));
+    EXPECT_EQ(kb().toolkit_for_ptx_isa(v("8.6"))->value, v("12.7"));
+    EXPECT_FALSE(kb().toolkit_for_ptx_isa(v("5.0")));
+
+    const auto archs12 = kb().nvcc_archs(v("12.0"));
+    ASSERT_TRUE(archs12);
+    const std::set<std::string> a12(archs12->value.begin(), archs12->value.end());
+    EXPECT_TRUE(a12.contains("sm_50") && a12.contains("sm_90a") && !a12.contains("sm_35"));
+    const auto archs13 = kb().nvcc_archs(v("13.0"));
+    ASSERT_TRUE(archs13);
+    EXPECT_EQ(archs13->value.front(), "sm_75");
+    EXPECT_TRUE(kb().nvcc_supports(v("11.8"), "sm_90").yes());
+    EXPECT_TRUE(kb().nvcc_supports(v("12.0"), "sm_35").no());
+    EXPECT_TRUE(kb().nvcc_supports(v("13.0"), "compute_75").yes());
+    EXPECT_TRUE(kb().nvcc_supports(v("13.0"), "sm_101").no());
+    EXPECT_TRUE(kb().nvcc_supports(v("11.8"), "sm_90a").no());      // 12.0 added it
+    EXPECT_TRUE(kb().nvcc_supports(v("10.2"), "sm_80").no());       // 11.0 added it
+    EXPECT_TRUE(kb().nvcc_supports(v("13.0"), "sm_88").unknown());  // in no sourced list
+    EXPECT_TRUE(kb().nvcc_supports(v("13.1"), "sm_90").unknown());  // 13.1's list is unsourced
+    EXPECT_TRUE(kb().nvcc_supports(v("13.0"), "ampere").unknown());
+}
+
+// Tests the cuDNN questions: matrix rows, CUDA and CC support, sub-libraries, compatibility.
+TEST(KnowledgeQuestions, Cudnn) {
+    const auto exact = kb().cudnn_release(v("9.5.1"));
+    ASSERT_TRUE(exact);
+    EXPECT_TRUE(exact->exact);
+    EXPECT_EQ(exact->label(), "9.5.0-9.5.1");
+    EXPECT_EQ(exact->packages.size(), 2u);
+    const auto nearest = kb().cudnn_release(v("9.6.0"));
+    ASSERT_TRUE(nearest);
+    EXPECT_FALSE(nearest->exact);
+    EXPECT_EQ(nearest->version, v("9.5.0"));
+    EXPECT_FALSE(kb().cudnn_release(v("7.0")));
+
+    EXPECT_TRUE(kb().cudnn_supports_cuda(v("9.5.1"), v("12.6")).yes());
+    EXPECT_TRUE(kb().cudnn_supports_cuda(v("9.5.1"), v("12.8")).no());
+    EXPECT_TRUE(kb().cudnn_supports_cuda(v("9.6.0"), v("12.8")).unknown());
+    EXPECT_TRUE(kb().cudnn_supports_cuda(v("9.10.2"), v("11.8")).yes());
+    EXPECT_TRUE(kb().cudnn_supports_cuda(v("9.12.0"), v("11.8")).no());
+    EXPECT_TRUE(kb().cudnn_supports_cuda(v("9.17.0"), v("13.1")).yes());
+    EXPECT_TRUE(kb().cudnn_supports_cuda(v("8.0.5"), v("11.0")).unknown());  // unsourced row
+    EXPECT_TRUE(kb().cudnn_supports_cuda(v("7.6.0"), v("9.1")).no());
+
+    EXPECT_TRUE(kb().cudnn_supports_cc(v("9.10.2"), v("6.1")).yes());
+    EXPECT_TRUE(kb().cudnn_supports_cc(v("8.9.1"), v("3.7")).no());
+    EXPECT_TRUE(kb().cudnn_supports_cc(v("9.17.0"), v("12.0")).yes());
+    EXPECT_TRUE(kb().cudnn_supports_cc(v("9.19.0"), v("12.1")).unknown());  // newer than the 9.17.0 row lists
+
+    const auto v8 = kb().cudnn_sublibraries(8);
+    ASSERT_TRUE(v8);
+    EXPECT_EQ(v8->value.size(), 6u);
+    EXPECT_EQ(kb().cudnn_sublibraries(9)->value.size(), 7u);
+    EXPECT_EQ(kb().cudnn_sublibraries(v("9.19.0"))->value.size(), 7u);
+    const auto v924 = kb().cudnn_sublibraries(v("9.24.0"));
+    ASSERT_TRUE(v924);
+    EXPECT_NE(std::find(v924->value.begin(), v924->value.end(), "cudnn_ext"), v924->value.end());
+    EXPECT_FALSE(kb().cudnn_sublibraries(7));
+
+    EXPECT_TRUE(kb().cudnn_compatible(v("9.1"), v("9.3")).yes());
+    EXPECT_TRUE(kb().cudnn_compatible(v("9.3.0"), v("9.3.1")).yes());
+    EXPECT_TRUE(kb().cudnn_compatible(v("8.9.7"), v("9.1.0")).no());
+    EXPECT_TRUE(kb().cudnn_compatible(v("9.9.0"), v("9.10.0")).no());  // the 9.10.0 enum reorder
+    EXPECT_TRUE(kb().cudnn_compatible(v("9.10.0"), v("9.10.0")).yes());
+
+    EXPECT_EQ(kb().cudnn_version_major_factor(8)->value, 1000);
+    EXPECT_EQ(kb().cudnn_version_major_factor(9)->value, 10000);
+    EXPECT_EQ(Version::from_cudnn_int(8907), v("8.9.7"));
+    EXPECT_EQ(Version::from_cudnn_int(90100), v("9.1.0"));
+}
+
+// Tests hardware thresholds and GPU lookup by the names nvidia-smi prints.
+TEST(KnowledgeQuestions, Hardware) {
+    EXPECT_EQ(kb().feature_min_cc("bfloat16")->value, v("8.0"));
+    EXPECT_EQ(kb().feature_min_cc("FP16 arithmetic")->value, v("5.3"));
+    EXPECT_EQ(kb().feature_min_cc("dp4a")->value, v("6.1"));
+    EXPECT_EQ(kb().feature_min_cc("int8_tensor_cores")->value, v("7.2"));
+    EXPECT_FALSE(kb().feature_min_cc("warp_drive"));
+    EXPECT_TRUE(kb().has_feature("fp8", v("8.9")).yes());
+    EXPECT_TRUE(kb().has_feature("tf32", v("7.5")).no());
+    EXPECT_TRUE(kb().has_feature("warp_drive", v("9.0")).unknown());
+
+    const auto t4 = kb().gpu("Tesla T4");
+    ASSERT_TRUE(t4);
+    EXPECT_EQ(t4->value.cc, v("7.5"));
+    EXPECT_EQ(t4->value.memory_gib, std::vector<int>{16});
+    ASSERT_TRUE(t4->value.memory_citation);
+    EXPECT_TRUE(t4->value.memory_citation->url().starts_with("https://"));
+    EXPECT_EQ(kb().gpu("NVIDIA A100-SXM4-80GB")->value.cc, v("8.0"));
+    EXPECT_EQ(kb().gpu("NVIDIA H100 80GB HBM3")->value.cc, v("9.0"));
+    EXPECT_EQ(kb().gpu("NVIDIA H200")->value.name, "H200");
+    EXPECT_EQ(kb().gpu("NVIDIA GeForce RTX 3090")->value.cc, v("8.6"));
+    EXPECT_FALSE(kb().gpu("Radeon RX 7900"));
+    EXPECT_FALSE(kb().gpu("T4000"));
+}
+
+// Tests error lookups by name and number, including the cuDNN 8/9 renumbering.
+TEST(KnowledgeQuestions, Errors) {
+    const auto ptx = kb().cuda_runtime_error(222L);
+    ASSERT_TRUE(ptx);
+    EXPECT_EQ(ptx->value.name, "cudaErrorUnsupportedPtxVersion");
+    EXPECT_EQ(ptx->value.twin, "CUDA_ERROR_UNSUPPORTED_PTX_VERSION");
+    EXPECT_EQ(kb().cuda_driver_error("CUDA_ERROR_NO_BINARY_FOR_GPU")->value.code, 209);
+    EXPECT_EQ(kb().cuda_driver_error(100L)->value.name, "CUDA_ERROR_NO_DEVICE");
+    EXPECT_FALSE(kb().cuda_runtime_error(38L));  // the old number of cudaErrorNoDevice is no lookup key
+
+    EXPECT_EQ(kb().cudnn_status(8, "CUDNN_STATUS_ARCH_MISMATCH")->value.code, 6);
+    const auto arch9 = kb().cudnn_status(9, "arch_mismatch");
+    ASSERT_TRUE(arch9);
+    EXPECT_EQ(arch9->value.code, 3007);
+    EXPECT_TRUE(arch9->value.deprecated);
+    EXPECT_EQ(kb().cudnn_status(9, 3007L)->value.name, "CUDNN_STATUS_NOT_SUPPORTED_ARCH_MISMATCH");
+    const auto null_pointer = kb().cudnn_status(9, 2002L);
+    ASSERT_TRUE(null_pointer);
+    EXPECT_EQ(null_pointer->value.name, "CUDNN_STATUS_BAD_PARAM_NULL_POINTER");
+    EXPECT_EQ(null_pointer->value.category, "CUDNN_STATUS_BAD_PARAM");
+    EXPECT_EQ(kb().cudnn_status(9, "CUDNN_STATUS_INVALID_VALUE")->value.code, 2001);
+    EXPECT_FALSE(kb().cudnn_status(7, 0L));
+}
+
+// Tests environment-variable lookup.
+TEST(KnowledgeQuestions, Environment) {
+    const auto visible = kb().env_var("CUDA_VISIBLE_DEVICES");
+    ASSERT_TRUE(visible);
+    EXPECT_NE(visible->value.edge_cases.find("Empty string"), std::string::npos);
+    EXPECT_FALSE(kb().env_var("NOT_A_VARIABLE"));
+}
+
+}  // namespace
+}  // namespace cuconform::knowledge
