@@ -90,7 +90,7 @@ struct CaseRegistrar {
 
 /// Registers a case: CUCONFORM_CASE({.id = "...", ...});
 #define CUCONFORM_CASE(...) \
-    static const ::cuconform::CaseRegistrar CUCONFORM_CONCAT(cuconform_case_, __LINE__)(::cuconform::CaseSpec __VA_ARGS__, __FILE__, __LINE__)
+    static const ::cuconform::CaseRegistrar CUCONFORM_CONCAT(cuconform_case_, __COUNTER__)(::cuconform::CaseSpec __VA_ARGS__, __FILE__, __LINE__)
 
 #ifndef CUCONFORM_CONCAT
 #define CUCONFORM_CONCAT_INNER(a, b) a##b

@@ -1,0 +1,107 @@
+# SPDX-License-Identifier: Apache-2.0
+"""The runner against misbehaving test-only cases (tests/fixtures/) and the real catalogue:
+wrong expectations fail, crashes and hangs are contained, kill -9 then --resume loses nothing,
+and `ctest -L conformance` agrees with `cuconform run`."""
+import glob
+import json
+import os
+import signal
+import subprocess
+import time
+
+import pytest
+
+CLI = os.environ.get("CUCONFORM_BIN", "build/bin/cuconform")
+FIXTURES = os.environ.get("CUCONFORM_FIXTURES_BIN", "build/bin/cuconform_fixtures")
+BUILD = os.environ.get("CUCONFORM_BUILD_DIR", "build")
+
+
+def results(out):
+    files = glob.glob(os.path.join(out, "*", "results.jsonl"))
+    assert len(files) == 1, files
+    records = {}
+    with open(files[0]) as f:
+        for line in f:
+            r = json.loads(line)
+            key = (r["case"], r["variant"])
+            assert key not in records, f"{key} recorded twice"
+            records[key] = r
+    return records
+
+
+def run(binary, out, *args, timeout=120):
+    return subprocess.run([binary, "run", "--out", str(out), "--quiet", *args], capture_output=True, text=True,
+                          timeout=timeout)
+
+
+def test_crash_hang_and_wrong_expectation_are_contained(tmp_path):
+    proc = run(FIXTURES, tmp_path, "--only", "fixture.crash.*", "--only", "fixture.hang.*", "--only",
+               "fixture.wrong.*", "--only", "loader.*", "--timeout", "2", "-j", "2")
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    r = results(tmp_path)
+    crash = r[("fixture.crash.segfault", "default")]
+    assert crash["verdict"] == "CRASH" and crash["observed"]["signal"] == signal.SIGSEGV
+    hang = r[("fixture.hang.sleep", "default")]
+    assert hang["verdict"] == "TIMEOUT" and hang["duration_ms"] < 30000
+    wrong = r[("fixture.wrong.expectation", "default")]
+    assert wrong["verdict"] == "FAIL" and wrong["fail_kind"] == "unexpected_error"
+    loader = [v for (case, _), v in r.items() if case.startswith("loader.")]
+    assert len(loader) >= 9
+    assert all(v["verdict"] in ("PASS", "UNSUPPORTED") for v in loader), [v["verdict"] for v in loader]
+
+
+def test_kill_minus_nine_then_resume_equals_an_uninterrupted_run(tmp_path):
+    whole, killed = tmp_path / "whole", tmp_path / "killed"
+    assert run(FIXTURES, whole, "--only", "fixture.slow.*").returncode == 0
+    proc = subprocess.Popen([FIXTURES, "run", "--out", str(killed), "--quiet", "--only", "fixture.slow.*"])
+    deadline = time.time() + 20
+    while time.time() < deadline:  # Kill once some, not all, results are recorded.
+        files = glob.glob(str(killed / "*" / "results.jsonl"))
+        if files and sum(1 for _ in open(files[0])) >= 4:
+            break
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    partial = results(killed)
+    assert 0 < len(partial) < 16, len(partial)
+    resumed = run(FIXTURES, killed, "--only", "fixture.slow.*", "--resume")
+    assert resumed.returncode == 0, resumed.stderr
+    after = results(killed)
+    for key, record in partial.items():  # Nothing recorded before the kill was redone or lost.
+        assert after[key]["started_at"] == record["started_at"]
+    verdicts = lambda rs: {k: v["verdict"] for k, v in rs.items()}
+    assert verdicts(after) == verdicts(results(whole))
+
+
+def test_catalogue_conforms_here_with_enough_cases(tmp_path):
+    proc = run(CLI, tmp_path, "-j", "2")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    r = results(tmp_path)
+    cases = {case for case, _ in r}
+    assert len(cases) >= 40
+    executed = {case for (case, _), v in r.items() if v["verdict"] == "PASS"}
+    assert len(executed) >= 25
+    for family in ["loader", "skew", "env", "device", "shape", "dtype", "autodiff", "precision", "memory",
+                   "kernel_image", "rnn"]:
+        assert any(c.startswith(family + ".") for c in cases), family
+    for v in r.values():
+        if v["verdict"] == "UNSUPPORTED":
+            assert v.get("reason"), v["case"]
+            assert v["expected"]["text"], v["case"]  # What it would expect here is still shown.
+
+
+def test_ctest_conformance_label_agrees_with_run(tmp_path):
+    proc = run(CLI, tmp_path, "-j", "2")
+    by_case = {}
+    for (case, _), v in results(tmp_path).items():
+        by_case[case] = by_case.get(case, True) and v["verdict"] in ("PASS", "UNSUPPORTED", "WAIVED")
+    ctest = subprocess.run(["ctest", "--test-dir", BUILD, "-L", "conformance", "-j", "2", "--output-junit",
+                            str(tmp_path / "ctest.xml")], capture_output=True, text=True, timeout=600)
+    import xml.etree.ElementTree as ET
+    ctest_ok = {}
+    for tc in ET.parse(tmp_path / "ctest.xml").getroot().iter("testcase"):
+        name = tc.get("name")
+        if name.startswith("conformance."):
+            ctest_ok[name[len("conformance."):]] = tc.get("status") != "fail" and tc.find("failure") is None
+    assert proc.returncode == 0
+    assert ctest_ok == by_case, ctest.stdout[-2000:]
