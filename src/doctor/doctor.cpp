@@ -192,13 +192,28 @@ private:
             const std::string status_name = str(status, "name");
             if (status_name == "CUDNN_STATUS_SUCCESS") continue;
             const bool mismatch = status_name.find("VERSION_MISMATCH") != std::string::npos;
+            // Name the sub-library file the check is about, and the copies the probe saw on disk.
+            std::string soname = fmt::format("libcudnn_{}.so", name);
+            std::vector<std::string> on_disk;
+            for (const auto& sub : sublibraries) {
+                if (str(sub, "soname").rfind(soname + ".", 0) != 0) continue;
+                soname = str(sub, "soname");
+                for (const auto& copy : sub.value("copies", json::array()))
+                    on_disk.push_back(fmt::format("{} (via {})", str(copy, "path"), str(copy, "via")));
+            }
             add({mismatch ? "cudnn.mixed_copies" : "cudnn.sublibrary_missing", Severity::Error,
-                 fmt::format("cuDNN's own check of its {} sub-library fails: {}", name, status_name),
-                 fmt::format("cudnn{}VersionCheck() = {} ({}); shim {} version {}", name == "ops" ? "Ops" : name == "cnn" ? "Cnn" : name == "adv" ? "Adv" : "Graph",
-                             status_name, str(status, "code"), str(lib, "path"), str(c, "loaded")),
-                 mismatch ? "Sub-libraries of two cuDNN versions are mixed: reinstall one cuDNN version and remove the "
-                            "other copies from the loader's path."
-                          : "Reinstall cuDNN completely."});
+                 fmt::format("cuDNN's own check of its {} sub-library ({}) fails: {}", name, soname, status_name),
+                 fmt::format("cudnn{}VersionCheck() = {} ({}); shim {} version {} looks for {} in {} (RUNPATH $ORIGIN) "
+                             "and on the loader's path; copies on disk: {}",
+                             name == "ops" ? "Ops" : name == "cnn" ? "Cnn" : name == "adv" ? "Adv" : "Graph",
+                             status_name, str(status, "code"), str(lib, "path"), str(c, "loaded"), soname, shim_dir,
+                             on_disk.empty() ? std::string("none") : fmt::format("{}", fmt::join(on_disk, ", "))),
+                 mismatch ? fmt::format("Sub-libraries of two cuDNN versions are mixed: reinstall one cuDNN version "
+                                        "({} next to the shim in {}) and remove the other copies from the loader's "
+                                        "path.",
+                                        str(c, "loaded"), shim_dir)
+                          : fmt::format("Reinstall cuDNN {} completely ({} belongs in {}, next to the shim).",
+                                        str(c, "loaded"), soname, shim_dir)});
         }
         const auto loaded = version(c, "loaded");
         const auto built_v = Version::parse(built);
