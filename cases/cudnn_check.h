@@ -13,45 +13,11 @@
 #include <utility>
 #include <vector>
 
+#include "cases/common.h"
 #include "core/outcome.h"
 #include "loader/apis.h"
 
 namespace cuconform::cases {
-
-/// The loader's error when the cuDNN shim is not loaded, nothing otherwise.
-inline std::optional<Outcome> cudnn_not_loaded() {
-    const auto& lib = loader::cudnn().library;
-    if (lib.loaded()) return std::nullopt;
-    return Outcome::error(Domain::Loader, "LIBRARY_NOT_FOUND", {}, lib.record().error);
-}
-
-/// SYMBOL_NOT_FOUND naming the symbol and the file it was looked up in.
-inline Outcome symbol_missing(std::string_view symbol, const loader::Library& lib) {
-    return Outcome::error(Domain::Loader, "SYMBOL_NOT_FOUND", {},
-                          fmt::format("{} not in {}", symbol, lib.record().path));
-}
-
-/// cuDNN's last error text (cuDNN 9), empty where the library does not have it.
-inline std::string cudnn_last_error() {
-#if CUDNN_MAJOR >= 9
-    const auto& api = loader::cudnn();
-    if (api.cudnnGetLastErrorString == nullptr) return {};
-    char text[1024] = {};
-    api.cudnnGetLastErrorString(text, sizeof text);
-    return text;
-#else
-    return {};
-#endif
-}
-
-/// The outcome for a failed cuDNN call: the status name, its number, the call and cuDNN's own text.
-inline Outcome cudnn_failure(cudnnStatus_t status, std::string_view call) {
-    std::string text = cudnn_last_error();
-    // cuDNN keeps more than one line; the first names the failed check.
-    if (auto newline = text.find('\n'); newline != std::string::npos) text.resize(newline);
-    return Outcome::error(Domain::Cudnn, loader::cudnn_status_name(status), static_cast<long>(status),
-                          text.empty() ? std::string(call) : fmt::format("{}: {}", call, text));
-}
 
 /// Runs a clean-up at scope exit (descriptor destruction), so an early return leaks nothing.
 class Defer {
@@ -132,11 +98,11 @@ inline Outcome backend_failure(const BackendStep& step) {
 /// Returns SYMBOL_NOT_FOUND unless cuDNN has the four backend functions.
 inline std::optional<Outcome> backend_symbols_missing() {
     const auto& api = loader::cudnn();
-    if (api.cudnnBackendCreateDescriptor == nullptr) return symbol_missing("cudnnBackendCreateDescriptor", api.library);
-    if (api.cudnnBackendSetAttribute == nullptr) return symbol_missing("cudnnBackendSetAttribute", api.library);
-    if (api.cudnnBackendFinalize == nullptr) return symbol_missing("cudnnBackendFinalize", api.library);
+    if (api.cudnnBackendCreateDescriptor == nullptr) return missing_symbol(api.library, "cudnnBackendCreateDescriptor");
+    if (api.cudnnBackendSetAttribute == nullptr) return missing_symbol(api.library, "cudnnBackendSetAttribute");
+    if (api.cudnnBackendFinalize == nullptr) return missing_symbol(api.library, "cudnnBackendFinalize");
     if (api.cudnnBackendDestroyDescriptor == nullptr)
-        return symbol_missing("cudnnBackendDestroyDescriptor", api.library);
+        return missing_symbol(api.library, "cudnnBackendDestroyDescriptor");
     return std::nullopt;
 }
 
@@ -145,7 +111,7 @@ inline std::optional<Outcome> backend_symbols_missing() {
 /// Returns SYMBOL_NOT_FOUND from the enclosing reproducer when cuDNN lacks `name`.
 #define CUCONFORM_NEED_CUDNN_SYMBOL(name) \
     if (::cuconform::loader::cudnn().name == nullptr) \
-        return ::cuconform::cases::symbol_missing(#name, ::cuconform::loader::cudnn().library)
+        return ::cuconform::cases::missing_symbol(::cuconform::loader::cudnn().library, #name)
 
 /// Calls a cuDNN function through the table; a failure ends the reproducer with its outcome.
 #define CUCONFORM_CUDNN_TRY(name, ...)                                                                    \
@@ -153,5 +119,5 @@ inline std::optional<Outcome> backend_symbols_missing() {
         CUCONFORM_NEED_CUDNN_SYMBOL(name);                                                                \
         if (const cudnnStatus_t status_ = ::cuconform::loader::cudnn().name(__VA_ARGS__);                 \
             status_ != CUDNN_STATUS_SUCCESS)                                                              \
-            return ::cuconform::cases::cudnn_failure(status_, #name);                                     \
+            return ::cuconform::cases::cudnn_outcome(status_, #name);                                     \
     } while (0)

@@ -6,16 +6,6 @@
 namespace cuconform::cases {
 namespace {
 
-Outcome runtime_device_count() {
-    const auto& rt = loader::cuda_runtime();
-    if (auto failed = library_failure(rt.library)) return *failed;
-    int count = 0;
-    const auto status = rt.cudaGetDeviceCount(&count);
-    if (status != cudaSuccess) return runtime_outcome(status, "cudaGetDeviceCount");
-    if (count == 0) return Outcome::error(Domain::Cuda, "cudaErrorNoDevice", 100, "cudaGetDeviceCount returned 0 devices");
-    return Outcome::ok(fmt::format("cudaGetDeviceCount: {} device(s)", count));
-}
-
 // Tests why the runtime finds no GPU: the silent CPU fall-back of Keras/TensorFlow.
 CUCONFORM_CASE({
     .id = "device.none.runtime_count",

@@ -11,7 +11,7 @@ namespace {
 
 /// cudnnSetTensor4dDescriptor with a layout and type, on the host.
 Outcome tensor_4d(cudnnTensorFormat_t format, cudnnDataType_t type, int c) {
-    if (auto missing = cudnn_not_loaded()) return *missing;
+    if (auto missing = library_failure(loader::cudnn().library)) return *missing;
     const auto& api = loader::cudnn();
     cudnnTensorDescriptor_t x = nullptr;
     CUCONFORM_CUDNN_TRY(cudnnCreateTensorDescriptor, &x);
@@ -51,7 +51,7 @@ CUCONFORM_CASE({
         otherwise -> error(cudnn, CUDNN_STATUS_NOT_SUPPORTED)
     )",
     .reproduce = [](CaseContext&) -> Outcome {
-        if (auto missing = cudnn_not_loaded()) return *missing;
+        if (auto missing = library_failure(loader::cudnn().library)) return *missing;
         Lstm lstm;
         if (auto error = lstm.describe({.data_type = CUDNN_DATA_INT8, .math_precision = CUDNN_DATA_INT8}))
             return *error;
@@ -72,7 +72,7 @@ CUCONFORM_CASE({
         otherwise -> error(cudnn, CUDNN_STATUS_NOT_SUPPORTED)
     )",
     .reproduce = [](CaseContext&) -> Outcome {
-        if (auto missing = cudnn_not_loaded()) return *missing;
+        if (auto missing = library_failure(loader::cudnn().library)) return *missing;
         const auto& api = loader::cudnn();
         cudnnRNNDataDescriptor_t x = nullptr;
         CUCONFORM_CUDNN_TRY(cudnnCreateRNNDataDescriptor, &x);
@@ -159,7 +159,7 @@ CUCONFORM_CASE({
         otherwise -> ok
     )",
     .reproduce = [](CaseContext&) -> Outcome {
-        if (auto missing = cudnn_not_loaded()) return *missing;
+        if (auto missing = library_failure(loader::cudnn().library)) return *missing;
         if (auto missing = backend_symbols_missing()) return *missing;
         BackendDescriptor x, w, y, conv, op;
         if (auto f = make_backend_tensor(x, 1, {1, 3, 8, 8}, CUDNN_DATA_FLOAT)) return backend_failure(*f);
@@ -219,7 +219,7 @@ CUCONFORM_CASE({
         otherwise -> error(cudnn, CUDNN_STATUS_BAD_PARAM)
     )",
     .reproduce = [](CaseContext&) -> Outcome {
-        if (auto missing = cudnn_not_loaded()) return *missing;
+        if (auto missing = library_failure(loader::cudnn().library)) return *missing;
         const auto& api = loader::cudnn();
         cudnnTensorDescriptor_t x = nullptr, y = nullptr;
         cudnnFilterDescriptor_t w = nullptr;

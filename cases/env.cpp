@@ -14,16 +14,6 @@ namespace cuconform::cases {
 namespace {
 namespace fs = std::filesystem;
 
-Outcome visible_device_count() {
-    const auto& rt = loader::cuda_runtime();
-    if (auto failed = library_failure(rt.library)) return *failed;
-    int count = 0;
-    const auto status = rt.cudaGetDeviceCount(&count);
-    if (status != cudaSuccess) return runtime_outcome(status, "cudaGetDeviceCount");
-    if (count == 0) return Outcome::error(Domain::Cuda, "cudaErrorNoDevice", 100, "0 devices visible");
-    return Outcome::ok(fmt::format("{} device(s) visible", count));
-}
-
 // With no driver every variant fails earlier, the same way: the rules say so first.
 constexpr const char* kVisibleDevicesRules = R"(
         when !runtime -> error(loader, LIBRARY_NOT_FOUND)
@@ -41,7 +31,7 @@ CUCONFORM_CASE({
     .labels = {"no_gpu"},
     .variants = {{.name = "empty", .env = {{"CUDA_VISIBLE_DEVICES", ""}}}},
     .expect = kVisibleDevicesRules,
-    .reproduce = [](CaseContext&) { return visible_device_count(); },
+    .reproduce = [](CaseContext&) { return runtime_device_count(); },
 });
 
 // Tests CUDA_VISIBLE_DEVICES=-1, the common "disable the GPU" idiom.
@@ -54,7 +44,7 @@ CUCONFORM_CASE({
     .labels = {"no_gpu"},
     .variants = {{.name = "minus_one", .env = {{"CUDA_VISIBLE_DEVICES", "-1"}}}},
     .expect = kVisibleDevicesRules,
-    .reproduce = [](CaseContext&) { return visible_device_count(); },
+    .reproduce = [](CaseContext&) { return runtime_device_count(); },
 });
 
 // Tests an index past the last GPU.
@@ -72,7 +62,7 @@ CUCONFORM_CASE({
         when gpu.count > 64 -> ok
         otherwise -> error(cuda, cudaErrorNoDevice)
     )",
-    .reproduce = [](CaseContext&) { return visible_device_count(); },
+    .reproduce = [](CaseContext&) { return runtime_device_count(); },
 });
 
 // Tests a UUID that no GPU has.
@@ -86,7 +76,7 @@ CUCONFORM_CASE({
     .variants = {{.name = "bogus_uuid",
                   .env = {{"CUDA_VISIBLE_DEVICES", "GPU-00000000-dead-beef-0000-000000000000"}}}},
     .expect = kVisibleDevicesRules,
-    .reproduce = [](CaseContext&) { return visible_device_count(); },
+    .reproduce = [](CaseContext&) { return runtime_device_count(); },
 });
 
 /// What PyTorch's extension builder does: CUDA_HOME, else CUDA_PATH, else `which nvcc`, else /usr/local/cuda;

@@ -43,9 +43,9 @@ public:
         const auto& api = loader::cudnn();
 #define CUCONFORM_LSTM_TRY(name, ...)                                                                \
     do {                                                                                             \
-        if (api.name == nullptr) return symbol_missing(#name, api.library);                          \
+        if (api.name == nullptr) return missing_symbol(api.library, #name);                          \
         if (const cudnnStatus_t status_ = api.name(__VA_ARGS__); status_ != CUDNN_STATUS_SUCCESS)    \
-            return cudnn_failure(status_, #name);                                                    \
+            return cudnn_outcome(status_, #name);                                                    \
     } while (0)
         CUCONFORM_LSTM_TRY(cudnnCreateRNNDescriptor, &rnn);
         CUCONFORM_LSTM_TRY(cudnnSetRNNDescriptor_v8, rnn, CUDNN_RNN_ALGO_STANDARD, CUDNN_LSTM, CUDNN_RNN_DOUBLE_BIAS,
@@ -123,19 +123,19 @@ inline Outcome lstm_train_step(Lstm& lstm) {
                              {"cudnnRNNForward", (const void*)api.cudnnRNNForward},
                              {"cudnnRNNBackwardData_v8", (const void*)api.cudnnRNNBackwardData_v8},
                              {"cudnnRNNBackwardWeights_v8", (const void*)api.cudnnRNNBackwardWeights_v8}}) {
-        if (ptr == nullptr) return symbol_missing(name, api.library);
+        if (ptr == nullptr) return missing_symbol(api.library, name);
     }
     cudnnHandle_t handle = nullptr;
-    if (auto s = api.cudnnCreate(&handle); s != CUDNN_STATUS_SUCCESS) return cudnn_failure(s, "cudnnCreate");
+    if (auto s = api.cudnnCreate(&handle); s != CUDNN_STATUS_SUCCESS) return cudnn_outcome(s, "cudnnCreate");
     Defer free_handle([&] { api.cudnnDestroy(handle); });
     const LstmShape& shape = lstm.shape();
     std::size_t weight_bytes = 0, work_bytes = 0, reserve_bytes = 0;
     if (auto s = api.cudnnGetRNNWeightSpaceSize(handle, lstm.rnn, &weight_bytes); s != CUDNN_STATUS_SUCCESS)
-        return cudnn_failure(s, "cudnnGetRNNWeightSpaceSize");
+        return cudnn_outcome(s, "cudnnGetRNNWeightSpaceSize");
     if (auto s = api.cudnnGetRNNTempSpaceSizes(handle, lstm.rnn, CUDNN_FWD_MODE_TRAINING, lstm.x, &work_bytes,
                                                &reserve_bytes);
         s != CUDNN_STATUS_SUCCESS)
-        return cudnn_failure(s, "cudnnGetRNNTempSpaceSizes");
+        return cudnn_outcome(s, "cudnnGetRNNTempSpaceSizes");
 
     const auto elems = [](std::size_t n) { return n * sizeof(float); };
     const std::size_t x_count = static_cast<std::size_t>(shape.max_seq * shape.batch * shape.data_vector_size);
@@ -170,17 +170,17 @@ inline Outcome lstm_train_step(Lstm& lstm) {
                                      hy, lstm.h, cx, cy, weight_bytes, weights, work_bytes, work, reserve_bytes,
                                      reserve);
         s != CUDNN_STATUS_SUCCESS)
-        return cudnn_failure(s, "cudnnRNNForward");
+        return cudnn_outcome(s, "cudnnRNNForward");
     if (auto s = api.cudnnRNNBackwardData_v8(handle, lstm.rnn, seq, lstm.y, y, dy, lstm.x, dx, lstm.h, hx, nullptr,
                                              dhx, lstm.h, cx, nullptr, dcx, weight_bytes, weights, work_bytes, work,
                                              reserve_bytes, reserve);
         s != CUDNN_STATUS_SUCCESS)
-        return cudnn_failure(s, "cudnnRNNBackwardData_v8");
+        return cudnn_outcome(s, "cudnnRNNBackwardData_v8");
     if (auto s = api.cudnnRNNBackwardWeights_v8(handle, lstm.rnn, CUDNN_WGRAD_MODE_ADD, seq, lstm.x, x, lstm.h, hx,
                                                 lstm.y, y, weight_bytes, dweights, work_bytes, work, reserve_bytes,
                                                 reserve);
         s != CUDNN_STATUS_SUCCESS)
-        return cudnn_failure(s, "cudnnRNNBackwardWeights_v8");
+        return cudnn_outcome(s, "cudnnRNNBackwardWeights_v8");
     if (cudaError_t e = rt.cudaDeviceSynchronize(); e != cudaSuccess)
         return Outcome::error(Domain::Cuda, loader::cuda_runtime_error_name(e), static_cast<long>(e),
                               "cudaDeviceSynchronize after the LSTM");

@@ -10,7 +10,7 @@ namespace {
 
 /// Builds the LSTM's descriptors on the host; the first adv-library call is cudnnCreateRNNDescriptor.
 Outcome describe_lstm() {
-    if (auto missing = cudnn_not_loaded()) return *missing;
+    if (auto missing = library_failure(loader::cudnn().library)) return *missing;
     Lstm lstm;
     if (auto error = lstm.describe({})) return *error;
     return Outcome::ok("LSTM descriptors (RNN v8, RNN data x/y, h/c tensors) set on the host");
@@ -45,7 +45,7 @@ CUCONFORM_CASE({
         otherwise -> ok
     )",
     .reproduce = [](CaseContext&) -> Outcome {
-        if (auto missing = cudnn_not_loaded()) return *missing;
+        if (auto missing = library_failure(loader::cudnn().library)) return *missing;
         Lstm lstm;
         if (auto error = lstm.describe({})) return *error;
         return lstm_train_step(lstm);

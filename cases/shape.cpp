@@ -10,7 +10,7 @@ namespace {
 
 /// A Dense layer as a backend matmul: x[1, batch, in_features] x W[1, weight_rows, units] -> y[1, batch, units].
 Outcome dense_matmul(std::int64_t in_features, std::int64_t weight_rows) {
-    if (auto missing = cudnn_not_loaded()) return *missing;
+    if (auto missing = library_failure(loader::cudnn().library)) return *missing;
     if (auto missing = backend_symbols_missing()) return *missing;
     constexpr std::int64_t kBatch = 100, kUnits = 64;
     BackendDescriptor a, b, c, matmul, op;
@@ -38,7 +38,7 @@ Outcome dense_matmul(std::int64_t in_features, std::int64_t weight_rows) {
 
 /// cudnnGetConvolution2dForwardOutputDim for an NCHW float input and a KCRS float filter.
 Outcome conv_output_dim(int n, int c, int h, int w, int k, int filter_c, int r, int s, int pad) {
-    if (auto missing = cudnn_not_loaded()) return *missing;
+    if (auto missing = library_failure(loader::cudnn().library)) return *missing;
     const auto& api = loader::cudnn();
     cudnnTensorDescriptor_t x = nullptr;
     cudnnFilterDescriptor_t f = nullptr;
@@ -148,7 +148,7 @@ CUCONFORM_CASE({
         otherwise -> error(cudnn, CUDNN_STATUS_BAD_PARAM)
     )",
     .reproduce = [](CaseContext&) -> Outcome {
-        if (auto missing = cudnn_not_loaded()) return *missing;
+        if (auto missing = library_failure(loader::cudnn().library)) return *missing;
         const auto& api = loader::cudnn();
         cudnnTensorDescriptor_t x = nullptr;
         CUCONFORM_CUDNN_TRY(cudnnCreateTensorDescriptor, &x);
@@ -171,7 +171,7 @@ CUCONFORM_CASE({
         otherwise -> error(cudnn, CUDNN_STATUS_BAD_PARAM)
     )",
     .reproduce = [](CaseContext&) -> Outcome {
-        if (auto missing = cudnn_not_loaded()) return *missing;
+        if (auto missing = library_failure(loader::cudnn().library)) return *missing;
         const auto& api = loader::cudnn();
         cudnnFilterDescriptor_t f = nullptr;
         CUCONFORM_CUDNN_TRY(cudnnCreateFilterDescriptor, &f);
@@ -194,7 +194,7 @@ CUCONFORM_CASE({
         otherwise -> ok
     )",
     .reproduce = [](CaseContext&) -> Outcome {
-        if (auto missing = cudnn_not_loaded()) return *missing;
+        if (auto missing = library_failure(loader::cudnn().library)) return *missing;
         if (auto missing = backend_symbols_missing()) return *missing;
         BackendDescriptor t;
         if (auto f = make_backend_tensor(t, 1, {1, 0, 8}, CUDNN_DATA_FLOAT)) return backend_failure(*f);
@@ -215,7 +215,7 @@ CUCONFORM_CASE({
         otherwise -> error(cudnn, CUDNN_STATUS_BAD_PARAM)
     )",
     .reproduce = [](CaseContext&) -> Outcome {
-        if (auto missing = cudnn_not_loaded()) return *missing;
+        if (auto missing = library_failure(loader::cudnn().library)) return *missing;
         if (auto missing = backend_symbols_missing()) return *missing;
         BackendDescriptor t;
         if (auto f = make_backend_tensor(t, 1, {1, -5, 8}, CUDNN_DATA_FLOAT)) return backend_failure(*f);
@@ -239,7 +239,7 @@ CUCONFORM_CASE({
         otherwise -> error(cudnn, CUDNN_STATUS_BAD_PARAM)
     )",
     .reproduce = [](CaseContext&) -> Outcome {
-        if (auto missing = cudnn_not_loaded()) return *missing;
+        if (auto missing = library_failure(loader::cudnn().library)) return *missing;
         Lstm lstm;
         if (auto error = lstm.describe({.input_size = 10, .data_vector_size = 5})) return *error;
         return lstm_train_step(lstm);
