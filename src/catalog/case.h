@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/outcome.h"
+#include "core/util.h"
 
 namespace cuconform {
 
@@ -91,8 +92,3 @@ struct CaseRegistrar {
 /// Registers a case: CUCONFORM_CASE({.id = "...", ...});
 #define CUCONFORM_CASE(...) \
     static const ::cuconform::CaseRegistrar CUCONFORM_CONCAT(cuconform_case_, __COUNTER__)(::cuconform::CaseSpec __VA_ARGS__, __FILE__, __LINE__)
-
-#ifndef CUCONFORM_CONCAT
-#define CUCONFORM_CONCAT_INNER(a, b) a##b
-#define CUCONFORM_CONCAT(a, b) CUCONFORM_CONCAT_INNER(a, b)
-#endif

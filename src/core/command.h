@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "core/util.h"
+
 namespace cuconform {
 
 /// Exit codes of every command (DESIGN.md): 0 conforms/healthy, 1 does not, 2 the harness could not run.
@@ -31,8 +33,6 @@ struct CommandRegistrar {
 
 }  // namespace cuconform
 
-#define CUCONFORM_CONCAT_INNER(a, b) a##b
-#define CUCONFORM_CONCAT(a, b) CUCONFORM_CONCAT_INNER(a, b)
 /// CUCONFORM_COMMAND("doctor", "Explain what is wrong with this stack", 10, setup_fn);
 #define CUCONFORM_COMMAND(name, description, order, setup) \
     static const ::cuconform::CommandRegistrar CUCONFORM_CONCAT(cuconform_command_, __LINE__)(name, description, order, setup)

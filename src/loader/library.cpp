@@ -2,6 +2,8 @@
 /// \file dlopen by soname, with the loader's own record of what it did.
 #include "loader/library.h"
 
+#include "core/util.h"
+
 #include <dlfcn.h>
 #include <link.h>
 
@@ -12,7 +14,6 @@
 #include <filesystem>
 #include <memory>
 #include <set>
-#include <sstream>
 
 namespace cuconform::loader {
 namespace fs = std::filesystem;
@@ -23,17 +24,6 @@ std::string resolved(const std::string& path) {
     std::error_code ec;
     auto real = fs::canonical(path, ec);
     return ec ? path : real.string();
-}
-
-std::vector<std::string> split_path(const char* value) {
-    std::vector<std::string> dirs;
-    if (value == nullptr) return dirs;
-    std::stringstream in(value);
-    std::string dir;
-    while (std::getline(in, dir, ':')) {
-        if (!dir.empty()) dirs.push_back(dir);
-    }
-    return dirs;
 }
 
 /// ld.so.cache as `ldconfig -p` prints it, read once per process.
@@ -137,7 +127,7 @@ std::vector<std::string> loader_search_path() {
 nlohmann::json find_installed(const std::string& soname) {
     nlohmann::json found = nlohmann::json::array();
     std::set<std::string> seen;
-    const auto ld_library_path = split_path(std::getenv("LD_LIBRARY_PATH"));
+    const auto ld_library_path = split_path_list(std::getenv("LD_LIBRARY_PATH"));
     auto add = [&](const std::string& path, const char* via) {
         std::error_code ec;
         if (!fs::exists(path, ec)) return;

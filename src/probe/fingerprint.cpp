@@ -17,6 +17,7 @@
 #include <fmt/format.h>
 #include <fstream>
 
+#include "core/util.h"
 #include "core/version.h"
 #include "loader/apis.h"
 
@@ -36,13 +37,6 @@ constexpr std::array kEnvNames{
     "CUDA_MPS_PIPE_DIRECTORY", "TF_FORCE_GPU_ALLOW_GROWTH", "XLA_FLAGS", "PYTORCH_CUDA_ALLOC_CONF"};
 
 constexpr std::array kEnvPrefixes{"CUDA_", "CUDNN_", "NVIDIA_", "CUBLAS_"};
-
-std::string now_utc() {
-    std::time_t t = std::time(nullptr);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
-    return buf;
-}
 
 std::string read_first_line(const fs::path& path) {
     std::ifstream in(path);
@@ -273,7 +267,7 @@ bool is_recorded_env_name(std::string_view name) {
 }
 
 json probe_fingerprint(const ProbeOptions& options) {
-    json fp{{"schema", kFingerprintSchema}, {"created", now_utc()}, {"cuconform", CUCONFORM_VERSION},
+    json fp{{"schema", kFingerprintSchema}, {"created", now_iso8601()}, {"cuconform", CUCONFORM_VERSION},
             {"host", host_info()}};
     fp["toolkit"] = {{"cuda", Version::from_cuda_int(loader::built_cudart_version()).str()},
                      {"nvcc", CUCONFORM_BUILT_CUDA_VERSION},

@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 #include <set>
 
+#include "core/util.h"
 #include "loader/apis.h"
 
 namespace cuconform::run {
@@ -95,17 +96,7 @@ IsolationResult plan_isolated_exec(const Variant& variant, const json& fingerpri
             collect_dir(dirs, fingerprint["cublas"].value("library", json()));
             collect_dir(dirs, fingerprint["cublas"].value("library_lt", json()));
         }
-        if (const char* ld = std::getenv("LD_LIBRARY_PATH")) {
-            std::string all(ld);
-            std::size_t start = 0;
-            while (start <= all.size()) {
-                auto colon = all.find(':', start);
-                std::string dir = all.substr(start, colon == std::string::npos ? std::string::npos : colon - start);
-                if (!dir.empty()) dirs.insert(dir);
-                if (colon == std::string::npos) break;
-                start = colon + 1;
-            }
-        }
+        for (const auto& dir : split_path_list(std::getenv("LD_LIBRARY_PATH"))) dirs.insert(dir);
         const fs::path shadow = fs::path(work_dir);
         std::error_code ec;
         fs::remove_all(shadow, ec);

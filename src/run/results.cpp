@@ -7,7 +7,6 @@
 
 #include <cerrno>
 #include <cstring>
-#include <ctime>
 #include <fmt/format.h>
 #include <fstream>
 #include <stdexcept>
@@ -37,32 +36,6 @@ json to_json(const ResultRecord& r) {
     return j;
 }
 
-ResultRecord result_from_json(const json& j) {
-    ResultRecord r;
-    r.cell = j.at("cell").get<std::string>();
-    r.case_id = j.at("case").get<std::string>();
-    r.family = j.value("family", "");
-    r.title = j.value("title", "");
-    r.variant = j.value("variant", "default");
-    r.variant_spec = j.value("variant_spec", json::object());
-    r.expected = j.at("expected").get<Outcome>();
-    r.rule_index = j.at("rule").value("index", 0);
-    r.rule_text = j.at("rule").value("text", "");
-    r.rule_why = j.at("rule").value("why", "");
-    r.observed = j.at("observed").get<Outcome>();
-    auto verdict = parse_verdict(j.at("verdict").get<std::string>());
-    if (!verdict) throw std::invalid_argument("unknown verdict " + j.at("verdict").dump());
-    r.verdict = *verdict;
-    r.fail_kind = parse_fail_kind(j.value("fail_kind", "none")).value_or(FailKind::None);
-    r.reason = j.value("reason", "");
-    r.duration_ms = j.value("duration_ms", 0.0);
-    r.attempts = j.value("attempts", 1);
-    r.output_tail = j.value("output_tail", "");
-    r.reproduce = j.value("reproduce", "");
-    r.started_at = j.value("started_at", "");
-    return r;
-}
-
 ResultLog::ResultLog(std::string path) : path_(std::move(path)) {
     fd_ = open(path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
     if (fd_ < 0) {
@@ -84,25 +57,6 @@ void ResultLog::append(const ResultRecord& record) {
     }
 }
 
-std::vector<ResultRecord> read_results(const std::string& path) {
-    std::vector<ResultRecord> out;
-    std::ifstream in(path);
-    std::string line;
-    int number = 0;
-    while (std::getline(in, line)) {
-        ++number;
-        if (line.empty()) continue;
-        auto j = json::parse(line, nullptr, false);
-        try {
-            if (j.is_discarded()) throw std::invalid_argument("not valid JSON (cut short by a kill?)");
-            out.push_back(result_from_json(j));
-        } catch (const std::exception& e) {
-            fmt::print(stderr, "cuconform: {}:{}: skipped a result line: {}\n", path, number, e.what());
-        }
-    }
-    return out;
-}
-
 void write_json_atomically(const std::string& path, const json& value) {
     const std::string tmp = path + ".tmp";
     {
@@ -113,13 +67,6 @@ void write_json_atomically(const std::string& path, const json& value) {
     if (std::rename(tmp.c_str(), path.c_str()) != 0) {
         throw std::runtime_error(fmt::format("could not rename {} to {}: {}", tmp, path, std::strerror(errno)));
     }
-}
-
-std::string now_iso8601() {
-    std::time_t t = std::time(nullptr);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
-    return buf;
 }
 
 }  // namespace cuconform::run

@@ -35,7 +35,6 @@ struct ResultRecord {
 };
 
 nlohmann::json to_json(const ResultRecord& r);
-ResultRecord result_from_json(const nlohmann::json& j);
 
 /// An append-only JSON-lines file. Each record is one write(2) of one whole line to an O_APPEND
 /// descriptor, so a runner killed with SIGKILL leaves every earlier record intact (at worst the line
@@ -54,13 +53,8 @@ private:
     int fd_ = -1;
 };
 
-/// Reads a results.jsonl; unreadable lines (a record cut short by a kill) are skipped with a warning
-/// on stderr naming the file and line.
-std::vector<ResultRecord> read_results(const std::string& path);
-
 /// Writes via a temporary file and rename(2): readers see the old file or the new one, never half.
 void write_json_atomically(const std::string& path, const nlohmann::json& value);
 
-std::string now_iso8601();
 
 }  // namespace cuconform::run

@@ -19,7 +19,9 @@
 #include <set>
 
 #include "catalog/expectation.h"
+#include "core/command.h"
 #include "probe/fingerprint.h"
+#include "report/report.h"
 #include "run/isolation.h"
 #include "run/results.h"
 
@@ -149,14 +151,12 @@ public:
             wait_some(running, retry_queue);
         }
         if (tty_ && !options_.quiet) fmt::print("\n");
-        return any_failure_ ? kExitNonConformingCode : 0;
+        return any_failure_ ? kExitNonConforming : kExitOk;
     }
 
     const std::map<Verdict, int>& counts() const { return counts_; }
 
 private:
-    static constexpr int kExitNonConformingCode = 1;
-
     /// Results that need no process: a GPU case without a GPU, an expectation of `unsupported`.
     std::optional<ResultRecord> settle_without_process(const Job& job) {
         const bool has_gpu = !fingerprint_["gpus"].empty();
@@ -284,7 +284,8 @@ private:
             }
             int status = 0;
             if (c.pid > 0) {
-                pid_t r = waitpid(c.pid, &status, c.result_fd < 0 ? 0 : WNOHANG);
+                // Never block: a process that closed its result pipe but lives on must still meet its timeout.
+                pid_t r = waitpid(c.pid, &status, WNOHANG);
                 if (r == 0) {
                     ++i;
                     continue;
@@ -426,9 +427,6 @@ std::string default_cell_id(const json& fp) {
                        fp["cudnn"].value("loaded", "none"), gpu);
 }
 
-std::string cell_directory(const RunOptions& options, const json& fingerprint) {
-    return (fs::path(options.out_dir) / (options.cell.empty() ? default_cell_id(fingerprint) : options.cell)).string();
-}
 
 int run_catalog(const RunOptions& options) {
     validate_catalog();
@@ -439,7 +437,7 @@ int run_catalog(const RunOptions& options) {
     }
     json fingerprint = probe::probe_fingerprint();
     const std::string cell_id = options.cell.empty() ? default_cell_id(fingerprint) : options.cell;
-    const std::string cell_dir = cell_directory(options, fingerprint);
+    const std::string cell_dir = (fs::path(options.out_dir) / cell_id).string();
     fs::create_directories(cell_dir);
     write_json_atomically(cell_dir + "/fingerprint.json", fingerprint);
     json cell{{"id", cell_id},
@@ -457,7 +455,10 @@ int run_catalog(const RunOptions& options) {
 
     std::set<std::pair<std::string, std::string>> finished;
     if (options.resume) {
-        for (const auto& r : read_results(cell_dir + "/results.jsonl")) finished.insert({r.case_id, r.variant});
+        // The report's reader: it skips (and names) a line cut short by a kill.
+        const auto recorded = report::load_results({fs::path(cell_dir) / "results.jsonl"});
+        for (const auto& warning : recorded.warnings) fmt::print(stderr, "cuconform run --resume: {}\n", warning);
+        for (const auto& r : recorded.results) finished.insert({r.case_id, r.variant});
     } else {
         std::error_code ec;
         fs::remove(cell_dir + "/results.jsonl", ec);

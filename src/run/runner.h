@@ -37,9 +37,6 @@ std::vector<const CaseSpec*> select_cases(const RunOptions& options);
 int run_case_process(const std::string& id, const std::string& variant, const std::string& fingerprint_path,
                      int result_fd);
 
-/// Where the cell's results live.
-std::string cell_directory(const RunOptions& options, const nlohmann::json& fingerprint);
-
 /// The default cell id for a fingerprint: host-cuda<runtime>-cudnn<loaded>-<gpu cc or nogpu>.
 std::string default_cell_id(const nlohmann::json& fingerprint);
 

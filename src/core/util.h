@@ -1,0 +1,20 @@
+// SPDX-License-Identifier: Apache-2.0
+/// \file Small helpers several parts share: token pasting, time stamps, colon-separated path lists.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#define CUCONFORM_CONCAT_INNER(a, b) a##b
+/// Pastes after expanding: CUCONFORM_CONCAT(name_, __COUNTER__) for one unique registrar per use.
+#define CUCONFORM_CONCAT(a, b) CUCONFORM_CONCAT_INNER(a, b)
+
+namespace cuconform {
+
+/// The current time in UTC, ISO 8601 to the second ("2026-11-23T17:09:55Z").
+std::string now_iso8601();
+
+/// The non-empty entries of a colon-separated list such as LD_LIBRARY_PATH (nullptr: none).
+std::vector<std::string> split_path_list(const char* value);
+
+}  // namespace cuconform
