@@ -169,7 +169,8 @@ private:
             if (!sub.value("found", false)) {
                 add({"cudnn.sublibrary_missing", Severity::Error,
                      fmt::format("cuDNN sub-library {} is missing: operations it provides fail with "
-                                 "CUDNN_STATUS_SUBLIBRARY_LOADING_FAILED",
+                                 "CUDNN_STATUS_NOT_SUPPORTED_SUBLIBRARY_UNAVAILABLE (cuDNN 9.19; "
+                                 "SUBLIBRARY_LOADING_FAILED in earlier releases)",
                                  str(sub, "soname")),
                      fmt::format("the shim {} looks next to itself ({}) and on the loader's path; no {} there",
                                  str(lib, "path"), shim_dir, str(sub, "soname")),
@@ -192,6 +193,11 @@ private:
             const std::string status_name = str(status, "name");
             if (status_name == "CUDNN_STATUS_SUCCESS") continue;
             const bool mismatch = status_name.find("VERSION_MISMATCH") != std::string::npos;
+            // A sub-library the scan above already reported missing needs no second finding from its check.
+            const bool reported = std::any_of(sublibraries.begin(), sublibraries.end(), [&](const json& sub) {
+                return !sub.value("found", false) && str(sub, "soname").rfind(fmt::format("libcudnn_{}.so", name), 0) == 0;
+            });
+            if (!mismatch && reported) continue;
             // Name the sub-library file the check is about, and the copies the probe saw on disk.
             std::string soname = fmt::format("libcudnn_{}.so", name);
             std::vector<std::string> on_disk;

@@ -198,7 +198,8 @@ json sublibrary_info(const std::string& soname, const std::string& shim_dir) {
     if (loaded) info["path"] = *loaded;
     json copies = json::array();
     std::error_code ec;
-    if (!shim_dir.empty() && fs::exists(fs::path(shim_dir) / soname, ec)) {
+    const bool next_to_shim = !shim_dir.empty() && fs::exists(fs::path(shim_dir) / soname, ec);
+    if (next_to_shim) {
         copies.push_back({{"path", (fs::path(shim_dir) / soname).string()},
                           {"real_path", fs::canonical(fs::path(shim_dir) / soname, ec).string()},
                           {"via", "RUNPATH $ORIGIN of the cuDNN shim"}});
@@ -207,7 +208,10 @@ json sublibrary_info(const std::string& soname, const std::string& shim_dir) {
         bool dup = std::any_of(copies.begin(), copies.end(), [&](const json& x) { return x["real_path"] == c["real_path"]; });
         if (!dup) copies.push_back(c);
     }
-    info["found"] = info["loaded"].get<bool>() || !copies.empty();
+    // Found means the loader can reach it, which `copies` alone does not say: a copy listed in ld.so.cache is
+    // out of reach when the process runs with `ld.so --inhibit-cache`. Ask the loader itself, but only when
+    // the answer is not already known (loading the big engine libraries costs tens of milliseconds).
+    info["found"] = loaded.has_value() || next_to_shim || loader::Library::open(soname).loaded();
     info["copies"] = copies;
     return info;
 }

@@ -154,9 +154,11 @@ def test_cudnn_sublibrary_missing(tmp_path):
     assert str(lib / "libcudnn.so.9") in f["evidence"]
     assert "9.19.0" in f["fix"]
     adv = [s for s in report["fingerprint"]["cudnn"]["sublibraries"] if s["soname"] == "libcudnn_adv.so.9"][0]
-    # The probe reads ld.so.cache itself, so it still lists the system copy (found: true) although
-    # this loader, with the cache inhibited, cannot reach it; what counts is that it was not loaded.
+    # The system copy is still listed among the copies on disk (ld.so.cache names it), but this loader, with
+    # the cache inhibited, cannot reach it: not loaded, not found.
     assert adv["loaded"] is False
+    assert adv["found"] is False
+    assert [x["id"] for x in report["findings"]].count("cudnn.sublibrary_missing") == 1
 
 
 def test_runtime_missing(tmp_path):
