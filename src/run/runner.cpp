@@ -240,7 +240,9 @@ private:
                 argv.push_back(nullptr);
                 execv(argv[0], argv.data());
                 dprintf(3, "%s", json(Outcome::error(Domain::Harness, "EXEC_FAILED", errno,
-                                                     fmt::format("could not start {}: {}", argv[0], strerror(errno))))
+                                                     fmt::format("could not start the dynamic loader {} for an isolated case process: {}; "
+                                                                 "check that it exists (PT_INTERP of cuconform)",
+                                                                 argv[0], strerror(errno))))
                                      .dump()
                                      .c_str());
                 _exit(3);
@@ -309,9 +311,11 @@ private:
         } else {
             auto parsed = json::parse(c.result_data, nullptr, false);
             if (parsed.is_discarded() || !parsed.is_object()) {
-                observed = Outcome::crash(0, fmt::format("the case process exited with status {} without reporting "
-                                                         "an outcome",
-                                                         WIFEXITED(status) ? WEXITSTATUS(status) : -1));
+                observed = Outcome::crash(
+                    0, fmt::format("the case process exited with status {} without reporting an outcome (a library "
+                                   "called exit()?); its output_tail shows what it printed, and `{}` reruns it alone",
+                                   WIFEXITED(status) ? WEXITSTATUS(status) : -1,
+                                   reproduce_command(options_, *c.job.spec, c.job.variant)));
             } else {
                 observed = parsed.get<Outcome>();
             }
