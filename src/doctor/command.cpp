@@ -14,16 +14,12 @@ namespace cuconform::doctor {
 namespace {
 using nlohmann::json;
 
-std::string s(const json& j, const char* key, const std::string& fallback = "-") {
-    return j.is_object() && j.contains(key) && j[key].is_string() ? j[key].get<std::string>() : fallback;
-}
-
 void print_library(const char* label, const json& part, const std::string& version) {
     const json& lib = part["library"];
     if (lib.value("found", false)) {
-        fmt::print("  {:<9} {:<9} {}\n", label, version.empty() ? "?" : version, s(lib, "path"));
+        fmt::print("  {:<9} {:<9} {}\n", label, version.empty() ? "?" : version, json_field(lib, "path"));
     } else {
-        fmt::print("  {:<9} {:<9} {}\n", label, "missing", s(lib, "error"));
+        fmt::print("  {:<9} {:<9} {}\n", label, "missing", json_field(lib, "error"));
     }
 }
 
@@ -32,26 +28,26 @@ void print_human(const std::vector<Finding>& findings, const json& fp, bool colo
         return color ? fmt::format("\x1b[{}m{}\x1b[0m", code, text) : text;
     };
     fmt::print("Stack\n");
-    print_library("driver", fp["driver"], s(fp["driver"], "version", s(fp["driver"], "cuda", "")));
-    print_library("runtime", fp["runtime"], s(fp["runtime"], "version", ""));
-    print_library("cuDNN", fp["cudnn"], s(fp["cudnn"], "loaded", ""));
+    print_library("driver", fp["driver"], json_field(fp["driver"], "version", json_field(fp["driver"], "cuda", "")));
+    print_library("runtime", fp["runtime"], json_field(fp["runtime"], "version", ""));
+    print_library("cuDNN", fp["cudnn"], json_field(fp["cudnn"], "loaded", ""));
     if (fp["cudnn"].value("present", false)) {
         std::vector<std::string> subs;
         for (const auto& sub : fp["cudnn"]["sublibraries"]) {
-            std::string name = s(sub, "soname");
+            std::string name = json_field(sub, "soname");
             name = name.substr(9, name.find(".so") - 9);
             subs.push_back(sub.value("found", false) ? name : name + " (MISSING)");
         }
-        fmt::print("            built against cuDNN {}, cuDNN's own CUDA runtime {}\n", s(fp["cudnn"], "built"),
-                   s(fp["cudnn"], "cudart"));
+        fmt::print("            built against cuDNN {}, cuDNN's own CUDA runtime {}\n", json_field(fp["cudnn"], "built"),
+                   json_field(fp["cudnn"], "cudart"));
         fmt::print("            sub-libraries: {}\n", fmt::join(subs, " "));
     }
-    print_library("cuBLAS", fp["cublas"], s(fp["cublas"], "version", ""));
+    print_library("cuBLAS", fp["cublas"], json_field(fp["cublas"], "version", ""));
     if (fp["gpus"].empty()) {
         fmt::print("  {:<9} none\n", "GPUs");
     } else {
         for (const auto& g : fp["gpus"]) {
-            fmt::print("  GPU {:<5} cc {:<5} {} ({} MiB)\n", g.value("index", 0), s(g, "cc"), s(g, "name"),
+            fmt::print("  GPU {:<5} cc {:<5} {} ({} MiB)\n", g.value("index", 0), json_field(g, "cc"), json_field(g, "name"),
                        g.value("memory_bytes", 0ull) >> 20);
         }
     }

@@ -19,13 +19,8 @@ using nlohmann::json;
 
 namespace {
 
-std::string str(const json& j, const char* key, const std::string& fallback = "") {
-    if (!j.is_object() || !j.contains(key) || j[key].is_null()) return fallback;
-    return j[key].is_string() ? j[key].get<std::string>() : j[key].dump();
-}
-
 std::optional<Version> version(const json& j, const char* key) {
-    const std::string s = str(j, key);
+    const std::string s = json_field(j, key);
     return s.empty() ? std::nullopt : Version::parse(s);
 }
 
@@ -76,7 +71,7 @@ public:
 private:
     void add(Finding f) { findings_.push_back(std::move(f)); }
 
-    std::string runtime_version() const { return str(fp_["runtime"], "version"); }
+    std::string runtime_version() const { return json_field(fp_["runtime"], "version"); }
 
     void check_driver() {
         const json& d = fp_["driver"];
@@ -87,8 +82,8 @@ private:
             Finding f{"driver.missing", Severity::Error,
                       "No NVIDIA driver: libcuda.so.1 cannot be loaded, so no GPU is usable and frameworks fall back "
                       "to the CPU",
-                      fmt::format("dlopen(\"{}\"): {}; searched: {} and ld.so.cache", str(lib, "soname"),
-                                  str(lib, "error"), joined(lib.value("search_path", json::array())))};
+                      fmt::format("dlopen(\"{}\"): {}; searched: {} and ld.so.cache", json_field(lib, "soname"),
+                                  json_field(lib, "error"), joined(lib.value("search_path", json::array())))};
             if (req) {
                 f.evidence += fmt::format("; the loaded CUDA runtime {} needs driver >= {}", rt, req->min_driver);
                 f.fix = fmt::format(
@@ -106,7 +101,7 @@ private:
         const auto driver_cuda = version(d, "cuda");
         const auto runtime = Version::parse(rt);
         if (!driver_cuda || !runtime || *driver_cuda >= runtime->truncated(2)) return;
-        const std::string driver_version = str(d, "version", "unknown");
+        const std::string driver_version = json_field(d, "version", "unknown");
         const auto driver = Version::parse(driver_version);
         if (req && driver && driver_cuda->major() == runtime->major() &&
             *driver >= *Version::parse(req->compat_floor)) {
@@ -124,7 +119,7 @@ private:
              fmt::format("The driver is older than the CUDA runtime needs: cudaErrorInsufficientDriver (35) on the first "
                          "CUDA call"),
              fmt::format("driver {} supports CUDA {}; the loaded runtime {} ({}) needs driver >= {}", driver_version,
-                         driver_cuda->str(), rt, str(fp_["runtime"]["library"], "path"),
+                         driver_cuda->str(), rt, json_field(fp_["runtime"]["library"], "path"),
                          req ? req->min_driver : std::string("(unknown: not in the knowledge base)")),
              fmt::format("Upgrade the NVIDIA driver to >= {}, or use a CUDA {} runtime (a framework build for CUDA {}).",
                          req ? req->min_driver : std::string("the version the CUDA release notes give"),
@@ -137,33 +132,33 @@ private:
         if (r.value("present", false)) return;
         const json& lib = r["library"];
         add({"runtime.missing", Severity::Error,
-             fmt::format("The CUDA runtime {} cannot be loaded", str(lib, "soname")),
-             fmt::format("dlopen(\"{}\"): {}; searched: {} and ld.so.cache", str(lib, "soname"), str(lib, "error"),
+             fmt::format("The CUDA runtime {} cannot be loaded", json_field(lib, "soname")),
+             fmt::format("dlopen(\"{}\"): {}; searched: {} and ld.so.cache", json_field(lib, "soname"), json_field(lib, "error"),
                          joined(lib.value("search_path", json::array()))),
              fmt::format("Install the CUDA {} runtime (pip install nvidia-cuda-runtime, or the toolkit), then add its "
                          "lib directory to LD_LIBRARY_PATH or run ldconfig.",
-                         str(fp_["toolkit"], "cuda"))});
+                         json_field(fp_["toolkit"], "cuda"))});
     }
 
     void check_cudnn() {
         const json& c = fp_["cudnn"];
         const json& lib = c["library"];
-        const std::string built = str(c, "built");
+        const std::string built = json_field(c, "built");
         if (!c.value("present", false)) {
             add({"cudnn.missing", Severity::Error,
                  fmt::format("cuDNN cannot be loaded ({}): frameworks disable cuDNN layers (Keras LSTM raises "
                              "NotImplementedError, TensorFlow logs \"Could not load dynamic library\")",
-                             str(lib, "soname")),
-                 fmt::format("dlopen(\"{}\"): {}; searched: {} and ld.so.cache", str(lib, "soname"), str(lib, "error"),
+                             json_field(lib, "soname")),
+                 fmt::format("dlopen(\"{}\"): {}; searched: {} and ld.so.cache", json_field(lib, "soname"), json_field(lib, "error"),
                              joined(lib.value("search_path", json::array()))),
                  fmt::format("Install cuDNN {} for CUDA {} (pip install nvidia-cudnn-cu{}), then put its lib directory "
                              "on LD_LIBRARY_PATH or in /etc/ld.so.conf.d and run ldconfig.",
                              Version::parse(built) ? Version::parse(built)->truncated(2).str() : built,
-                             str(fp_["toolkit"], "cuda"),
-                             Version::parse(str(fp_["toolkit"], "cuda")).value_or(Version({0})).major())});
+                             json_field(fp_["toolkit"], "cuda"),
+                             Version::parse(json_field(fp_["toolkit"], "cuda")).value_or(Version({0})).major())});
             return;
         }
-        const std::string shim_dir = fs::path(str(lib, "path")).parent_path().string();
+        const std::string shim_dir = fs::path(json_field(lib, "path")).parent_path().string();
         const json sublibraries = c.value("sublibraries", json::array());
         for (const auto& sub : sublibraries) {
             if (!sub.value("found", false)) {
@@ -171,55 +166,55 @@ private:
                      fmt::format("cuDNN sub-library {} is missing: operations it provides fail with "
                                  "CUDNN_STATUS_NOT_SUPPORTED_SUBLIBRARY_UNAVAILABLE (cuDNN 9.19; "
                                  "SUBLIBRARY_LOADING_FAILED in earlier releases)",
-                                 str(sub, "soname")),
+                                 json_field(sub, "soname")),
                      fmt::format("the shim {} looks next to itself ({}) and on the loader's path; no {} there",
-                                 str(lib, "path"), shim_dir, str(sub, "soname")),
+                                 json_field(lib, "path"), shim_dir, json_field(sub, "soname")),
                      fmt::format("Reinstall cuDNN {} completely (every libcudnn_*.so.{} belongs in {}).",
-                                 str(c, "loaded"), Version::parse(str(c, "loaded")).value_or(Version({9})).major(),
+                                 json_field(c, "loaded"), Version::parse(json_field(c, "loaded")).value_or(Version({9})).major(),
                                  shim_dir)});
                 continue;
             }
-            const std::string path = str(sub, "path");
+            const std::string path = json_field(sub, "path");
             if (!path.empty() && fs::path(path).parent_path().string() != shim_dir) {
                 add({"cudnn.mixed_copies", Severity::Error,
-                     fmt::format("cuDNN sub-library {} comes from another directory than the shim", str(sub, "soname")),
-                     fmt::format("shim: {}; {}: {}", str(lib, "path"), str(sub, "soname"), path),
+                     fmt::format("cuDNN sub-library {} comes from another directory than the shim", json_field(sub, "soname")),
+                     fmt::format("shim: {}; {}: {}", json_field(lib, "path"), json_field(sub, "soname"), path),
                      "Keep one cuDNN installation on the loader's path: remove the other copy or its directory from "
                      "LD_LIBRARY_PATH."});
             }
         }
         const json checks = c.value("version_checks", json::object());
         for (const auto& [name, status] : checks.items()) {
-            const std::string status_name = str(status, "name");
+            const std::string status_name = json_field(status, "name");
             if (status_name == "CUDNN_STATUS_SUCCESS") continue;
             const bool mismatch = status_name.find("VERSION_MISMATCH") != std::string::npos;
             // A sub-library the scan above already reported missing needs no second finding from its check.
             const bool reported = std::any_of(sublibraries.begin(), sublibraries.end(), [&](const json& sub) {
-                return !sub.value("found", false) && str(sub, "soname").rfind(fmt::format("libcudnn_{}.so", name), 0) == 0;
+                return !sub.value("found", false) && json_field(sub, "soname").rfind(fmt::format("libcudnn_{}.so", name), 0) == 0;
             });
             if (!mismatch && reported) continue;
             // Name the sub-library file the check is about, and the copies the probe saw on disk.
             std::string soname = fmt::format("libcudnn_{}.so", name);
             std::vector<std::string> on_disk;
             for (const auto& sub : sublibraries) {
-                if (str(sub, "soname").rfind(soname + ".", 0) != 0) continue;
-                soname = str(sub, "soname");
+                if (json_field(sub, "soname").rfind(soname + ".", 0) != 0) continue;
+                soname = json_field(sub, "soname");
                 for (const auto& copy : sub.value("copies", json::array()))
-                    on_disk.push_back(fmt::format("{} (via {})", str(copy, "path"), str(copy, "via")));
+                    on_disk.push_back(fmt::format("{} (via {})", json_field(copy, "path"), json_field(copy, "via")));
             }
             add({mismatch ? "cudnn.mixed_copies" : "cudnn.sublibrary_missing", Severity::Error,
                  fmt::format("cuDNN's own check of its {} sub-library ({}) fails: {}", name, soname, status_name),
                  fmt::format("cudnn{}VersionCheck() = {} ({}); shim {} version {} looks for {} in {} (RUNPATH $ORIGIN) "
                              "and on the loader's path; copies on disk: {}",
                              name == "ops" ? "Ops" : name == "cnn" ? "Cnn" : name == "adv" ? "Adv" : "Graph",
-                             status_name, str(status, "code"), str(lib, "path"), str(c, "loaded"), soname, shim_dir,
+                             status_name, json_field(status, "code"), json_field(lib, "path"), json_field(c, "loaded"), soname, shim_dir,
                              on_disk.empty() ? std::string("none") : fmt::format("{}", fmt::join(on_disk, ", "))),
                  mismatch ? fmt::format("Sub-libraries of two cuDNN versions are mixed: reinstall one cuDNN version "
                                         "({} next to the shim in {}) and remove the other copies from the loader's "
                                         "path.",
-                                        str(c, "loaded"), shim_dir)
+                                        json_field(c, "loaded"), shim_dir)
                           : fmt::format("Reinstall cuDNN {} completely ({} belongs in {}, next to the shim).",
-                                        str(c, "loaded"), soname, shim_dir)});
+                                        json_field(c, "loaded"), soname, shim_dir)});
         }
         const auto loaded = version(c, "loaded");
         const auto built_v = Version::parse(built);
@@ -228,7 +223,7 @@ private:
                 add({"cudnn.major_mismatch", Severity::Error,
                      fmt::format("The loaded cuDNN is another major version than the one the code was built with"),
                      fmt::format("Loaded runtime CuDNN library: {} but source was compiled with: {} ({})", loaded->str(),
-                                 built_v->str(), str(lib, "path")),
+                                 built_v->str(), json_field(lib, "path")),
                      fmt::format("Install cuDNN {}.x (>= {}) or rebuild against cuDNN {}.", built_v->major(),
                                  built_v->truncated(2).str(), loaded->str()),
                      "https://docs.nvidia.com/deeplearning/cudnn/latest/developer/forward-compatibility.html"});
@@ -237,10 +232,10 @@ private:
                      "The loaded cuDNN is older than the one the code was built with: frameworks refuse it",
                      fmt::format("Loaded runtime CuDNN library: {} but source was compiled with: {}.  CuDNN library "
                                  "needs to have matching major version and equal or higher minor version. ({})",
-                                 loaded->str(), built_v->str(), str(lib, "path")),
+                                 loaded->str(), built_v->str(), json_field(lib, "path")),
                      fmt::format("Upgrade cuDNN to {} or newer within {}.x, or remove the older copy ({}) from the "
                                  "loader's path.",
-                                 built_v->truncated(2).str(), built_v->major(), str(lib, "real_path")),
+                                 built_v->truncated(2).str(), built_v->major(), json_field(lib, "real_path")),
                      "https://docs.nvidia.com/deeplearning/cudnn/latest/developer/forward-compatibility.html"});
             }
         }
@@ -251,7 +246,7 @@ private:
                  fmt::format("cuDNN was built for CUDA {} but the loaded CUDA runtime is {}", cudnn_cuda->major(),
                              runtime->str()),
                  fmt::format("cudnnGetCudartVersion() = {} ({}); cudaRuntimeGetVersion() = {} ({})", cudnn_cuda->str(),
-                             str(lib, "path"), runtime->str(), str(fp_["runtime"]["library"], "path")),
+                             json_field(lib, "path"), runtime->str(), json_field(fp_["runtime"]["library"], "path")),
                  fmt::format("Install the cuDNN build for CUDA {} (pip install nvidia-cudnn-cu{}).", runtime->major(),
                              runtime->major())});
         }
@@ -259,8 +254,8 @@ private:
 
     void check_cuda_home() {
         const json& env = fp_["env"];
-        const std::string home = str(env, "CUDA_HOME");
-        const std::string path = str(env, "CUDA_PATH");
+        const std::string home = json_field(env, "CUDA_HOME");
+        const std::string path = json_field(env, "CUDA_PATH");
         if (home.empty() && path.empty()) {
             add({"env.cuda_home.unset", Severity::Warning,
                  "CUDA_HOME and CUDA_PATH are unset: build tools guess the toolkit (`which nvcc`, then /usr/local/cuda)",
@@ -288,7 +283,7 @@ private:
                      Severity::Warning,
                      fmt::format("{} names CUDA {} but the loaded runtime is CUDA {}", name, at->str(), runtime->str()),
                      fmt::format("{}={} (include/cuda_runtime_api.h: CUDART_VERSION {}); runtime {}", name, value,
-                                 at->str(), str(fp_["runtime"]["library"], "path")),
+                                 at->str(), json_field(fp_["runtime"]["library"], "path")),
                      fmt::format("Point {} at the CUDA {} toolkit, so extensions are built for the runtime they run "
                                  "with.",
                                  name, runtime->str())});
@@ -297,12 +292,12 @@ private:
     }
 
     void check_ld_library_path() {
-        const std::string value = str(fp_["env"], "LD_LIBRARY_PATH");
+        const std::string value = json_field(fp_["env"], "LD_LIBRARY_PATH");
         if (value.empty()) return;
         std::map<std::string, std::vector<std::string>> copies;  // soname -> dirs holding it
-        const std::vector<std::string> sonames = {str(fp_["cudnn"]["library"], "soname"),
-                                                  str(fp_["runtime"]["library"], "soname"),
-                                                  str(fp_["cublas"]["library"], "soname")};
+        const std::vector<std::string> sonames = {json_field(fp_["cudnn"]["library"], "soname"),
+                                                  json_field(fp_["runtime"]["library"], "soname"),
+                                                  json_field(fp_["cublas"]["library"], "soname")};
         for (const auto& dir : split(value, ':')) {
             std::error_code ec;
             if (dir.empty()) {
@@ -366,7 +361,7 @@ private:
             } else if (std::regex_match(token, uuid_re)) {
                 if (driver && !gpus.empty()) {
                     const bool known = std::any_of(gpus.begin(), gpus.end(), [&](const json& g) {
-                        return str(g, "uuid").rfind(token.substr(token.find_first_not_of(' ')), 0) == 0;
+                        return json_field(g, "uuid").rfind(token.substr(token.find_first_not_of(' ')), 0) == 0;
                     });
                     if (!known) {
                         bad = token;
@@ -402,16 +397,16 @@ private:
         if (!fp_["driver"].value("present", false)) {
             why = "no NVIDIA driver (libcuda.so.1 not found)";
         } else if (!err.empty()) {
-            why = fmt::format("{}() returned {} ({}): {}", str(err, "call", "cuInit"), str(err, "name"), str(err, "code"),
-                              str(err, "message"));
+            why = fmt::format("{}() returned {} ({}): {}", json_field(err, "call", "cuInit"), json_field(err, "name"), json_field(err, "code"),
+                              json_field(err, "message"));
         } else {
             why = "the driver reports 0 devices";
         }
-        const std::string visible = str(fp_["env"], "CUDA_VISIBLE_DEVICES", "(unset)");
+        const std::string visible = json_field(fp_["env"], "CUDA_VISIBLE_DEVICES", "(unset)");
         add({"gpu.none", Severity::Error,
              "No usable GPU: TensorFlow, PyTorch and JAX silently run on the CPU",
              fmt::format("{}; CUDA_VISIBLE_DEVICES={}; NVIDIA_VISIBLE_DEVICES={}", why, visible,
-                         str(fp_["env"], "NVIDIA_VISIBLE_DEVICES", "(unset)")),
+                         json_field(fp_["env"], "NVIDIA_VISIBLE_DEVICES", "(unset)")),
              "Fix the findings above (driver, CUDA_VISIBLE_DEVICES); then `nvidia-smi` must list the GPU and this "
              "command must show it."});
     }
@@ -421,6 +416,11 @@ private:
 };
 
 }  // namespace
+
+std::string json_field(const json& j, const char* key, const std::string& fallback) {
+    if (!j.is_object() || !j.contains(key) || j[key].is_null()) return fallback;
+    return j[key].is_string() ? j[key].get<std::string>() : j[key].dump();
+}
 
 std::string_view to_string(Severity severity) {
     switch (severity) {

@@ -34,4 +34,7 @@ std::vector<Finding> examine(const nlohmann::json& fingerprint);
 nlohmann::json to_json(const std::vector<Finding>& findings, const nlohmann::json& fingerprint);
 std::string_view to_string(Severity severity);
 
+/// `j[key]` as text: the string itself, other JSON as JSON, `fallback` when absent or null.
+std::string json_field(const nlohmann::json& j, const char* key, const std::string& fallback = "");
+
 }  // namespace cuconform::doctor
