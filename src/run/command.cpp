@@ -25,6 +25,9 @@ CommandSetup run_setup = [](CLI::App& sub) -> std::function<int()> {
     sub.add_option("-j,--jobs", o->jobs, "Case processes at a time")->capture_default_str();
     sub.add_option("--timeout", o->timeout_s, "Seconds before a case process is killed (TIMEOUT)")->capture_default_str();
     sub.add_option("--retries", o->retries, "Re-run a failing result this many times; a later pass is FLAKY");
+    sub.add_option("--waivers", o->waivers,
+                   "Waivers file (default: matrix/waivers.yaml); a failure it covers becomes WAIVED")
+        ->check(CLI::ExistingFile);
     sub.add_flag("--resume", o->resume, "Keep the results already recorded in the cell and run only the rest");
     sub.add_option("--stack", o->stack_prefix, "The stack prefix this run uses (recorded in reproduction commands)");
     sub.add_flag("-q,--quiet", o->quiet, "Print only the summary");

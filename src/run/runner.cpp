@@ -24,6 +24,7 @@
 #include "report/report.h"
 #include "run/isolation.h"
 #include "run/results.h"
+#include "run/waivers.h"
 
 namespace cuconform::run {
 namespace fs = std::filesystem;
@@ -118,8 +119,9 @@ std::string reproduce_command(const RunOptions& options, const CaseSpec& spec, c
 
 class Runner {
 public:
-    Runner(const RunOptions& options, json fingerprint, std::string cell_dir, std::string cell_id)
-        : options_(options), fingerprint_(std::move(fingerprint)), cell_dir_(std::move(cell_dir)),
+    Runner(const RunOptions& options, json fingerprint, std::string cell_dir, std::string cell_id,
+           std::vector<Waiver> waivers)
+        : options_(options), waivers_(std::move(waivers)), fingerprint_(std::move(fingerprint)), cell_dir_(std::move(cell_dir)),
           cell_id_(std::move(cell_id)), log_(cell_dir_ + "/results.jsonl"), tty_(isatty(STDOUT_FILENO) != 0),
           color_(tty_ && std::getenv("NO_COLOR") == nullptr) {
         fingerprint_path_ = cell_dir_ + "/fingerprint.json";
@@ -343,6 +345,13 @@ private:
             r.reason = fmt::format("failed on attempt 1 ({}), passed on attempt {}", c.job.earlier.front().str(),
                                    c.job.attempt);
         }
+        if (is_failure(r.verdict)) {
+            if (const Waiver* w = find_waiver(waivers_, r.case_id, c.job.variant, r.verdict, fingerprint_)) {
+                r.reason = fmt::format("{} waived by {}: {} ({}){}", to_string(r.verdict), w->where, w->reason, w->bug,
+                                       r.reason.empty() ? "" : "; " + r.reason);
+                r.verdict = Verdict::Waived;
+            }
+        }
         record(r);
     }
 
@@ -386,6 +395,7 @@ private:
     }
 
     const RunOptions& options_;
+    std::vector<Waiver> waivers_;
     json fingerprint_;
     std::string cell_dir_;
     std::string cell_id_;
@@ -401,6 +411,18 @@ private:
 };
 
 }  // namespace
+
+/// --waivers, else matrix/waivers.yaml of the source tree when it is there.
+std::vector<Waiver> load_waivers_for(const RunOptions& options) {
+    std::string path = options.waivers;
+    if (path.empty()) {
+        const fs::path builtin = fs::path(CUCONFORM_SOURCE_DIR) / "matrix" / "waivers.yaml";
+        std::error_code ec;
+        if (!fs::exists(builtin, ec)) return {};
+        path = builtin.string();
+    }
+    return load_waivers(path);
+}
 
 std::vector<const CaseSpec*> select_cases(const RunOptions& options) {
     std::vector<const CaseSpec*> selected;
@@ -482,10 +504,13 @@ int run_catalog(const RunOptions& options) {
     if (!options.quiet) {
         fmt::print("cuconform: {} case runs in {} ({} already recorded)\n", jobs.size(), cell_dir, finished.size());
     }
-    Runner runner(options, fingerprint, cell_dir, cell_id);
+    Runner runner(options, fingerprint, cell_dir, cell_id, load_waivers_for(options));
     const int code = runner.run(std::move(jobs));
     std::error_code ec;
     fs::remove_all(cell_dir + "/.work", ec);
+    // JUnit for CI beside the results: every result of the cell, those of earlier runs kept by --resume too.
+    std::ofstream junit(cell_dir + "/junit.xml");
+    report::write_junit(junit, report::load_results({fs::path(cell_dir) / "results.jsonl"}));
     return code;
 }
 

@@ -105,3 +105,53 @@ def test_ctest_conformance_label_agrees_with_run(tmp_path):
             ctest_ok[name[len("conformance."):]] = tc.get("status") != "fail" and tc.find("failure") is None
     assert proc.returncode == 0
     assert ctest_ok == by_case, ctest.stdout[-2000:]
+
+
+def write(path, text):
+    path.write_text(text)
+    return str(path)
+
+
+def test_scoped_waiver_turns_a_covered_failure_into_waived(tmp_path):
+    waivers = write(tmp_path / "waivers.yaml", """waivers:
+  - case: "fixture.wrong.*"
+    when: "cudnn.loaded >= 9.0"
+    bug: https://bugs.example.org/cuconform/1
+    reason: known wrong expectation
+""")
+    proc = run(FIXTURES, tmp_path / "out", "--only", "fixture.wrong.*", "--waivers", waivers)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    r = results(tmp_path / "out")[("fixture.wrong.expectation", "default")]
+    assert r["verdict"] == "WAIVED"
+    assert "https://bugs.example.org/cuconform/1" in r["reason"] and "waivers.yaml:2" in r["reason"]
+    junit = glob.glob(str(tmp_path / "out" / "*" / "junit.xml"))
+    assert junit, "run writes junit.xml beside the results"
+
+
+def test_waiver_out_of_scope_leaves_the_failure(tmp_path):
+    waivers = write(tmp_path / "waivers.yaml", """waivers:
+  - case: "fixture.wrong.*"
+    when: "cudnn.loaded < 9.0"
+    bug: https://bugs.example.org/cuconform/1
+    reason: only for cuDNN 8
+  - case: "fixture.crash.*"
+    bug: https://bugs.example.org/cuconform/2
+    reason: covers FAIL only, not CRASH
+""")
+    proc = run(FIXTURES, tmp_path / "out", "--only", "fixture.wrong.*", "--only", "fixture.crash.*",
+               "--waivers", waivers)
+    assert proc.returncode == 1
+    r = results(tmp_path / "out")
+    assert r[("fixture.wrong.expectation", "default")]["verdict"] == "FAIL"
+    assert r[("fixture.crash.segfault", "default")]["verdict"] == "CRASH"
+
+
+def test_malformed_waiver_names_file_and_line(tmp_path):
+    waivers = write(tmp_path / "waivers.yaml", """waivers:
+  - case: "fixture.*"
+    bug: http://not-https.example.org/1
+    reason: x
+""")
+    proc = run(FIXTURES, tmp_path / "out", "--only", "fixture.wrong.*", "--waivers", waivers)
+    assert proc.returncode == 2
+    assert "waivers.yaml:3" in proc.stderr and "https" in proc.stderr

@@ -1,0 +1,34 @@
+// SPDX-License-Identifier: Apache-2.0
+/// \file Scoped waivers: a known deviation, limited to cases, variants and stacks, with a bug link. A failing
+/// result a waiver covers becomes WAIVED, which the conformance criterion accepts.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "catalog/case.h"
+#include "core/outcome.h"
+#include "expect/expectation.h"
+
+namespace cuconform::run {
+
+struct Waiver {
+    std::string case_glob;                 ///< fnmatch pattern over case ids.
+    std::string variant;                   ///< Empty: every variant.
+    std::optional<expect::Predicate> when;  ///< Over the cell's facts (the expectation vocabulary); empty: always.
+    std::vector<Verdict> verdicts;         ///< The failures it covers (default FAIL).
+    std::string bug;                       ///< https URL of the bug report.
+    std::string reason;
+    std::string where;                     ///< file:line of the entry.
+};
+
+/// Loads a waivers file (matrix/waivers.yaml format, see matrix/README.md). Throws std::runtime_error naming
+/// file:line and the fix for a malformed entry.
+std::vector<Waiver> load_waivers(const std::string& path);
+
+/// The first waiver covering this failing result on a stack with these facts, if any.
+const Waiver* find_waiver(const std::vector<Waiver>& waivers, const std::string& case_id, const Variant& variant,
+                          Verdict verdict, const nlohmann::json& fingerprint);
+
+}  // namespace cuconform::run
