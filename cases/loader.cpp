@@ -2,6 +2,9 @@
 /// \file Family `loader`: CUDA and cuDNN libraries missing, as the dynamic loader and cuDNN's shim see it.
 /// Each case hides a library from the loader (shadow directory + `ld.so --inhibit-cache`, no root) and
 /// calls what a framework calls first; the outcome is the loader's or cuDNN's own answer.
+#include <cstdlib>
+#include <filesystem>
+
 #include "cases/common.h"
 
 namespace cuconform::cases {
@@ -35,6 +38,34 @@ Outcome create_backend_tensor_descriptor() {
     const auto status = api.cudnnBackendCreateDescriptor(CUDNN_BACKEND_TENSOR_DESCRIPTOR, &desc);
     if (status == CUDNN_STATUS_SUCCESS) api.cudnnBackendDestroyDescriptor(desc);
     return cudnn_outcome(status, "cudnnBackendCreateDescriptor(TENSOR)");
+}
+
+/// Puts the ops sub-library of another cuDNN 9.x next to this process's cuDNN shim (a stray copy, as an
+/// overlapping pip install leaves it), then asks cuDNN to load and check it.
+Outcome check_with_foreign_ops() {
+    const char* other_dir = std::getenv("CUCONFORM_SECOND_CUDNN");
+    if (other_dir == nullptr) return Outcome::unsupported("CUCONFORM_SECOND_CUDNN is not set");
+    const auto& api = loader::cudnn();  // The shim only: sub-libraries load on first use.
+    if (auto failed = library_failure(api.library)) return *failed;
+    const std::string ops = fmt::format("libcudnn_ops.so.{}", CUDNN_MAJOR);
+    const std::filesystem::path foreign = std::filesystem::path(other_dir) / ops;
+    const std::filesystem::path target = std::filesystem::path(api.library.record().path).parent_path() / ops;
+    std::error_code ec;
+    if (!std::filesystem::exists(foreign, ec)) {
+        return Outcome::error(Domain::Harness, "NO_SECOND_CUDNN", {},
+                              fmt::format("{} does not exist; point CUCONFORM_SECOND_CUDNN at the lib directory of "
+                                          "another cuDNN {} (cuconform stack fetch prints it)",
+                                          foreign.string(), CUDNN_MAJOR));
+    }
+    // The runner's shadow directory for this variant holds no ops library (the variant hides it).
+    std::filesystem::create_symlink(std::filesystem::canonical(foreign), target, ec);
+    if (ec) {
+        return Outcome::error(Domain::Harness, "CANNOT_MIX", {},
+                              fmt::format("could not place {} at {}: {}", foreign.string(), target.string(),
+                                          ec.message()));
+    }
+    if (!api.cudnnOpsVersionCheck) return missing_symbol(api.library, "cudnnOpsVersionCheck");
+    return cudnn_outcome(api.cudnnOpsVersionCheck(), fmt::format("cudnnOpsVersionCheck with {}", foreign.string()));
 }
 
 /// The sub-library version checks of the built cuDNN major, by name.
@@ -232,6 +263,25 @@ CUCONFORM_CASE({
         }
         return Outcome::ok("all sub-library version checks return CUDNN_STATUS_SUCCESS");
     },
+});
+
+// Tests cuDNN's own answer when sub-libraries of two cuDNN versions are mixed in one directory.
+CUCONFORM_CASE({
+    .id = "loader.cudnn.mixed_copies",
+    .title = "cuDNN's ops sub-library comes from another cuDNN 9.x than the shim",
+    .symptom = "\"cuDNN version incompatibility\" / CUDNN_STATUS_SUBLIBRARY_VERSION_MISMATCH after two pip installs",
+    .cause = "libcudnn_ops.so.9 of one release next to libcudnn.so.9 of another; the shim checks sub-library versions",
+    .seed = "002",
+    .labels = {"no_gpu", "matrix"},
+    .variants = {{.name = "foreign_ops",
+                  .description = "the host's ops library hidden, another cuDNN's put in its place",
+                  .hide = {"@cudnn_ops"}}},
+    .expect = R"(
+        when !cudnn -> unsupported("no cuDNN in this stack to mix with")
+        when env.CUCONFORM_SECOND_CUDNN == null -> unsupported("needs a second cuDNN 9.x: set CUCONFORM_SECOND_CUDNN to its lib directory; cuconform stack fetch cuda=13.0 cudnn=9.13 fetches one")
+        otherwise -> error(cudnn, CUDNN_STATUS_SUBLIBRARY_VERSION_MISMATCH)
+    )",
+    .reproduce = [](CaseContext&) { return check_with_foreign_ops(); },
 });
 
 // Tests that LD_LIBRARY_PATH without the CUDA directories (and no ld.so.cache entry) loses cuDNN.

@@ -36,7 +36,7 @@ constexpr std::array kEnvNames{
     "CUDA_FORCE_PTX_JIT", "CUDA_DISABLE_PTX_JIT", "CUDA_LAUNCH_BLOCKING", "CUDA_CACHE_DISABLE", "CUDA_CACHE_PATH",
     "CUDA_MPS_PIPE_DIRECTORY", "TF_FORCE_GPU_ALLOW_GROWTH", "XLA_FLAGS", "PYTORCH_CUDA_ALLOC_CONF"};
 
-constexpr std::array kEnvPrefixes{"CUDA_", "CUDNN_", "NVIDIA_", "CUBLAS_"};
+constexpr std::array kEnvPrefixes{"CUDA_", "CUDNN_", "NVIDIA_", "CUBLAS_", "CUCONFORM_"};
 
 std::string read_first_line(const fs::path& path) {
     std::ifstream in(path);

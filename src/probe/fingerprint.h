@@ -26,7 +26,7 @@ nlohmann::json probe_fingerprint(const ProbeOptions& options = {});
 bool is_secret_name(std::string_view name);
 
 /// The environment variables a fingerprint records: a fixed list plus every CUDA_*, CUDNN_*,
-/// NVIDIA_*, CUBLAS_* variable, minus secret-looking names.
+/// NVIDIA_*, CUBLAS_* and CUCONFORM_* (harness settings) variable, minus secret-looking names.
 bool is_recorded_env_name(std::string_view name);
 
 }  // namespace cuconform::probe
