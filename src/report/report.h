@@ -138,7 +138,7 @@ void write_table(const std::filesystem::path& directory, const ResultSet& set);
 
 /// One tested result compared with the knowledge base by one check (`cuconform table --contradictions`).
 /// Checks (default variant only: variants change the stack on purpose; results not run are skipped):
-///   cudnn-cc           a cuDNN case that ran on the GPU: observed CUDNN_STATUS_ARCH_MISMATCH* vs
+///   cudnn-cc           rnn.lstm.forward_backward (fp32 cuDNN on the GPU): observed CUDNN_STATUS_ARCH_MISMATCH* vs
 ///                      cudnn_supports_cc(loaded cuDNN, GPU cc) = yes, or observed ok vs = no.
 ///   runtime-on-driver  observed cudaErrorInsufficientDriver vs runtime_runs_on_driver(runtime, driver) = yes, or
 ///                      observed ok of a case that created a CUDA context vs = no.
