@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 /// \file The `report`, `table` and `junit` subcommands.
+#include <algorithm>
 #include <cstdio>
 #include <fmt/format.h>
 #include <fstream>
@@ -88,12 +89,25 @@ CommandSetup report_setup = [](CLI::App& sub) -> std::function<int()> {
 CommandSetup table_setup = [](CLI::App& sub) -> std::function<int()> {
     auto in = std::make_shared<Inputs>();
     auto out_dir = std::make_shared<std::string>();
+    auto contradictions = std::make_shared<bool>(false);
     add_inputs(sub, *in);
-    sub.add_option("-o,--output", *out_dir, "Directory for table.md and table.csv")->required();
+    sub.add_option("-o,--output", *out_dir, "Directory for table.md and table.csv (optional with --contradictions)");
+    sub.add_flag("--contradictions", *contradictions,
+                 "List results whose observed outcome disagrees with the knowledge base (exit 1 when any does)");
     return [=]() {
-        write_table(*out_dir, load(*in));
-        std::cerr << "cuconform: wrote " << (fs::path(*out_dir) / "table.md").string() << " and table.csv\n";
-        return kExitOk;
+        if (out_dir->empty() && !*contradictions) {
+            throw std::runtime_error("no output directory: pass -o DIR for table.md/table.csv, or --contradictions");
+        }
+        const ResultSet set = load(*in);
+        if (!out_dir->empty()) {
+            write_table(*out_dir, set);
+            std::cerr << "cuconform: wrote " << (fs::path(*out_dir) / "table.md").string() << " and table.csv\n";
+        }
+        if (!*contradictions) return kExitOk;
+        const auto comparisons = compare_with_knowledge(set, knowledge::KnowledgeBase::builtin());
+        write_contradictions(std::cout, set, comparisons);
+        const bool any = std::any_of(comparisons.begin(), comparisons.end(), [](const auto& c) { return c.contradicts; });
+        return any ? kExitNonConforming : kExitOk;
     };
 };
 

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/outcome.h"
+#include "knowledge/knowledge.h"
 
 namespace cuconform::report {
 
@@ -134,6 +135,29 @@ struct CompatTable {
 CompatTable build_table(const ResultSet& set);
 /// Writes table.md and table.csv into `directory` (created when missing).
 void write_table(const std::filesystem::path& directory, const ResultSet& set);
+
+/// One tested result compared with the knowledge base by one check (`cuconform table --contradictions`).
+/// Checks (default variant only: variants change the stack on purpose; results not run are skipped):
+///   cudnn-cc           rnn.lstm.forward_backward (fp32 cuDNN on the GPU): observed CUDNN_STATUS_ARCH_MISMATCH* vs
+///                      cudnn_supports_cc(loaded cuDNN, GPU cc) = yes, or observed ok vs = no.
+///   runtime-on-driver  observed cudaErrorInsufficientDriver vs runtime_runs_on_driver(runtime, driver) = yes, or
+///                      observed ok of a case that created a CUDA context vs = no.
+///   nvcc-targets       precision.nvcc.smNN_*: observed error(compile, UNSUPPORTED_GPU_ARCHITECTURE) vs
+///                      nvcc_supports(toolkit, sm_NN) = yes, or observed ok vs = no.
+///   kernel-image       kernel_image.load.ptx_only: observed CUDA_ERROR_UNSUPPORTED_PTX_VERSION vs PTX JIT of the
+///                      toolkit's PTX on the driver = yes, or ok vs = no; kernel_image.load.sm75_only: observed
+///                      CUDA_ERROR_NO_BINARY_FOR_GPU on a 7.5+ GPU of major 7, or ok on any other GPU (SASS rule).
+struct Comparison {
+    std::string check;
+    std::size_t result = 0;  ///< Index into ResultSet::results.
+    knowledge::Answer answer;
+    bool contradicts = false;
+};
+
+/// Every comparison the checks above make, in results order. Unknown answers are kept (never contradictions).
+std::vector<Comparison> compare_with_knowledge(const ResultSet& set, const knowledge::KnowledgeBase& kb);
+/// One block per contradiction (results file:line and the knowledge base's citation), then a count line.
+void write_contradictions(std::ostream& out, const ResultSet& set, const std::vector<Comparison>& comparisons);
 
 /// Shape of synthetic input for tests and the benchmark.
 struct SyntheticSpec {
