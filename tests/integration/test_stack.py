@@ -186,3 +186,18 @@ def test_a_small_real_wheel_from_pypi(tmp_path):
     assert cell["stack"]["versions"] == {"cuda_runtime": "12.4.127"}
     assert cell["stack"]["wheels"][0]["package"] == "nvidia-cuda-runtime-cu12"
     assert run.returncode in (0, 1), run.stderr
+
+
+def test_bwrap_isolation_hides_the_host_libraries(tmp_path):
+    if subprocess.run(["bwrap", "--dev-bind", "/", "/", "true"], capture_output=True).returncode != 0:
+        pytest.skip("bubblewrap is not usable here")
+    prefix = host_prefix_without_cudnn(tmp_path)
+    out = tmp_path / "out"
+    proc = cli("run", "--stack", str(prefix), "--isolation", "bwrap", "--out", str(out), "--quiet", "--only",
+               "skew.cudnn.older_than_built")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    cell_dir = glob.glob(str(out / "*"))[0]
+    assert json.load(open(os.path.join(cell_dir, "cell.json")))["stack"]["isolation"] == "bwrap"
+    result = json.loads(open(os.path.join(cell_dir, "results.jsonl")).readline())
+    assert result["observed"]["name"] == "LIBRARY_NOT_FOUND" and result["verdict"] == "PASS"
+    assert "--isolation bwrap" in result["reproduce"]
