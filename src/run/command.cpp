@@ -8,6 +8,8 @@
 #include "core/command.h"
 #include "probe/fingerprint.h"
 #include "run/runner.h"
+#include "stack/isolate.h"
+#include "stack/stack.h"
 
 namespace cuconform::run {
 namespace {
@@ -29,9 +31,23 @@ CommandSetup run_setup = [](CLI::App& sub) -> std::function<int()> {
                    "Waivers file (default: matrix/waivers.yaml); a failure it covers becomes WAIVED")
         ->check(CLI::ExistingFile);
     sub.add_flag("--resume", o->resume, "Keep the results already recorded in the cell and run only the rest");
-    sub.add_option("--stack", o->stack_prefix, "The stack prefix this run uses (recorded in reproduction commands)");
+    sub.add_option("--stack", o->stack_prefix,
+                   "Run inside this prefix: CUDA/cuDNN/cuBLAS only from PREFIX/lib (`cuconform stack fetch`)");
+    sub.add_option("--isolation", o->isolation, "With --stack: loader (ld.so --inhibit-cache) or bwrap (also hides "
+                                                "the host's libraries in system directories)")
+        ->check(CLI::IsMember({"loader", "bwrap"}))
+        ->capture_default_str();
     sub.add_flag("-q,--quiet", o->quiet, "Print only the summary");
     return [o] {
+        if (!o->stack_prefix.empty()) {
+            try {
+                stack::enter_stack(o->stack_prefix, o->isolation);  // Re-executes unless already inside.
+                o->stack = stack::stack_record(o->stack_prefix, o->isolation);
+            } catch (const stack::StackError& e) {
+                fmt::print(stderr, "cuconform run: {}\n", e.what());
+                return static_cast<int>(kExitHarnessError);
+            }
+        }
         const int code = run_catalog(*o);
         return code;
     };

@@ -54,6 +54,11 @@ std::string resolve_soname(const std::string& token) {
     return token;
 }
 
+std::string self_executable() {
+    if (const char* env = std::getenv(kSelfExe); env != nullptr && *env != '\0') return env;
+    return fs::read_symlink("/proc/self/exe").string();
+}
+
 std::string program_interpreter() {
     const auto* phdr = reinterpret_cast<const ElfW(Phdr)*>(getauxval(AT_PHDR));
     const auto count = getauxval(AT_PHNUM);
@@ -122,7 +127,7 @@ IsolationResult plan_isolated_exec(const Variant& variant, const json& fingerpri
         plan.library_path = shadow.string();
     }
     plan.argv = {program_interpreter(), "--inhibit-cache", "--library-path", plan.library_path,
-                 fs::read_symlink("/proc/self/exe").string()};
+                 self_executable()};
     plan.argv.insert(plan.argv.end(), case_args.begin(), case_args.end());
     result.plan = std::move(plan);
     return result;

@@ -35,6 +35,12 @@ struct IsolationResult {
 IsolationResult plan_isolated_exec(const Variant& variant, const nlohmann::json& fingerprint,
                                    const std::string& work_dir, const std::vector<std::string>& case_args);
 
+/// Names the cuconform executable in a process started through ld.so (where /proc/self/exe is ld.so itself).
+inline constexpr const char* kSelfExe = "CUCONFORM_SELF_EXE";
+
+/// The cuconform executable: $CUCONFORM_SELF_EXE when set (a run inside a stack), else /proc/self/exe.
+std::string self_executable();
+
 /// The dynamic loader this program was started with (PT_INTERP), e.g. /lib64/ld-linux-x86-64.so.2.
 std::string program_interpreter();
 

@@ -25,6 +25,7 @@
 #include "run/isolation.h"
 #include "run/results.h"
 #include "run/waivers.h"
+#include "stack/isolate.h"
 
 namespace cuconform::run {
 namespace fs = std::filesystem;
@@ -112,6 +113,7 @@ Outcome observe(const CaseSpec& spec, const Variant& variant, const json& finger
 std::string reproduce_command(const RunOptions& options, const CaseSpec& spec, const Variant& variant) {
     std::string cmd = "build/bin/cuconform run";
     if (!options.stack_prefix.empty()) cmd += " --stack " + options.stack_prefix;
+    if (!options.stack_prefix.empty() && options.isolation != "loader") cmd += " --isolation " + options.isolation;
     cmd += " --only " + spec.id;
     if (variant.name != "default") cmd += " --variant " + variant.name;
     return cmd;
@@ -462,21 +464,21 @@ int run_catalog(const RunOptions& options) {
         return 2;
     }
     json fingerprint = probe::probe_fingerprint();
-    const std::string cell_id = options.cell.empty() ? default_cell_id(fingerprint) : options.cell;
+    const std::string cell_id = !options.cell.empty()     ? options.cell
+                                : options.stack.is_object() ? stack::stack_cell_id(options.stack, fingerprint)
+                                                            : default_cell_id(fingerprint);
     const std::string cell_dir = (fs::path(options.out_dir) / cell_id).string();
     fs::create_directories(cell_dir);
     write_json_atomically(cell_dir + "/fingerprint.json", fingerprint);
     json cell{{"id", cell_id},
               {"toolkit", fingerprint["toolkit"]},
-              {"stack",
-               {{"provider", options.stack_prefix.empty() ? "host" : "prefix"},
-                {"prefix", options.stack_prefix},
-                {"cuda", fingerprint["runtime"].value("version", "none")},
-                {"cudnn", fingerprint["cudnn"].value("loaded", "none")}}},
+              {"stack", options.stack.is_object() ? options.stack : json{{"provider", "host"}, {"prefix", ""}}},
               {"gpu", fingerprint["gpus"].empty()
                           ? std::string("none")
                           : fmt::format("{} ({})", fingerprint["gpus"][0].value("name", "?"),
                                         fingerprint["gpus"][0].value("cc", "?"))}};
+    cell["stack"]["cuda"] = fingerprint["runtime"].value("version", "none");
+    cell["stack"]["cudnn"] = fingerprint["cudnn"].value("loaded", "none");
     write_json_atomically(cell_dir + "/cell.json", cell);
 
     std::set<std::pair<std::string, std::string>> finished;

@@ -22,7 +22,9 @@ struct RunOptions {
     int retries = 0;                       ///< Re-runs of a failing result; a pass on retry is FLAKY.
     bool resume = false;                   ///< Keep finished results in the cell's results.jsonl, run the rest.
     std::string waivers;                   ///< A waivers YAML file (matrix/waivers.yaml format).
-    std::string stack_prefix;              ///< Recorded in the reproduction command.
+    std::string stack_prefix;              ///< Run inside this prefix (src/stack); recorded in reproduction commands.
+    std::string isolation = "loader";      ///< How the stack is entered: loader (ld.so) or bwrap.
+    nlohmann::json stack;                  ///< The stack's record for cell.json (stack::stack_record); null: host.
     bool quiet = false;
 };
 

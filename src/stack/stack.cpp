@@ -1,0 +1,548 @@
+// SPDX-License-Identifier: Apache-2.0
+/// \file Wheel stacks: request -> pip requirements -> verified wheel cache -> prefix with a flat lib/.
+#include "stack/stack.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fmt/format.h>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include "core/util.h"
+#include "run/results.h"
+
+namespace cuconform::stack {
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+/// manylinux tags the NVIDIA wheels carry: cu13 manylinux_2_27, cu12 manylinux2014 (= manylinux_2_17),
+/// cuDNN 8 for cu11 manylinux1.
+const std::vector<std::string> kPlatforms = {"manylinux_2_27_x86_64", "manylinux_2_17_x86_64", "manylinux2014_x86_64",
+                                             "manylinux1_x86_64"};
+
+std::vector<int> version_parts(const std::string& version, const std::string& what) {
+    std::vector<int> parts;
+    std::stringstream in(version);
+    for (std::string part; std::getline(in, part, '.');) {
+        if (part.empty() || !std::all_of(part.begin(), part.end(), ::isdigit)) {
+            throw StackError(fmt::format("{}={}: not a version; write e.g. {}=12.4 or {}=9.13.0.50", what, version, what,
+                                         what));
+        }
+        parts.push_back(std::stoi(part));
+    }
+    if (parts.empty()) throw StackError(fmt::format("{}= needs a version", what));
+    return parts;
+}
+
+std::string join(const std::vector<int>& parts) {
+    std::string out;
+    for (std::size_t i = 0; i < parts.size(); ++i) out += (i ? "." : "") + std::to_string(parts[i]);
+    return out;
+}
+
+struct Captured {
+    int rc = -1;
+    int exec_errno = 0;
+    std::string output;
+};
+
+/// Runs argv, stdout and stderr together; echoes to stderr as it goes unless quiet.
+Captured run_captured(const std::vector<std::string>& argv, bool echo) {
+    Captured result;
+    int fds[2];
+    int err_pipe[2];
+    if (pipe2(fds, O_CLOEXEC) != 0 || pipe2(err_pipe, O_CLOEXEC) != 0) {
+        throw StackError(fmt::format("pipe failed: {}", std::strerror(errno)));
+    }
+    const pid_t pid = fork();
+    if (pid < 0) throw StackError(fmt::format("fork failed: {}", std::strerror(errno)));
+    if (pid == 0) {
+        dup2(fds[1], STDOUT_FILENO);
+        dup2(fds[1], STDERR_FILENO);
+        std::vector<char*> args;
+        for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+        args.push_back(nullptr);
+        execvp(args[0], args.data());
+        const int e = errno;
+        (void)!write(err_pipe[1], &e, sizeof e);
+        _exit(127);
+    }
+    close(fds[1]);
+    close(err_pipe[1]);
+    char buf[8192];
+    for (ssize_t n; (n = read(fds[0], buf, sizeof buf)) != 0;) {
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            break;
+        }
+        result.output.append(buf, static_cast<std::size_t>(n));
+        if (echo) (void)!write(STDERR_FILENO, buf, static_cast<std::size_t>(n));
+    }
+    close(fds[0]);
+    int e = 0;
+    if (read(err_pipe[0], &e, sizeof e) == sizeof e) result.exec_errno = e;
+    close(err_pipe[0]);
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    result.rc = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    return result;
+}
+
+/// pip's own ERROR lines (or its last lines), to quote.
+std::string pip_errors(const std::string& output) {
+    std::vector<std::string> lines, errors;
+    std::stringstream in(output);
+    for (std::string line; std::getline(in, line);) {
+        if (!line.empty() && line.back() == '\r') line.pop_back();
+        if (line.find_first_not_of(" \t") == std::string::npos) continue;
+        lines.push_back(line);
+        if (line.rfind("ERROR:", 0) == 0 || line.find("Error") != std::string::npos) errors.push_back(line);
+    }
+    if (errors.empty()) {
+        errors.assign(lines.size() > 4 ? lines.end() - 4 : lines.begin(), lines.end());
+    }
+    std::string quoted;
+    for (const auto& line : errors) quoted += "\n  pip: " + line;
+    return quoted;
+}
+
+bool disk_full(const std::string& text) {
+    return text.find("No space left on device") != std::string::npos || text.find("Errno 28") != std::string::npos;
+}
+
+std::string free_space(const fs::path& dir) {
+    std::error_code ec;
+    const auto space = fs::space(dir, ec);
+    return ec ? std::string("unknown") : fmt::format("{:.1f} GB", static_cast<double>(space.available) / 1e9);
+}
+
+[[noreturn]] void throw_disk_full(const fs::path& cache, const std::string& what) {
+    throw StackError(fmt::format(
+        "disk full while {} (free in {}: {}); the cuDNN and cuBLAS wheels need about 1.5 GB per stack: free space, "
+        "remove old stacks under {}/stacks, or point CUCONFORM_CACHE (or --cache) at a larger disk",
+        what, cache.string(), free_space(cache), cache.string()));
+}
+
+/// Filesystem calls that may hit a full disk: a clear message instead of filesystem_error.
+template <typename F>
+void guarded(const fs::path& cache, const std::string& what, F&& f) {
+    try {
+        f();
+    } catch (const fs::filesystem_error& e) {
+        if (e.code() == std::errc::no_space_on_device) throw_disk_full(cache, what);
+        throw StackError(fmt::format("{}: {}", what, e.what()));
+    }
+}
+
+json read_json_file(const fs::path& path) {
+    std::ifstream in(path);
+    if (!in) return json::object();
+    json value = json::parse(in, nullptr, false);
+    return value.is_object() ? value : json::object();
+}
+
+void write_json(const fs::path& cache, const fs::path& path, const json& value) {
+    try {
+        run::write_json_atomically(path.string(), value);
+    } catch (const std::exception& e) {
+        if (disk_full(e.what()) || errno == ENOSPC) throw_disk_full(cache, "writing " + path.string());
+        throw;
+    }
+}
+
+/// `name-version-tags.whl` -> version.
+std::string wheel_version(const std::string& file) {
+    const auto first = file.find('-');
+    const auto second = file.find('-', first + 1);
+    return first == std::string::npos || second == std::string::npos ? "" : file.substr(first + 1, second - first - 1);
+}
+
+/// An exclusive lock on the cache while one fetch runs (two CI jobs sharing a cache).
+class CacheLock {
+public:
+    explicit CacheLock(const fs::path& cache) {
+        fd_ = open((cache / ".lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+        if (fd_ >= 0) {
+            while (flock(fd_, LOCK_EX) != 0 && errno == EINTR) {
+            }
+        }
+    }
+    ~CacheLock() {
+        if (fd_ >= 0) close(fd_);
+    }
+    CacheLock(const CacheLock&) = delete;
+    CacheLock& operator=(const CacheLock&) = delete;
+
+private:
+    int fd_ = -1;
+};
+
+}  // namespace
+
+StackRequest StackRequest::parse(const std::vector<std::string>& words) {
+    StackRequest request;
+    for (const auto& word : words) {
+        const auto eq = word.find('=');
+        const std::string key = word.substr(0, eq);
+        const std::string value = eq == std::string::npos ? "" : word.substr(eq + 1);
+        if (eq == std::string::npos || value.empty()) {
+            throw StackError(fmt::format("'{}': write key=version, e.g. cuda=12.4 cudnn=9.1", word));
+        }
+        if (key == "cuda") {
+            request.cuda = value;
+        } else if (key == "cudnn") {
+            request.cudnn = value;
+        } else if (key == "cublas") {
+            request.cublas = value;
+        } else {
+            throw StackError(fmt::format("'{}': unknown component '{}' (cuda, cudnn, cublas)", word, key));
+        }
+    }
+    if (request.cuda.empty()) throw StackError("a stack needs cuda=<version> (11.8, 12.4, 13.0, ...)");
+    if (request.cudnn.empty()) throw StackError("a stack needs cudnn=<version> (9.1, 9.13.0.50, or none)");
+    const int major = request.cuda_major();
+    if (major < 11 || major > 13) {
+        throw StackError(fmt::format("cuda={}: NVIDIA publishes wheels for CUDA 11, 12 and 13 only", request.cuda));
+    }
+    if (request.cudnn != "none") version_parts(request.cudnn, "cudnn");
+    if (!request.cublas.empty() && request.cublas != "none") version_parts(request.cublas, "cublas");
+    return request;
+}
+
+int StackRequest::cuda_major() const { return version_parts(cuda, "cuda").front(); }
+
+std::string StackRequest::name() const {
+    std::string out = "cuda" + cuda + (cudnn == "none" ? "-nocudnn" : "-cudnn" + cudnn);
+    if (!cublas.empty()) out += cublas == "none" ? "-nocublas" : "-cublas" + cublas;
+    return out;
+}
+
+std::string version_specifier(const std::string& version) {
+    auto parts = version_parts(version, "version");
+    if (parts.size() >= 4) return "==" + version;
+    const std::string low = join(parts);
+    parts.back() += 1;
+    return fmt::format(">={},<{}", low, join(parts));
+}
+
+std::vector<WheelSpec> resolve_wheels(const StackRequest& request) {
+    const int major = request.cuda_major();
+    const auto cuda_parts = version_parts(request.cuda, "cuda");
+    const std::string suffix = fmt::format("-cu{}", major);
+    std::vector<WheelSpec> wheels;
+
+    const std::string runtime = major >= 13 ? "nvidia-cuda-runtime" : "nvidia-cuda-runtime" + suffix;
+    wheels.push_back({"cuda_runtime", runtime, runtime + version_specifier(request.cuda), ""});
+
+    if (request.cudnn != "none") {
+        const std::string cudnn = "nvidia-cudnn" + suffix;
+        wheels.push_back({"cudnn", cudnn, cudnn + version_specifier(request.cudnn), ""});
+    }
+
+    if (request.cublas != "none") {
+        const std::string cublas = major >= 13 ? "nvidia-cublas" : "nvidia-cublas" + suffix;
+        const std::string any_of_major = fmt::format("{}>={},<{}", cublas, major, major + 1);
+        if (!request.cublas.empty()) {
+            wheels.push_back({"cublas", cublas, cublas + version_specifier(request.cublas), ""});
+        } else if (major == 11 || cuda_parts.size() == 1) {
+            // cuBLAS 11.x numbers do not follow the toolkit's minor (CUDA 11.8 ships cuBLAS 11.11).
+            wheels.push_back({"cublas", cublas, any_of_major, ""});
+        } else {
+            // From CUDA 12 cuBLAS shares the toolkit's major.minor (12.4 -> 12.4.5.8, 13.0 -> 13.0.2.14).
+            const std::string minor = fmt::format("{}.{}", cuda_parts[0], cuda_parts[1]);
+            wheels.push_back({"cublas", cublas, cublas + version_specifier(minor), any_of_major});
+        }
+    }
+    return wheels;
+}
+
+std::string cache_root() {
+    if (const char* env = std::getenv("CUCONFORM_CACHE"); env != nullptr && *env != '\0') return env;
+    if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg != nullptr && *xdg != '\0') {
+        return (fs::path(xdg) / "cuconform").string();
+    }
+    const char* home = std::getenv("HOME");
+    return (fs::path(home != nullptr && *home != '\0' ? home : "/tmp") / ".cache" / "cuconform").string();
+}
+
+std::string pip_python() {
+    if (const char* env = std::getenv("CUCONFORM_PYTHON"); env != nullptr && *env != '\0') return env;
+    return "python3";
+}
+
+namespace {
+
+class Fetcher {
+public:
+    Fetcher(fs::path cache, const FetchOptions& options) : cache_(std::move(cache)), options_(options) {}
+
+    void say(const std::string& text) const {
+        if (!options_.quiet) fmt::print(stderr, "cuconform stack: {}\n", text);
+    }
+
+    void check_pip() {
+        const auto probe = run_captured({pip_python(), "-m", "pip", "--version"}, false);
+        if (probe.exec_errno != 0) {
+            throw StackError(fmt::format("cannot run '{}' ({}): pip is needed to download NVIDIA's wheels; install "
+                                         "Python 3 with pip, or set CUCONFORM_PYTHON to a python that has it",
+                                         pip_python(), std::strerror(probe.exec_errno)));
+        }
+        if (probe.rc != 0) {
+            throw StackError(fmt::format("'{} -m pip' does not work, so NVIDIA's wheels cannot be downloaded: "
+                                         "install pip (python3 -m ensurepip --user, or apt-get install python3-pip), "
+                                         "or set CUCONFORM_PYTHON to a python that has it{}",
+                                         pip_python(), pip_errors(probe.output)));
+        }
+    }
+
+    /// The wheel file for one spec, downloaded unless the manifest holds it with a matching sha256.
+    json obtain(const WheelSpec& spec, json& manifest) {
+        const fs::path wheels = cache_ / "wheels";
+        auto& requirements = manifest["requirements"];
+        auto& files = manifest["wheels"];
+        if (requirements.contains(spec.requirement)) {
+            const std::string file = requirements[spec.requirement].get<std::string>();
+            const fs::path path = wheels / file;
+            if (files.contains(file) && fs::exists(path)) {
+                const std::string recorded = files[file].value("sha256", "");
+                const std::string actual = sha256_file(path.string());
+                if (actual == recorded) {
+                    say(fmt::format("{}: {} is already in the cache and its sha256 matches; not downloading", spec.requirement,
+                                    file));
+                    ++reused_;
+                    return entry(spec, file, files[file]);
+                }
+                say(fmt::format("{}: {} is corrupt (sha256 {} , manifest says {}); downloading it again", spec.requirement,
+                                file, actual.substr(0, 16), recorded.substr(0, 16)));
+                std::error_code ec;
+                fs::remove(path, ec);
+            } else {
+                say(fmt::format("{}: {} is recorded but missing from {}; downloading it again", spec.requirement, file,
+                                wheels.string()));
+            }
+        }
+        if (!pip_checked_) {
+            check_pip();
+            pip_checked_ = true;
+        }
+        std::string used = spec.requirement;
+        auto file = download(spec.requirement, spec.fallback.empty());
+        if (file.empty()) {
+            say(fmt::format("no wheel matches {}; taking the newest of {} instead", spec.requirement, spec.fallback));
+            used = spec.fallback;
+            file = download(spec.fallback, true);
+        }
+        const fs::path path = wheels / file;
+        json record{{"package", spec.package},
+                    {"version", wheel_version(file)},
+                    {"sha256", sha256_file(path.string())},
+                    {"size", fs::file_size(path)},
+                    {"fetched_at", now_iso8601()}};
+        files[file] = record;
+        requirements[spec.requirement] = file;
+        if (used != spec.requirement) requirements[used] = file;
+        write_json(cache_, wheels / "manifest.json", manifest);  // After each wheel: an interrupted fetch keeps it.
+        ++downloaded_;
+        return entry(spec, file, record);
+    }
+
+    int downloaded_ = 0, reused_ = 0;
+
+private:
+    static json entry(const WheelSpec& spec, const std::string& file, const json& record) {
+        return {{"component", spec.component}, {"package", spec.package},         {"requirement", spec.requirement},
+                {"file", file},                {"version", record["version"]},     {"sha256", record["sha256"]},
+                {"size", record["size"]}};
+    }
+
+    /// pip download into a fresh directory, then moved into wheels/. Empty when nothing matches and `must` is false.
+    std::string download(const std::string& requirement, bool must) {
+        const fs::path wheels = cache_ / "wheels";
+        const fs::path staging = wheels / fmt::format(".download-{}", getpid());
+        std::error_code ec;
+        fs::remove_all(staging, ec);
+        guarded(cache_, "creating " + staging.string(), [&] { fs::create_directories(staging); });
+        std::vector<std::string> argv = {pip_python(), "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
+                                         "--disable-pip-version-check", "--no-input"};
+        for (const auto& platform : kPlatforms) {
+            argv.push_back("--platform");
+            argv.push_back(platform);
+        }
+        if (options_.quiet) argv.push_back("--progress-bar=off");
+        argv.insert(argv.end(), options_.pip_args.begin(), options_.pip_args.end());
+        argv.insert(argv.end(), {"--dest", staging.string(), requirement});
+        say(fmt::format("downloading {} (pip download --no-deps --only-binary=:all:)", requirement));
+        const auto result = run_captured(argv, !options_.quiet);
+        if (result.rc != 0) {
+            fs::remove_all(staging, ec);
+            if (disk_full(result.output)) throw_disk_full(cache_, "downloading " + requirement);
+            const bool no_match = result.output.find("No matching distribution") != std::string::npos ||
+                                  result.output.find("Could not find a version") != std::string::npos;
+            if (no_match && !must) return "";
+            if (no_match) {
+                throw StackError(fmt::format("PyPI has no wheel for {} (for {}); `{} -m pip index versions {}` lists the "
+                                             "published versions{}",
+                                             requirement, kPlatforms.front(), pip_python(),
+                                             requirement.substr(0, requirement.find_first_of("<>=!~")),
+                                             pip_errors(result.output)));
+            }
+            throw StackError(fmt::format("pip could not download {} (exit {}){}", requirement, result.rc,
+                                         pip_errors(result.output)));
+        }
+        std::string file;
+        for (const auto& e : fs::directory_iterator(staging)) {
+            if (e.path().extension() == ".whl") file = e.path().filename().string();
+        }
+        if (file.empty()) {
+            fs::remove_all(staging, ec);
+            throw StackError(fmt::format("pip reported success for {} but left no wheel in {}{}", requirement,
+                                         staging.string(), pip_errors(result.output)));
+        }
+        guarded(cache_, "moving " + file + " into " + wheels.string(),
+                [&] { fs::rename(staging / file, wheels / file); });
+        fs::remove_all(staging, ec);
+        return file;
+    }
+
+    fs::path cache_;
+    const FetchOptions& options_;
+    bool pip_checked_ = false;
+};
+
+/// Unpacks the wheels into a fresh prefix and links every shared library into lib/.
+json assemble(const fs::path& cache, const fs::path& prefix, const StackRequest& request, const json& wheels,
+              const FetchOptions& options) {
+    const fs::path tmp = prefix.parent_path() / fmt::format(".tmp-{}-{}", prefix.filename().string(), getpid());
+    std::error_code ec;
+    fs::remove_all(tmp, ec);
+    guarded(cache, "creating " + tmp.string(), [&] { fs::create_directories(tmp / "lib"); });
+    json libraries = json::array();
+    for (const auto& wheel : wheels) {
+        const std::string file = wheel["file"];
+        const std::string stem = fs::path(file).stem().string();
+        const fs::path dest = tmp / "wheels" / stem;
+        const auto unzip = run_captured(
+            {pip_python(), "-m", "zipfile", "-e", (cache / "wheels" / file).string(), dest.string()}, false);
+        if (unzip.rc != 0 || unzip.exec_errno != 0) {
+            fs::remove_all(tmp, ec);
+            if (disk_full(unzip.output)) throw_disk_full(cache, "unpacking " + file);
+            throw StackError(fmt::format("cannot unpack {} into {}{}", file, dest.string(), pip_errors(unzip.output)));
+        }
+        for (const auto& e : fs::recursive_directory_iterator(dest)) {
+            const std::string name = e.path().filename().string();
+            if (!e.is_regular_file() || name.find(".so") == std::string::npos || name.rfind("lib", 0) != 0) continue;
+            const fs::path link = tmp / "lib" / name;
+            if (fs::exists(fs::symlink_status(link))) {
+                if (!options.quiet) fmt::print(stderr, "cuconform stack: {} is in two wheels; keeping the first\n", name);
+                continue;
+            }
+            guarded(cache, "linking " + name, [&] { fs::create_symlink(fs::relative(e.path(), tmp / "lib"), link); });
+            libraries.push_back(name);
+        }
+    }
+    std::sort(libraries.begin(), libraries.end());
+    json versions = json::object();
+    for (const auto& wheel : wheels) versions[wheel["component"].get<std::string>()] = wheel["version"];
+    json stack{{"schema", 1},
+               {"provider", "wheels"},
+               {"name", prefix.filename().string()},
+               {"prefix", prefix.string()},
+               {"lib", (prefix / "lib").string()},
+               {"request", {{"cuda", request.cuda}, {"cudnn", request.cudnn}, {"cublas", request.cublas}}},
+               {"versions", versions},
+               {"wheels", wheels},
+               {"libraries", libraries},
+               {"fetched_at", now_iso8601()}};
+    write_json(cache, tmp / "stack.json", stack);
+    fs::remove_all(prefix, ec);
+    guarded(cache, "moving the prefix into place", [&] { fs::rename(tmp, prefix); });
+    return stack;
+}
+
+}  // namespace
+
+FetchResult fetch_stack(const StackRequest& request, const FetchOptions& options) {
+    const fs::path cache = fs::absolute(options.cache.empty() ? cache_root() : options.cache);
+    guarded(cache, "creating the cache " + cache.string(), [&] {
+        fs::create_directories(cache / "wheels");
+        fs::create_directories(cache / "stacks");
+    });
+    CacheLock lock(cache);
+    json manifest = read_json_file(cache / "wheels" / "manifest.json");
+    if (!manifest.contains("wheels")) manifest["wheels"] = json::object();
+    if (!manifest.contains("requirements")) manifest["requirements"] = json::object();
+    manifest["schema"] = 1;
+
+    Fetcher fetcher(cache, options);
+    json wheels = json::array();
+    for (const auto& spec : resolve_wheels(request)) wheels.push_back(fetcher.obtain(spec, manifest));
+
+    FetchResult result;
+    result.prefix = (cache / "stacks" / request.name()).string();
+    result.downloaded = fetcher.downloaded_;
+    result.reused = fetcher.reused_;
+    const json existing = read_stack_json(result.prefix);
+    bool same = existing.contains("wheels") && existing["wheels"].size() == wheels.size() &&
+                fs::is_directory(fs::path(result.prefix) / "lib");
+    for (std::size_t i = 0; same && i < wheels.size(); ++i) {
+        same = existing["wheels"][i].value("sha256", "") == wheels[i]["sha256"].get<std::string>();
+    }
+    for (std::size_t i = 0; same && i < existing.value("libraries", json::array()).size(); ++i) {
+        same = fs::exists(fs::path(result.prefix) / "lib" / existing["libraries"][i].get<std::string>());
+    }
+    if (same) {
+        if (!options.quiet) fmt::print(stderr, "cuconform stack: {} is already assembled from these wheels\n", result.prefix);
+        result.stack = existing;
+    } else {
+        if (!options.quiet) fmt::print(stderr, "cuconform stack: assembling {}\n", result.prefix);
+        result.stack = assemble(cache, result.prefix, request, wheels, options);
+    }
+    return result;
+}
+
+json read_stack_json(const std::string& prefix) { return read_json_file(fs::path(prefix) / "stack.json"); }
+
+std::uintmax_t tree_size(const std::string& path) {
+    std::uintmax_t total = 0;
+    std::error_code ec;
+    for (fs::recursive_directory_iterator it(path, ec), end; it != end; it.increment(ec)) {
+        if (ec) break;
+        if (it->is_regular_file(ec) && !it->is_symlink(ec)) total += it->file_size(ec);
+    }
+    return total;
+}
+
+json list_stacks(const std::string& cache) {
+    json stacks = json::array();
+    const fs::path dir = fs::path(cache) / "stacks";
+    std::error_code ec;
+    std::vector<fs::path> prefixes;
+    for (const auto& e : fs::directory_iterator(dir, ec)) {
+        if (e.is_directory() && e.path().filename().string().front() != '.') prefixes.push_back(e.path());
+    }
+    std::sort(prefixes.begin(), prefixes.end());
+    for (const auto& prefix : prefixes) {
+        json stack = read_stack_json(prefix.string());
+        if (stack.empty()) continue;
+        std::uintmax_t wheel_bytes = 0;
+        for (const auto& w : stack.value("wheels", json::array())) wheel_bytes += w.value("size", std::uintmax_t{0});
+        stack["prefix"] = prefix.string();
+        stack["size_bytes"] = tree_size(prefix.string());
+        stack["wheel_bytes"] = wheel_bytes;
+        stacks.push_back(stack);
+    }
+    return stacks;
+}
+
+}  // namespace cuconform::stack
