@@ -155,7 +155,9 @@ CellStatus run_cell(const Cell& cell, const Options& o, const fs::path& out, con
             if (!line.empty()) last = line;
         }
         if (p.rc != 0) {
-            return provision_failed(fmt::format("`cuconform stack fetch cuda={} cudnn={} --print-prefix` exited {}: {}",
+            return provision_failed(fmt::format("`cuconform stack fetch cuda={} cudnn={} --print-prefix` exited {}: {} "
+                                                "(check that this build has `cuconform stack` and that PyPI is "
+                                                "reachable; the other cells go on)",
                                                 cell.cuda, cell.cudnn, p.rc, tail(p.err + p.out)));
         }
         if (last.empty() || !fs::is_directory(last)) {

@@ -94,3 +94,14 @@ def test_run_records_a_cell_that_cannot_be_provisioned_and_goes_on(tmp_path):
         one = (OUT / "merged1/cuda13.0-cudnn9.19-host" / name).read_bytes()
         assert one == (OUT / "merged2/cuda13.0-cudnn9.19-host" / name).read_bytes(), name
     assert cli("merge", tmp_path / "nothing", "-o", OUT / "merged3").returncode == 2
+
+
+def test_slurm_submit_dry_run_asks_for_a_gpu_per_shard(tmp_path):
+    r = subprocess.run([ROOT / "scripts/slurm/submit.sh", ROOT / "matrix/nightly.yaml", "--shards", "4", "--out",
+                        tmp_path, "--gpu", "--dry-run", "--cli", os.environ.get("CUCONFORM_BIN", "/bin/true")],
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    script = (tmp_path / "slurm/shards.sbatch").read_text()
+    assert "#SBATCH --array=0-3" in script and "#SBATCH --gres=gpu:1" in script
+    assert '--index "$SLURM_ARRAY_TASK_ID" --count 4 --run' in script
+    assert "merge" in (tmp_path / "slurm/merge.sbatch").read_text()
