@@ -36,7 +36,8 @@ done
 [[ $shards =~ ^[1-9][0-9]*$ ]] || die "--shards must be a positive number, got '$shards'"
 [[ -f $matrix ]] || die "matrix file $matrix does not exist"
 [[ -x $cli ]] || die "no cuconform CLI at $cli: build it (cmake --preset default && cmake --build build) or pass --cli"
-command -v sbatch >/dev/null || ((dry_run)) || die "sbatch not found: run this on a Slurm submit node (apt-get install slurm-client)"
+command -v sbatch >/dev/null || ((dry_run)) ||
+    die "sbatch not found: run this on a Slurm submit node (apt-get install slurm-client)"
 
 matrix=$(realpath "$matrix")
 cli=$(realpath "$cli")

@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 /// \file `cuconform matrix plan|shard|run|resources` and `cuconform merge`: the matrix from file to merged report.
+#include "core/command.h"
+
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <poll.h>
@@ -11,7 +13,6 @@
 #include <iostream>
 #include <sstream>
 
-#include "core/command.h"
 #include "matrix/matrix.h"
 #include "probe/fingerprint.h"
 #include "run/results.h"
@@ -76,7 +77,8 @@ Process run_process(const std::vector<std::string>& argv, bool capture) {
                 if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
                 char buf[4096];
                 const ssize_t n = read(fds[i].fd, buf, sizeof buf);
-                if (n > 0) sinks[i]->append(buf, static_cast<std::size_t>(n));
+                if (n > 0)
+                    sinks[i]->append(buf, static_cast<std::size_t>(n));
                 else {
                     close(fds[i].fd);
                     fds[i].fd = -1;
@@ -138,14 +140,15 @@ CellStatus run_cell(const Cell& cell, const Options& o, const fs::path& out, con
         return CellStatus{cell.id, "provision-failed", 2, reason};
     };
     if (!(built_toolkit == cell.toolkit || built_toolkit.starts_with(cell.toolkit + "."))) {
-        return provision_failed(fmt::format("this build's toolkit is CUDA {}, the cell needs CUDA {}; run this cell "
-                                            "from a build made with that toolkit",
-                                            built_toolkit, cell.toolkit));
+        return provision_failed(
+            fmt::format("this build's toolkit is CUDA {}, the cell needs CUDA {}; run this cell "
+                        "from a build made with that toolkit",
+                        built_toolkit, cell.toolkit));
     }
     std::string prefix;
     if (cell.provider == "wheels") {
-        const std::vector<std::string> fetch{self, "stack", "fetch", "cuda=" + cell.cuda, "cudnn=" + cell.cudnn,
-                                             "--print-prefix"};
+        const std::vector<std::string> fetch{
+            self, "stack", "fetch", "cuda=" + cell.cuda, "cudnn=" + cell.cudnn, "--print-prefix"};
         fmt::print("cuconform matrix: cell {}: fetching the stack (cuconform stack fetch cuda={} cudnn={})\n", cell.id,
                    cell.cuda, cell.cudnn);
         const auto p = run_process(fetch, true);
@@ -155,15 +158,17 @@ CellStatus run_cell(const Cell& cell, const Options& o, const fs::path& out, con
             if (!line.empty()) last = line;
         }
         if (p.rc != 0) {
-            return provision_failed(fmt::format("`cuconform stack fetch cuda={} cudnn={} --print-prefix` exited {}: {} "
-                                                "(check that this build has `cuconform stack` and that PyPI is "
-                                                "reachable; the other cells go on)",
-                                                cell.cuda, cell.cudnn, p.rc, tail(p.err + p.out)));
+            return provision_failed(
+                fmt::format("`cuconform stack fetch cuda={} cudnn={} --print-prefix` exited {}: {} "
+                            "(check that this build has `cuconform stack` and that PyPI is "
+                            "reachable; the other cells go on)",
+                            cell.cuda, cell.cudnn, p.rc, tail(p.err + p.out)));
         }
         if (last.empty() || !fs::is_directory(last)) {
-            return provision_failed(fmt::format("`cuconform stack fetch` printed '{}', which is not a directory; "
-                                                "expected the stack prefix as the last line",
-                                                last));
+            return provision_failed(
+                fmt::format("`cuconform stack fetch` printed '{}', which is not a directory; "
+                            "expected the stack prefix as the last line",
+                            last));
         }
         prefix = last;
         stack["prefix"] = prefix;
@@ -219,17 +224,19 @@ int run_cells(const Matrix& m, const std::vector<Cell>& cells, const Options& o,
     run::write_json_atomically((out / "matrix.json").string(), summary);
     std::size_t failed = 0;
     for (const auto& s : statuses) failed += s.status != "ran";
-    fmt::print("cuconform matrix: {} of {} cells ran ({}); {} could not (reasons in {}/matrix.json and each "
-               "cell.json)\n",
-               statuses.size() - failed, statuses.size(), scope, failed, out.string());
+    fmt::print(
+        "cuconform matrix: {} of {} cells ran ({}); {} could not (reasons in {}/matrix.json and each "
+        "cell.json)\n",
+        statuses.size() - failed, statuses.size(), scope, failed, out.string());
     return rc;
 }
 
 std::vector<Cell> selected(const Matrix& m, const Options& o) {
     auto cells = m.select(o.tag);
     if (cells.empty()) {
-        throw MatrixError(m.file, 0, fmt::format("no cell is tagged '{}'; see the tags with `cuconform matrix plan {}`",
-                                                 o.tag, m.file));
+        throw MatrixError(
+            m.file, 0,
+            fmt::format("no cell is tagged '{}'; see the tags with `cuconform matrix plan {}`", o.tag, m.file));
     }
     return cells;
 }
@@ -278,7 +285,8 @@ int shard_command(const Options& o) {
     if (cells.empty()) {
         fs::create_directories(out);
         run::write_json_atomically((out / "matrix.json").string(),
-                                   json{{"file", m.file}, {"scope", fmt::format("shard {} of {}", o.index, o.count)},
+                                   json{{"file", m.file},
+                                        {"scope", fmt::format("shard {} of {}", o.index, o.count)},
                                         {"cells", json::array()}});
         fmt::print("cuconform matrix shard: shard {} of {} has no cell (the matrix has fewer cells than shards)\n",
                    o.index, o.count);
@@ -295,16 +303,17 @@ int run_command(const Options& o) {
     bool any_results = false;
     for (const auto& c : cells) any_results |= fs::exists(out / c.id / "results.jsonl");
     if (!any_results) {
-        fmt::print(stderr, "cuconform matrix run: no cell produced results, so there is no report; see the reasons "
-                           "above\n");
+        fmt::print(stderr,
+                   "cuconform matrix run: no cell produced results, so there is no report; see the reasons "
+                   "above\n");
         return kExitHarnessError;
     }
     const std::string self = self_path();
     const fs::path report = out / "report";
-    for (const auto& argv : std::vector<std::vector<std::string>>{
-             {self, "report", out.string(), "-o", report.string()},
-             {self, "table", out.string(), "-o", report.string()},
-             {self, "junit", out.string(), "-o", (report / "junit.xml").string()}}) {
+    for (const auto& argv :
+         std::vector<std::vector<std::string>>{{self, "report", out.string(), "-o", report.string()},
+                                               {self, "table", out.string(), "-o", report.string()},
+                                               {self, "junit", out.string(), "-o", (report / "junit.xml").string()}}) {
         const auto p = run_process(argv, true);
         if (p.rc != 0 && p.rc != 1) {
             fmt::print(stderr, "cuconform matrix run: `cuconform {}` failed (exit {}): {}\n", argv[1], p.rc,
@@ -326,8 +335,9 @@ int resources(const Options& o) {
         try {
             fp = json::parse(in);
         } catch (const json::exception& e) {
-            fmt::print(stderr, "cuconform matrix resources: {} is not a fingerprint ({}); write one with `cuconform "
-                               "probe -o FILE`\n",
+            fmt::print(stderr,
+                       "cuconform matrix resources: {} is not a fingerprint ({}); write one with `cuconform "
+                       "probe -o FILE`\n",
                        o.fingerprint, e.what());
             return kExitHarnessError;
         }
@@ -341,8 +351,9 @@ int resources(const Options& o) {
         run::write_json_atomically(o.resources_out, spec);
     }
     if (spec["local"][0]["gpus"].empty()) {
-        fmt::print(stderr, "cuconform matrix resources: this stack lists no GPU (fingerprint \"gpus\" is empty), so "
-                           "the spec has no gpus slot; tests with RESOURCE_GROUPS gpus:1 will not be scheduled here\n");
+        fmt::print(stderr,
+                   "cuconform matrix resources: this stack lists no GPU (fingerprint \"gpus\" is empty), so "
+                   "the spec has no gpus slot; tests with RESOURCE_GROUPS gpus:1 will not be scheduled here\n");
     }
     return kExitOk;
 }
@@ -366,7 +377,8 @@ CommandSetup setup = [](CLI::App& sub) -> std::function<int()> {
         app->add_option("--tag", o->tag, "Only the cells with this tag (pr, nightly, ...)");
     };
     auto add_run = [&](CLI::App* app) {
-        app->add_option("--only", o->only, "Case id or glob for every cell (repeatable; overrides the file's run.only)");
+        app->add_option("--only", o->only,
+                        "Case id or glob for every cell (repeatable; overrides the file's run.only)");
         app->add_option("-j,--jobs", o->jobs, "Case processes at a time (passed to cuconform run)");
         app->add_option("--timeout", o->timeout_s, "Seconds per case process (passed to cuconform run)");
     };
@@ -386,8 +398,9 @@ CommandSetup setup = [](CLI::App& sub) -> std::function<int()> {
     add_file(run_app);
     run_app->add_option("-o,--out", o->out, "Results and report directory (default reports/matrix)");
     add_run(run_app);
-    auto* res_app = sub.add_subcommand("resources", "Print a CTest resource spec (ctest --resource-spec-file) with "
-                                                    "this stack's GPUs");
+    auto* res_app = sub.add_subcommand("resources",
+                                       "Print a CTest resource spec (ctest --resource-spec-file) with "
+                                       "this stack's GPUs");
     res_app->add_option("--fingerprint", o->fingerprint, "Read the GPUs from this fingerprint instead of probing");
     res_app->add_option("--slots", o->slots, "Slots per GPU")->capture_default_str();
     res_app->add_option("-o,--out", o->resources_out, "Write the spec here instead of standard output");
@@ -413,9 +426,10 @@ CommandSetup merge_setup = [](CLI::App& sub) -> std::function<int()> {
             std::vector<fs::path> paths(inputs->begin(), inputs->end());
             const auto cells = merge_results(paths, *out, warnings);
             for (const auto& w : warnings) fmt::print(stderr, "cuconform merge: {}\n", w);
-            fmt::print("cuconform merge: {} cells from {} directories into {}; report with `cuconform report {} -o "
-                       "DIR`\n",
-                       cells.size(), inputs->size(), *out, *out);
+            fmt::print(
+                "cuconform merge: {} cells from {} directories into {}; report with `cuconform report {} -o "
+                "DIR`\n",
+                cells.size(), inputs->size(), *out, *out);
             return static_cast<int>(kExitOk);
         } catch (const std::exception& e) {
             fmt::print(stderr, "cuconform merge: {}\n", e.what());

@@ -17,8 +17,8 @@ namespace {
 constexpr const char* kLineKey = "\x01line";  ///< Where a combination came from (an include entry); never output.
 const std::vector<std::string> kAxisKeys = {"toolkit", "cuda", "runtime", "cudnn", "runner", "variants", "provider"};
 const std::vector<std::string> kEntryOnlyKeys = {"tags", "only", "id"};
-const std::vector<std::string> kTopKeys = {"name", "description", "build", "host", "tags", "run", "variant_sets",
-                                           "matrix"};
+const std::vector<std::string> kTopKeys = {"name", "description", "build",        "host",
+                                           "tags", "run",         "variant_sets", "matrix"};
 
 std::string join(const std::vector<std::string>& items, const char* sep = ", ") {
     std::string out;
@@ -85,8 +85,8 @@ public:
         static const std::regex word(R"([A-Za-z0-9_.+-]+)");
         if (key == "toolkit" || key == "cuda" || (key == "cudnn" && value != "none")) {
             if (!std::regex_match(value, version)) {
-                fail(at, fmt::format("'{}' is not a version for '{}'; write MAJOR.MINOR, e.g. \"12.4\"{}", value,
-                                     key, key == "cudnn" ? " (or none)" : ""));
+                fail(at, fmt::format("'{}' is not a version for '{}'; write MAJOR.MINOR, e.g. \"12.4\"{}", value, key,
+                                     key == "cudnn" ? " (or none)" : ""));
             }
         } else if (key == "provider") {
             if (value != "host" && value != "wheels") {
@@ -108,8 +108,8 @@ public:
             std::string key = kv.first.as<std::string>();
             if (key == "runtime") key = "cuda";
             const bool list = key == "tags" || key == "only";
-            const std::string value = list ? scalar_or_list(kv.second, what + " '" + key + "'")
-                                           : scalar(kv.second, what + " '" + key + "'");
+            const std::string value =
+                list ? scalar_or_list(kv.second, what + " '" + key + "'") : scalar(kv.second, what + " '" + key + "'");
             check_value(kv.second, key, value);
             out[key] = value;
         }
@@ -134,14 +134,23 @@ std::string cell_id(const Matrix& m, const Cell& c) {
 }  // namespace
 
 MatrixError::MatrixError(std::string file, int line, const std::string& message)
-    : std::runtime_error(line > 0 ? fmt::format("{}:{}: {}", file, line, message) : fmt::format("{}: {}", file, message)),
+    : std::runtime_error(line > 0 ? fmt::format("{}:{}: {}", file, line, message)
+                                  : fmt::format("{}: {}", file, message)),
       file_(std::move(file)),
       line_(line) {}
 
 nlohmann::json Cell::to_json() const {
-    return nlohmann::json{{"id", id},           {"toolkit", toolkit}, {"cuda", cuda},         {"cudnn", cudnn},
-                          {"provider", provider}, {"runner", runner}, {"variants", variants}, {"variant_list", variant_list},
-                          {"tags", tags},       {"only", only},       {"skew", skew}};
+    return nlohmann::json{{"id", id},
+                          {"toolkit", toolkit},
+                          {"cuda", cuda},
+                          {"cudnn", cudnn},
+                          {"provider", provider},
+                          {"runner", runner},
+                          {"variants", variants},
+                          {"variant_list", variant_list},
+                          {"tags", tags},
+                          {"only", only},
+                          {"skew", skew}};
 }
 
 std::vector<Cell> Matrix::select(const std::string& tag) const {
@@ -243,7 +252,8 @@ Matrix parse_matrix(const std::string& text, const std::string& file) {
         }
     }
     const YAML::Node mnode = root["matrix"];
-    if (!mnode) r.fail(root, "no 'matrix:' key; a matrix file needs axes and/or include entries (see matrix/README.md)");
+    if (!mnode)
+        r.fail(root, "no 'matrix:' key; a matrix file needs axes and/or include entries (see matrix/README.md)");
     std::vector<std::string> allowed = kAxisKeys;
     allowed.insert(allowed.end(), {"include", "exclude"});
     r.check_keys(mnode, "'matrix'", allowed);
@@ -257,7 +267,8 @@ Matrix parse_matrix(const std::string& text, const std::string& file) {
             if (!kv.second.IsSequence()) r.fail(kv.second, fmt::format("'{}' must be a list of mappings", key));
             for (const auto& item : kv.second) {
                 auto entry = r.entry(item, fmt::format("an '{}' entry", key), key == "include");
-                if (key == "include") include.push_back(std::move(entry));
+                if (key == "include")
+                    include.push_back(std::move(entry));
                 else {
                     exclude.push_back(std::move(entry));
                     exclude_lines.push_back(item.Mark().line + 1);
@@ -277,7 +288,8 @@ Matrix parse_matrix(const std::string& text, const std::string& file) {
             values.push_back(value);
         }
         for (const auto& [other, unused] : axes) {
-            if (other == key) r.fail(kv.first, fmt::format("axis '{}' is given twice (runtime is cuda's other name)", key));
+            if (other == key)
+                r.fail(kv.first, fmt::format("axis '{}' is given twice (runtime is cuda's other name)", key));
         }
         axes.emplace_back(key, std::move(values));
         m.axes.push_back(key);
@@ -324,9 +336,12 @@ Matrix parse_matrix(const std::string& text, const std::string& file) {
         }
         if (c.variants != "all") {
             auto it = variant_sets.find(c.variants);
-            if (it != variant_sets.end()) c.variant_list = it->second;
-            else if (c.variants == "default") c.variant_list = {"default"};
-            else c.variant_list = {c.variants};
+            if (it != variant_sets.end())
+                c.variant_list = it->second;
+            else if (c.variants == "default")
+                c.variant_list = {"default"};
+            else
+                c.variant_list = {c.variants};
         }
         c.id = value("id", cell_id(m, c));
         if (auto [it, fresh] = seen.emplace(c.id, line); !fresh) {
@@ -342,7 +357,8 @@ Matrix parse_matrix(const std::string& text, const std::string& file) {
 Matrix load_matrix(const std::filesystem::path& path) {
     std::ifstream in(path);
     if (!in) {
-        throw MatrixError(path.string(), 0, "cannot read the matrix file; check the path (matrix files live in matrix/)");
+        throw MatrixError(path.string(), 0,
+                          "cannot read the matrix file; check the path (matrix files live in matrix/)");
     }
     std::stringstream text;
     text << in.rdbuf();
@@ -361,9 +377,15 @@ std::vector<Cell> shard(const std::vector<Cell>& cells, std::size_t index, std::
 nlohmann::json github_matrix(const std::vector<Cell>& cells) {
     auto include = nlohmann::json::array();
     for (const auto& c : cells) {
-        include.push_back({{"id", c.id},           {"toolkit", c.toolkit}, {"cuda", c.cuda},
-                           {"cudnn", c.cudnn},     {"provider", c.provider}, {"runner", c.runner},
-                           {"variants", c.variants}, {"tags", join(c.tags, ",")}, {"skew", c.skew ? "true" : "false"}});
+        include.push_back({{"id", c.id},
+                           {"toolkit", c.toolkit},
+                           {"cuda", c.cuda},
+                           {"cudnn", c.cudnn},
+                           {"provider", c.provider},
+                           {"runner", c.runner},
+                           {"variants", c.variants},
+                           {"tags", join(c.tags, ",")},
+                           {"skew", c.skew ? "true" : "false"}});
     }
     return nlohmann::json{{"include", include}};
 }

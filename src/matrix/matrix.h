@@ -5,11 +5,10 @@
 #include <cstddef>
 #include <filesystem>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <stdexcept>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 namespace cuconform::matrix {
 
@@ -31,18 +30,18 @@ using Combination = std::map<std::string, std::string>;
 
 /// One point of the matrix after expansion.
 struct Cell {
-    std::string id;         ///< Stable: derived from the values only (e.g. cuda12.4-cudnn9.1-wheels), or `id:`.
-    std::string toolkit;    ///< CUDA version the catalogue is compiled with.
-    std::string cuda;       ///< CUDA runtime of the run stack.
-    std::string cudnn;      ///< cuDNN of the run stack ("none": a stack without cuDNN).
-    std::string provider;   ///< host (this machine's libraries) | wheels (a prefix from NVIDIA's PyPI wheels).
-    std::string runner;     ///< Runner class (cpu, gpu, ...): GitHub's runs-on label, Slurm's GRES.
-    std::string variants;   ///< Variant set name: all | default | a name from `variant_sets`.
+    std::string id;        ///< Stable: derived from the values only (e.g. cuda12.4-cudnn9.1-wheels), or `id:`.
+    std::string toolkit;   ///< CUDA version the catalogue is compiled with.
+    std::string cuda;      ///< CUDA runtime of the run stack.
+    std::string cudnn;     ///< cuDNN of the run stack ("none": a stack without cuDNN).
+    std::string provider;  ///< host (this machine's libraries) | wheels (a prefix from NVIDIA's PyPI wheels).
+    std::string runner;    ///< Runner class (cpu, gpu, ...): GitHub's runs-on label, Slurm's GRES.
+    std::string variants;  ///< Variant set name: all | default | a name from `variant_sets`.
     std::vector<std::string> variant_list;  ///< `cuconform run --variant` values (empty: every variant).
     std::vector<std::string> tags;
-    std::vector<std::string> only;          ///< `cuconform run --only` globs (empty: the whole catalogue).
-    bool skew = false;      ///< The run stack differs from the toolkit the catalogue was built with.
-    Combination values;     ///< Every key of the combination, as expanded.
+    std::vector<std::string> only;  ///< `cuconform run --only` globs (empty: the whole catalogue).
+    bool skew = false;              ///< The run stack differs from the toolkit the catalogue was built with.
+    Combination values;             ///< Every key of the combination, as expanded.
     nlohmann::json to_json() const;
 };
 
@@ -51,13 +50,13 @@ struct Matrix {
     std::string file;
     std::string name;
     std::string description;
-    std::string host_cuda;    ///< What `host` means: the stack the runners have installed.
+    std::string host_cuda;  ///< What `host` means: the stack the runners have installed.
     std::string host_cudnn;
-    std::string build_cuda;   ///< What the catalogue is compiled with (toolkit headers).
+    std::string build_cuda;  ///< What the catalogue is compiled with (toolkit headers).
     std::string build_cudnn;
-    std::vector<std::string> axes;                 ///< In file order.
-    std::vector<Combination> combinations;         ///< Expanded (GitHub semantics), before defaults.
-    std::vector<Cell> cells;                       ///< In plan order.
+    std::vector<std::string> axes;          ///< In file order.
+    std::vector<Combination> combinations;  ///< Expanded (GitHub semantics), before defaults.
+    std::vector<Cell> cells;                ///< In plan order.
 
     /// The cells tagged `tag` (every cell when empty), in plan order.
     std::vector<Cell> select(const std::string& tag) const;

@@ -26,14 +26,15 @@ void write_file_atomically(const fs::path& path, const std::string& content) {
     {
         std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
         out << content;
-        if (!out) throw std::runtime_error(fmt::format("could not write {}: check the directory is writable", tmp.string()));
+        if (!out)
+            throw std::runtime_error(fmt::format("could not write {}: check the directory is writable", tmp.string()));
     }
     fs::rename(tmp, path);
 }
 
 struct CellInputs {
     std::vector<fs::path> results;
-    std::set<std::string> cell_json;         ///< Contents; the greatest wins (order-independent).
+    std::set<std::string> cell_json;  ///< Contents; the greatest wins (order-independent).
     std::set<std::string> fingerprint_json;
 };
 
@@ -71,14 +72,17 @@ std::vector<std::string> merge_results(const std::vector<fs::path>& inputs, cons
     std::map<std::string, CellInputs> cells;
     for (const auto& input : inputs) {
         if (!fs::is_directory(input)) {
-            throw std::runtime_error(fmt::format("{} is not a directory: pass the shard result directories (each "
-                                                 "holding <cell>/results.jsonl)", input.string()));
+            throw std::runtime_error(
+                fmt::format("{} is not a directory: pass the shard result directories (each "
+                            "holding <cell>/results.jsonl)",
+                            input.string()));
         }
         collect(input, cells);
     }
     if (cells.empty()) {
-        throw std::runtime_error("no cell directory (results.jsonl or cell.json) under the inputs: check that the "
-                                 "shards ran and wrote to these directories");
+        throw std::runtime_error(
+            "no cell directory (results.jsonl or cell.json) under the inputs: check that the "
+            "shards ran and wrote to these directories");
     }
     std::vector<std::string> written;
     for (const auto& [id, in] : cells) {
@@ -117,7 +121,8 @@ std::vector<std::string> merge_results(const std::vector<fs::path>& inputs, cons
             write_file_atomically(dir / "results.jsonl", content);
         }
         if (!in.cell_json.empty()) write_file_atomically(dir / "cell.json", *in.cell_json.rbegin());
-        if (!in.fingerprint_json.empty()) write_file_atomically(dir / "fingerprint.json", *in.fingerprint_json.rbegin());
+        if (!in.fingerprint_json.empty())
+            write_file_atomically(dir / "fingerprint.json", *in.fingerprint_json.rbegin());
         written.push_back(id);
     }
     return written;

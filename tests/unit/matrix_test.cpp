@@ -1,15 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 /// \file Matrix expansion (GitHub's documented examples), file:line errors, sharding, merge idempotence.
+#include "matrix/matrix.h"
+
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
 #include <set>
 #include <sstream>
-
-#include <unistd.h>
-
-#include "matrix/matrix.h"
 
 namespace cuconform::matrix {
 namespace {
@@ -209,10 +208,11 @@ TEST(MatrixMerge, IdempotentAndOrderIndependent) {
     merge_results({root / "ab", root / "a", root / "b", root / "ab"}, root / "twice", warnings);
     merge_results({root / "ab"}, root / "again", warnings);
     const std::string x = slurp(root / "ab/x/results.jsonl");
-    EXPECT_EQ(x,
-              "{\"case\":\"a.case\",\"started_at\":\"2026-01-01T00:00:02Z\",\"variant\":\"hide\",\"verdict\":\"PASS\"}\n"
-              "{\"case\":\"b.case\",\"started_at\":\"2026-01-01T00:00:01Z\",\"variant\":\"default\",\"verdict\":\"PASS\"}"
-              "\n");
+    EXPECT_EQ(
+        x,
+        "{\"case\":\"a.case\",\"started_at\":\"2026-01-01T00:00:02Z\",\"variant\":\"hide\",\"verdict\":\"PASS\"}\n"
+        "{\"case\":\"b.case\",\"started_at\":\"2026-01-01T00:00:01Z\",\"variant\":\"default\",\"verdict\":\"PASS\"}"
+        "\n");
     for (const char* other : {"ba", "twice", "again"}) {
         EXPECT_EQ(slurp(root / other / "x/results.jsonl"), x) << other;
         EXPECT_EQ(slurp(root / other / "y/results.jsonl"), slurp(root / "ab/y/results.jsonl")) << other;
