@@ -7,6 +7,7 @@ cuconform_apt_packages=(
     libgtest-dev libgmock-dev libbenchmark-dev
     nlohmann-json3-dev libyaml-cpp-dev libcli11-dev libfmt-dev
     bubblewrap
+    slurm-wlm munge
     python3 python3-jsonschema python3-pytest python3-yaml python3-selenium
     chromium chromium-driver
 )

@@ -1,0 +1,444 @@
+// SPDX-License-Identifier: Apache-2.0
+/// \file `cuconform matrix plan|shard|run|resources` and `cuconform merge`: the matrix from file to merged report.
+#include "core/command.h"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <poll.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "matrix/matrix.h"
+#include "probe/fingerprint.h"
+#include "run/results.h"
+
+namespace cuconform::matrix {
+namespace {
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+struct Options {
+    std::string file;
+    std::string tag;
+    bool json_out = false;
+    bool github = false;
+    std::size_t index = 0;
+    std::size_t count = 1;
+    bool run = false;
+    std::string out;
+    std::vector<std::string> only;
+    int jobs = 0;
+    int timeout_s = 0;
+    std::string fingerprint;
+    int slots = 1;
+    std::string resources_out;
+};
+
+struct Process {
+    int rc = -1;
+    std::string out;  ///< Standard output (when captured).
+    std::string err;  ///< Standard error (when captured).
+};
+
+/// Runs argv without a shell. With `capture`, stdout and stderr are collected; otherwise inherited.
+Process run_process(const std::vector<std::string>& argv, bool capture) {
+    int out_pipe[2] = {-1, -1}, err_pipe[2] = {-1, -1};
+    if (capture && (pipe2(out_pipe, O_CLOEXEC) != 0 || pipe2(err_pipe, O_CLOEXEC) != 0)) {
+        return {-1, "", "could not create a pipe"};
+    }
+    std::cout.flush();
+    const pid_t pid = fork();
+    if (pid == 0) {
+        if (capture) {
+            dup2(out_pipe[1], 1);
+            dup2(err_pipe[1], 2);
+        }
+        std::vector<char*> args;
+        for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+        args.push_back(nullptr);
+        execv(args[0], args.data());
+        dprintf(2, "could not execute %s\n", args[0]);
+        _exit(127);
+    }
+    Process p;
+    if (capture) {
+        close(out_pipe[1]);
+        close(err_pipe[1]);
+        pollfd fds[2] = {{out_pipe[0], POLLIN, 0}, {err_pipe[0], POLLIN, 0}};
+        std::string* sinks[2] = {&p.out, &p.err};
+        int open_fds = 2;
+        while (open_fds > 0 && poll(fds, 2, -1) >= 0) {
+            for (int i = 0; i < 2; ++i) {
+                if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+                char buf[4096];
+                const ssize_t n = read(fds[i].fd, buf, sizeof buf);
+                if (n > 0)
+                    sinks[i]->append(buf, static_cast<std::size_t>(n));
+                else {
+                    close(fds[i].fd);
+                    fds[i].fd = -1;
+                    --open_fds;
+                }
+            }
+        }
+    }
+    int status = 0;
+    if (pid > 0 && waitpid(pid, &status, 0) == pid) {
+        p.rc = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    }
+    return p;
+}
+
+std::string tail(std::string text, std::size_t max = 600) {
+    while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
+    if (text.size() > max) text = "..." + text.substr(text.size() - max);
+    return text.empty() ? "(no output)" : text;
+}
+
+std::string self_path() { return fs::read_symlink("/proc/self/exe").string(); }
+
+std::string joined(const std::vector<std::string>& items) {
+    std::string out;
+    for (const auto& item : items) out += (out.empty() ? "" : ",") + item;
+    return out.empty() ? "-" : out;
+}
+
+void print_table(const std::vector<Cell>& cells) {
+    fmt::print("{:<40} {:<8} {:<6} {:<6} {:<8} {:<6} {:<9} {:<5} {}\n", "cell", "toolkit", "cuda", "cudnn", "provider",
+               "runner", "variants", "skew", "tags");
+    for (const auto& c : cells) {
+        fmt::print("{:<40} {:<8} {:<6} {:<6} {:<8} {:<6} {:<9} {:<5} {}\n", c.id, c.toolkit, c.cuda, c.cudnn,
+                   c.provider, c.runner, c.variants, c.skew ? "yes" : "no", joined(c.tags));
+    }
+}
+
+/// What happened to one cell of a run.
+struct CellStatus {
+    std::string id;
+    std::string status;  ///< ran | provision-failed | harness-error
+    int exit = 0;
+    std::string reason;
+};
+
+CellStatus run_cell(const Cell& cell, const Options& o, const fs::path& out, const std::string& built_toolkit) {
+    const std::string self = self_path();
+    const fs::path cell_dir = out / cell.id;
+    json stack{{"provider", cell.provider}, {"cuda", cell.cuda}, {"cudnn", cell.cudnn}};
+    auto provision_failed = [&](const std::string& reason) {
+        fs::create_directories(cell_dir);
+        run::write_json_atomically((cell_dir / "cell.json").string(),
+                                   json{{"id", cell.id},
+                                        {"matrix", cell.to_json()},
+                                        {"stack", stack},
+                                        {"provision", {{"ok", false}, {"reason", reason}}}});
+        fmt::print("cuconform matrix: cell {} could not be provisioned: {}\n", cell.id, reason);
+        return CellStatus{cell.id, "provision-failed", 2, reason};
+    };
+    if (!(built_toolkit == cell.toolkit || built_toolkit.starts_with(cell.toolkit + "."))) {
+        return provision_failed(
+            fmt::format("this build's toolkit is CUDA {}, the cell needs CUDA {}; run this cell "
+                        "from a build made with that toolkit",
+                        built_toolkit, cell.toolkit));
+    }
+    std::string prefix;
+    if (cell.provider == "wheels") {
+        const std::vector<std::string> fetch{
+            self, "stack", "fetch", "cuda=" + cell.cuda, "cudnn=" + cell.cudnn, "--print-prefix"};
+        fmt::print("cuconform matrix: cell {}: fetching the stack (cuconform stack fetch cuda={} cudnn={})\n", cell.id,
+                   cell.cuda, cell.cudnn);
+        const auto p = run_process(fetch, true);
+        std::string last;
+        std::istringstream lines(p.out);
+        for (std::string line; std::getline(lines, line);) {
+            if (!line.empty()) last = line;
+        }
+        if (p.rc != 0) {
+            return provision_failed(
+                fmt::format("`cuconform stack fetch cuda={} cudnn={} --print-prefix` exited {}: {} "
+                            "(check that this build has `cuconform stack` and that PyPI is "
+                            "reachable; the other cells go on)",
+                            cell.cuda, cell.cudnn, p.rc, tail(p.err + p.out)));
+        }
+        if (last.empty() || !fs::is_directory(last)) {
+            return provision_failed(
+                fmt::format("`cuconform stack fetch` printed '{}', which is not a directory; "
+                            "expected the stack prefix as the last line",
+                            last));
+        }
+        prefix = last;
+        stack["prefix"] = prefix;
+    }
+    std::vector<std::string> argv{self, "run", "--out", out.string(), "--cell", cell.id, "--quiet"};
+    for (const auto& glob : o.only.empty() ? cell.only : o.only) argv.insert(argv.end(), {"--only", glob});
+    for (const auto& variant : cell.variant_list) argv.insert(argv.end(), {"--variant", variant});
+    if (o.jobs > 0) argv.insert(argv.end(), {"--jobs", std::to_string(o.jobs)});
+    if (o.timeout_s > 0) argv.insert(argv.end(), {"--timeout", std::to_string(o.timeout_s)});
+    if (!prefix.empty()) argv.insert(argv.end(), {"--stack", prefix});
+    fmt::print("cuconform matrix: cell {} ({} stack CUDA {} / cuDNN {})\n", cell.id, cell.provider, cell.cuda,
+               cell.cudnn);
+    const auto p = run_process(argv, false);
+    // The runner wrote cell.json from what it measured; add what the matrix asked for.
+    json info = json::object();
+    try {
+        std::ifstream in(cell_dir / "cell.json");
+        if (in) info = json::parse(in);
+    } catch (const json::exception&) {
+    }
+    info["id"] = cell.id;
+    info["matrix"] = cell.to_json();
+    if (!info.contains("stack") || !info["stack"].is_object()) info["stack"] = stack;
+    info["stack"]["provider"] = cell.provider;
+    info["provision"] = {{"ok", true}, {"prefix", prefix}};
+    fs::create_directories(cell_dir);
+    run::write_json_atomically((cell_dir / "cell.json").string(), info);
+    if (p.rc != 0 && p.rc != 1) {
+        return {cell.id, "harness-error", p.rc,
+                fmt::format("`cuconform run` exited {} (the harness could not run the catalogue); see its "
+                            "messages above",
+                            p.rc)};
+    }
+    return {cell.id, "ran", p.rc, ""};
+}
+
+/// Runs `cells` into `out`, writes out/matrix.json and returns the exit code (2 when any cell could not run).
+int run_cells(const Matrix& m, const std::vector<Cell>& cells, const Options& o, const fs::path& out,
+              const std::string& scope) {
+    fs::create_directories(out);
+    probe::ProbeOptions probe_options;
+    probe_options.gpus = false;
+    const auto fp = probe::probe_fingerprint(probe_options);
+    const std::string built = fp.contains("toolkit") ? fp["toolkit"].value("cuda", "") : "";
+    std::vector<CellStatus> statuses;
+    for (const auto& cell : cells) statuses.push_back(run_cell(cell, o, out, built));
+    json summary{{"file", m.file}, {"name", m.name}, {"scope", scope}, {"cells", json::array()}};
+    int rc = 0;
+    for (const auto& s : statuses) {
+        summary["cells"].push_back({{"id", s.id}, {"status", s.status}, {"exit", s.exit}, {"reason", s.reason}});
+        rc = std::max(rc, s.status == "ran" ? s.exit : 2);
+    }
+    run::write_json_atomically((out / "matrix.json").string(), summary);
+    std::size_t failed = 0;
+    for (const auto& s : statuses) failed += s.status != "ran";
+    fmt::print(
+        "cuconform matrix: {} of {} cells ran ({}); {} could not (reasons in {}/matrix.json and each "
+        "cell.json)\n",
+        statuses.size() - failed, statuses.size(), scope, failed, out.string());
+    return rc;
+}
+
+std::vector<Cell> selected(const Matrix& m, const Options& o) {
+    auto cells = m.select(o.tag);
+    if (cells.empty()) {
+        throw MatrixError(
+            m.file, 0,
+            fmt::format("no cell is tagged '{}'; see the tags with `cuconform matrix plan {}`", o.tag, m.file));
+    }
+    return cells;
+}
+
+int plan(const Options& o) {
+    const auto m = load_matrix(o.file);
+    const auto cells = selected(m, o);
+    if (o.github) {
+        std::cout << github_matrix(cells).dump() << "\n";
+    } else if (o.json_out) {
+        json out{{"file", m.file}, {"name", m.name}, {"axes", m.axes}, {"cells", json::array()}};
+        for (const auto& c : cells) out["cells"].push_back(c.to_json());
+        std::cout << out.dump(2) << "\n";
+    } else {
+        print_table(cells);
+        std::size_t skew = 0, wheels = 0;
+        for (const auto& c : cells) {
+            skew += c.skew;
+            wheels += c.provider == "wheels";
+        }
+        fmt::print("{} cells ({} from wheels, {} skew) in {}{}\n", cells.size(), wheels, skew, m.file,
+                   o.tag.empty() ? "" : " tagged " + o.tag);
+    }
+    return kExitOk;
+}
+
+int shard_command(const Options& o) {
+    const auto m = load_matrix(o.file);
+    if (o.count == 0 || o.index >= o.count) {
+        fmt::print(stderr, "cuconform matrix shard: --index {} --count {}: the index must be 0..count-1\n", o.index,
+                   o.count);
+        return kExitHarnessError;
+    }
+    const auto cells = shard(selected(m, o), o.index, o.count);
+    if (!o.run) {
+        if (o.json_out) {
+            json out = json::array();
+            for (const auto& c : cells) out.push_back(c.to_json());
+            std::cout << out.dump(2) << "\n";
+        } else {
+            for (const auto& c : cells) std::cout << c.id << "\n";
+        }
+        return kExitOk;
+    }
+    const fs::path out = o.out.empty() ? fs::path(fmt::format("reports/matrix/shard-{}", o.index)) : fs::path(o.out);
+    if (cells.empty()) {
+        fs::create_directories(out);
+        run::write_json_atomically((out / "matrix.json").string(),
+                                   json{{"file", m.file},
+                                        {"scope", fmt::format("shard {} of {}", o.index, o.count)},
+                                        {"cells", json::array()}});
+        fmt::print("cuconform matrix shard: shard {} of {} has no cell (the matrix has fewer cells than shards)\n",
+                   o.index, o.count);
+        return kExitOk;
+    }
+    return run_cells(m, cells, o, out, fmt::format("shard {} of {}", o.index, o.count));
+}
+
+int run_command(const Options& o) {
+    const auto m = load_matrix(o.file);
+    const auto cells = selected(m, o);
+    const fs::path out = o.out.empty() ? fs::path("reports/matrix") : fs::path(o.out);
+    int rc = run_cells(m, cells, o, out, "whole matrix");
+    bool any_results = false;
+    for (const auto& c : cells) any_results |= fs::exists(out / c.id / "results.jsonl");
+    if (!any_results) {
+        fmt::print(stderr,
+                   "cuconform matrix run: no cell produced results, so there is no report; see the reasons "
+                   "above\n");
+        return kExitHarnessError;
+    }
+    const std::string self = self_path();
+    const fs::path report = out / "report";
+    for (const auto& argv :
+         std::vector<std::vector<std::string>>{{self, "report", out.string(), "-o", report.string()},
+                                               {self, "table", out.string(), "-o", report.string()},
+                                               {self, "junit", out.string(), "-o", (report / "junit.xml").string()}}) {
+        const auto p = run_process(argv, true);
+        if (p.rc != 0 && p.rc != 1) {
+            fmt::print(stderr, "cuconform matrix run: `cuconform {}` failed (exit {}): {}\n", argv[1], p.rc,
+                       tail(p.err + p.out));
+            rc = kExitHarnessError;
+        } else if (argv[1] == "report") {
+            std::cout << p.out;
+        }
+    }
+    fmt::print("cuconform matrix run: report {}/index.html, table {}/table.md, JUnit {}/junit.xml, results {}/<cell>\n",
+               report.string(), report.string(), report.string(), out.string());
+    return rc;
+}
+
+int resources(const Options& o) {
+    json fp;
+    if (!o.fingerprint.empty()) {
+        std::ifstream in(o.fingerprint);
+        try {
+            fp = json::parse(in);
+        } catch (const json::exception& e) {
+            fmt::print(stderr,
+                       "cuconform matrix resources: {} is not a fingerprint ({}); write one with `cuconform "
+                       "probe -o FILE`\n",
+                       o.fingerprint, e.what());
+            return kExitHarnessError;
+        }
+    } else {
+        fp = probe::probe_fingerprint();
+    }
+    const auto spec = resource_spec(fp, o.slots);
+    if (o.resources_out.empty()) {
+        std::cout << spec.dump(2) << "\n";
+    } else {
+        run::write_json_atomically(o.resources_out, spec);
+    }
+    if (spec["local"][0]["gpus"].empty()) {
+        fmt::print(stderr,
+                   "cuconform matrix resources: this stack lists no GPU (fingerprint \"gpus\" is empty), so "
+                   "the spec has no gpus slot; tests with RESOURCE_GROUPS gpus:1 will not be scheduled here\n");
+    }
+    return kExitOk;
+}
+
+int guarded(const char* what, const std::function<int()>& body) {
+    try {
+        return body();
+    } catch (const MatrixError& e) {
+        fmt::print(stderr, "cuconform matrix {}: {}\n", what, e.what());
+    } catch (const std::exception& e) {
+        fmt::print(stderr, "cuconform matrix {}: {}\n", what, e.what());
+    }
+    return kExitHarnessError;
+}
+
+CommandSetup setup = [](CLI::App& sub) -> std::function<int()> {
+    auto o = std::make_shared<Options>();
+    sub.require_subcommand(1);
+    auto add_file = [&](CLI::App* app) {
+        app->add_option("file", o->file, "Matrix file (matrix/*.yaml)")->required();
+        app->add_option("--tag", o->tag, "Only the cells with this tag (pr, nightly, ...)");
+    };
+    auto add_run = [&](CLI::App* app) {
+        app->add_option("--only", o->only,
+                        "Case id or glob for every cell (repeatable; overrides the file's run.only)");
+        app->add_option("-j,--jobs", o->jobs, "Case processes at a time (passed to cuconform run)");
+        app->add_option("--timeout", o->timeout_s, "Seconds per case process (passed to cuconform run)");
+    };
+    auto* plan_app = sub.add_subcommand("plan", "Expand a matrix file into cells and print them");
+    add_file(plan_app);
+    plan_app->add_flag("--json", o->json_out, "Cells as JSON");
+    plan_app->add_flag("--github", o->github, "{\"include\": [...]} for GitHub Actions strategy.matrix (fromJSON)");
+    auto* shard_app = sub.add_subcommand("shard", "List (or --run) the cells of one shard (round-robin)");
+    add_file(shard_app);
+    shard_app->add_option("--index", o->index, "Shard index, 0..count-1 (e.g. $SLURM_ARRAY_TASK_ID)")->required();
+    shard_app->add_option("--count", o->count, "Number of shards")->required();
+    shard_app->add_flag("--run", o->run, "Run the shard's cells instead of listing them");
+    shard_app->add_flag("--json", o->json_out, "List the cells as JSON");
+    shard_app->add_option("-o,--out", o->out, "Results directory of this shard (default reports/matrix/shard-I)");
+    add_run(shard_app);
+    auto* run_app = sub.add_subcommand("run", "Provision and run every cell here, then write one merged report");
+    add_file(run_app);
+    run_app->add_option("-o,--out", o->out, "Results and report directory (default reports/matrix)");
+    add_run(run_app);
+    auto* res_app = sub.add_subcommand("resources",
+                                       "Print a CTest resource spec (ctest --resource-spec-file) with "
+                                       "this stack's GPUs");
+    res_app->add_option("--fingerprint", o->fingerprint, "Read the GPUs from this fingerprint instead of probing");
+    res_app->add_option("--slots", o->slots, "Slots per GPU")->capture_default_str();
+    res_app->add_option("-o,--out", o->resources_out, "Write the spec here instead of standard output");
+    return [o, plan_app, shard_app, run_app, res_app] {
+        if (plan_app->parsed()) return guarded("plan", [&] { return plan(*o); });
+        if (shard_app->parsed()) return guarded("shard", [&] { return shard_command(*o); });
+        if (run_app->parsed()) return guarded("run", [&] { return run_command(*o); });
+        if (res_app->parsed()) return guarded("resources", [&] { return resources(*o); });
+        return static_cast<int>(kExitHarnessError);
+    };
+};
+
+CUCONFORM_COMMAND("matrix", "Plan, shard and run the version matrix (matrix/*.yaml)", 35, setup);
+
+CommandSetup merge_setup = [](CLI::App& sub) -> std::function<int()> {
+    auto inputs = std::make_shared<std::vector<std::string>>();
+    auto out = std::make_shared<std::string>();
+    sub.add_option("dirs", *inputs, "Shard result directories")->required();
+    sub.add_option("-o,--out", *out, "Merged results directory (one <cell>/ per cell)")->required();
+    return [inputs, out] {
+        try {
+            std::vector<std::string> warnings;
+            std::vector<fs::path> paths(inputs->begin(), inputs->end());
+            const auto cells = merge_results(paths, *out, warnings);
+            for (const auto& w : warnings) fmt::print(stderr, "cuconform merge: {}\n", w);
+            fmt::print(
+                "cuconform merge: {} cells from {} directories into {}; report with `cuconform report {} -o "
+                "DIR`\n",
+                cells.size(), inputs->size(), *out, *out);
+            return static_cast<int>(kExitOk);
+        } catch (const std::exception& e) {
+            fmt::print(stderr, "cuconform merge: {}\n", e.what());
+            return static_cast<int>(kExitHarnessError);
+        }
+    };
+};
+
+CUCONFORM_COMMAND("merge", "Merge shard result directories (idempotent, order-independent)", 36, merge_setup);
+
+}  // namespace
+}  // namespace cuconform::matrix

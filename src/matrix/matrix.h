@@ -1,0 +1,94 @@
+// SPDX-License-Identifier: Apache-2.0
+/// \file Matrix files (matrix/*.yaml): axes, include/exclude with GitHub Actions semantics, tags, cells, shards.
+#pragma once
+
+#include <cstddef>
+#include <filesystem>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace cuconform::matrix {
+
+/// A matrix file that cannot be read: names the file, its 1-based line (0 when unknown) and what to do.
+class MatrixError : public std::runtime_error {
+public:
+    MatrixError(std::string file, int line, const std::string& message);
+    const std::string& file() const { return file_; }
+    int line() const { return line_; }
+
+private:
+    std::string file_;
+    int line_;
+};
+
+/// One combination as GitHub builds it: key -> value. Values are scalars kept as text; `tags` and
+/// `only` are lists (joined with ',' here) that only include entries and defaults may set.
+using Combination = std::map<std::string, std::string>;
+
+/// One point of the matrix after expansion.
+struct Cell {
+    std::string id;        ///< Stable: derived from the values only (e.g. cuda12.4-cudnn9.1-wheels), or `id:`.
+    std::string toolkit;   ///< CUDA version the catalogue is compiled with.
+    std::string cuda;      ///< CUDA runtime of the run stack.
+    std::string cudnn;     ///< cuDNN of the run stack ("none": a stack without cuDNN).
+    std::string provider;  ///< host (this machine's libraries) | wheels (a prefix from NVIDIA's PyPI wheels).
+    std::string runner;    ///< Runner class (cpu, gpu, ...): GitHub's runs-on label, Slurm's GRES.
+    std::string variants;  ///< Variant set name: all | default | a name from `variant_sets`.
+    std::vector<std::string> variant_list;  ///< `cuconform run --variant` values (empty: every variant).
+    std::vector<std::string> tags;
+    std::vector<std::string> only;  ///< `cuconform run --only` globs (empty: the whole catalogue).
+    bool skew = false;              ///< The run stack differs from the toolkit the catalogue was built with.
+    Combination values;             ///< Every key of the combination, as expanded.
+    nlohmann::json to_json() const;
+};
+
+/// A parsed matrix file.
+struct Matrix {
+    std::string file;
+    std::string name;
+    std::string description;
+    std::string host_cuda;  ///< What `host` means: the stack the runners have installed.
+    std::string host_cudnn;
+    std::string build_cuda;  ///< What the catalogue is compiled with (toolkit headers).
+    std::string build_cudnn;
+    std::vector<std::string> axes;          ///< In file order.
+    std::vector<Combination> combinations;  ///< Expanded (GitHub semantics), before defaults.
+    std::vector<Cell> cells;                ///< In plan order.
+
+    /// The cells tagged `tag` (every cell when empty), in plan order.
+    std::vector<Cell> select(const std::string& tag) const;
+};
+
+/// GitHub Actions `strategy.matrix` expansion: the cartesian product of `axes` (keys in the given
+/// order, the first varying slowest), minus every combination that an `exclude` entry matches
+/// partially (every key of the entry equal), then each `include` entry is added to every remaining
+/// combination whose *original* axis values it does not overwrite (added keys may be overwritten);
+/// an entry that fits no combination becomes a new combination. Exclude keys must be axes.
+std::vector<Combination> expand(const std::vector<std::pair<std::string, std::vector<std::string>>>& axes,
+                                const std::vector<Combination>& include, const std::vector<Combination>& exclude);
+
+/// Parses and expands a matrix file. Throws MatrixError naming file:line and the offending key.
+Matrix load_matrix(const std::filesystem::path& path);
+/// The same from text (`file` names it in errors).
+Matrix parse_matrix(const std::string& text, const std::string& file);
+
+/// Round-robin shard `index` of `count`: cells k with k % count == index. Sizes differ by at most one.
+std::vector<Cell> shard(const std::vector<Cell>& cells, std::size_t index, std::size_t count);
+
+/// `{"include": [...]}` for GitHub's `strategy.matrix` (fromJSON), one object of strings per cell.
+nlohmann::json github_matrix(const std::vector<Cell>& cells);
+
+/// Merges cell directories found under `inputs` (searched recursively for cell.json / results.jsonl)
+/// into `out/<cell>/`: results.jsonl sorted by (case, variant), the last record per key by
+/// started_at then content; fingerprint.json and cell.json copied (the greatest content when shards
+/// disagree). Idempotent and order-independent. Returns the cell ids written; `warnings` gets skipped lines.
+std::vector<std::string> merge_results(const std::vector<std::filesystem::path>& inputs,
+                                       const std::filesystem::path& out, std::vector<std::string>& warnings);
+
+/// A CTest resource specification (`ctest --resource-spec-file`) with one `gpus` slot per GPU of a fingerprint.
+nlohmann::json resource_spec(const nlohmann::json& fingerprint, int slots_per_gpu = 1);
+
+}  // namespace cuconform::matrix

@@ -1,0 +1,107 @@
+# SPDX-License-Identifier: Apache-2.0
+"""`cuconform matrix plan|shard|run` and `cuconform merge` through the CLI: GitHub JSON, errors, provisioning, merge."""
+import json
+import os
+import pathlib
+import shutil
+import subprocess
+
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+OUT = pathlib.Path(os.environ.get("CUCONFORM_TEST_OUTPUT", "/tmp/cuconform-test-output")) / "matrix"
+
+
+def cli(*args, timeout=600):
+    binary = os.environ.get("CUCONFORM_BIN")
+    if not binary:
+        pytest.skip("CUCONFORM_BIN is not set: run through ctest")
+    return subprocess.run([binary, *map(str, args)], capture_output=True, text=True, timeout=timeout)
+
+
+def test_plan_github_is_strategy_matrix_json():
+    r = cli("matrix", "plan", ROOT / "matrix/nightly.yaml", "--github")
+    assert r.returncode == 0, r.stderr
+    assert len(r.stdout.strip().splitlines()) == 1  # one line, for $GITHUB_OUTPUT
+    include = json.loads(r.stdout)["include"]
+    assert len(include) >= 12
+    ids = [c["id"] for c in include]
+    assert len(set(ids)) == len(ids)
+    assert all(isinstance(v, str) for c in include for v in c.values())  # GitHub matrix values as strings
+    host = [c for c in include if c["provider"] == "host"]
+    wheels = [c for c in include if c["provider"] == "wheels"]
+    assert "cuda13.0-cudnn9.19-host" in ids and len(host) == 2
+    assert all(c["skew"] == "true" for c in wheels) and all(c["skew"] == "false" for c in host)
+    assert {c["cudnn"].split(".")[0] for c in wheels} == {"8", "9"}
+    pr = json.loads(cli("matrix", "plan", ROOT / "matrix/nightly.yaml", "--github", "--tag", "pr").stdout)["include"]
+    assert [c["id"] for c in pr] == ["cuda13.0-cudnn9.19-host"]
+
+
+def test_pr_matrix_is_host_only_and_plan_prints_a_table():
+    r = cli("matrix", "plan", ROOT / "matrix/pr.yaml", "--json")
+    assert r.returncode == 0, r.stderr
+    cells = json.loads(r.stdout)["cells"]
+    assert cells and all(c["provider"] == "host" for c in cells)
+    table = cli("matrix", "plan", ROOT / "matrix/nightly.yaml")
+    assert "cuda12.9-cudnn8.9-wheels" in table.stdout and "skew" in table.stdout
+
+
+def test_errors_name_file_line_key_and_exit_2(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("matrix:\n  cuda: [\"13.0\"]\n  exclude:\n    - cudnn: \"9.1\"\n")
+    r = cli("matrix", "plan", bad)
+    assert r.returncode == 2
+    assert f"{bad}:4: exclude key 'cudnn' matches no axis of the matrix; axes: cuda" in r.stderr
+    bad.write_text("name: x\nmatrx:\n  cuda: [\"13.0\"]\n")
+    r = cli("matrix", "plan", bad)
+    assert r.returncode == 2 and f"{bad}:2: unknown key 'matrx'" in r.stderr and "allowed:" in r.stderr
+
+
+def test_shard_lists_each_cell_once():
+    seen = []
+    for i in range(5):
+        r = cli("matrix", "shard", ROOT / "matrix/nightly.yaml", "--index", i, "--count", 5)
+        assert r.returncode == 0, r.stderr
+        seen += r.stdout.split()
+    plan = json.loads(cli("matrix", "plan", ROOT / "matrix/nightly.yaml", "--json").stdout)["cells"]
+    assert sorted(seen) == sorted(c["id"] for c in plan)
+    assert cli("matrix", "shard", ROOT / "matrix/nightly.yaml", "--index", 5, "--count", 5).returncode == 2
+
+
+def test_run_records_a_cell_that_cannot_be_provisioned_and_goes_on(tmp_path):
+    matrix = tmp_path / "m.yaml"
+    matrix.write_text("matrix:\n  toolkit: [\"13.0\", \"12.4\"]\n")
+    out = OUT / "run"
+    shutil.rmtree(out, ignore_errors=True)
+    r = cli("matrix", "run", matrix, "--out", out, "--only", "loader.cudnn.*")
+    assert r.returncode == 2, r.stdout + r.stderr  # one cell could not run
+    assert "cell cuda13.0-cudnn9.19-host-tk12.4 could not be provisioned" in r.stdout
+    status = {c["id"]: c for c in json.loads((out / "matrix.json").read_text())["cells"]}
+    assert status["cuda13.0-cudnn9.19-host"]["status"] == "ran"
+    assert status["cuda13.0-cudnn9.19-host-tk12.4"]["status"] == "provision-failed"
+    assert "toolkit is CUDA 13.0" in status["cuda13.0-cudnn9.19-host-tk12.4"]["reason"]
+    failed = json.loads((out / "cuda13.0-cudnn9.19-host-tk12.4/cell.json").read_text())
+    assert failed["provision"]["ok"] is False
+    ran = json.loads((out / "cuda13.0-cudnn9.19-host/cell.json").read_text())
+    assert ran["matrix"]["provider"] == "host" and ran["stack"]["provider"] == "host"
+    assert (out / "cuda13.0-cudnn9.19-host/results.jsonl").stat().st_size > 0
+    assert (out / "report/index.html").exists() and (out / "report/junit.xml").exists()
+
+    # Merging is idempotent and order-independent, byte for byte.
+    assert cli("merge", out, OUT / "run", "-o", OUT / "merged1").returncode == 0
+    assert cli("merge", OUT / "merged1", out, "-o", OUT / "merged2").returncode == 0
+    for name in ("results.jsonl", "cell.json", "fingerprint.json"):
+        one = (OUT / "merged1/cuda13.0-cudnn9.19-host" / name).read_bytes()
+        assert one == (OUT / "merged2/cuda13.0-cudnn9.19-host" / name).read_bytes(), name
+    assert cli("merge", tmp_path / "nothing", "-o", OUT / "merged3").returncode == 2
+
+
+def test_slurm_submit_dry_run_asks_for_a_gpu_per_shard(tmp_path):
+    r = subprocess.run([ROOT / "scripts/slurm/submit.sh", ROOT / "matrix/nightly.yaml", "--shards", "4", "--out",
+                        tmp_path, "--gpu", "--dry-run", "--cli", os.environ.get("CUCONFORM_BIN", "/bin/true")],
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    script = (tmp_path / "slurm/shards.sbatch").read_text()
+    assert "#SBATCH --array=0-3" in script and "#SBATCH --gres=gpu:1" in script
+    assert '--index "$SLURM_ARRAY_TASK_ID" --count 4 --run' in script
+    assert "merge" in (tmp_path / "slurm/merge.sbatch").read_text()

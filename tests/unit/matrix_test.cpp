@@ -1,0 +1,234 @@
+// SPDX-License-Identifier: Apache-2.0
+/// \file Matrix expansion (GitHub's documented examples), file:line errors, sharding, merge idempotence.
+#include "matrix/matrix.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+namespace cuconform::matrix {
+namespace {
+namespace fs = std::filesystem;
+using Axes = std::vector<std::pair<std::string, std::vector<std::string>>>;
+
+// docs.github.com "Expanding or adding matrix configurations": the fruit/animal example, verbatim.
+TEST(MatrixExpand, GithubIncludeExample) {
+    const Axes axes{{"fruit", {"apple", "pear"}}, {"animal", {"cat", "dog"}}};
+    const std::vector<Combination> include{{{"color", "green"}},
+                                           {{"color", "pink"}, {"animal", "cat"}},
+                                           {{"fruit", "apple"}, {"shape", "circle"}},
+                                           {{"fruit", "banana"}},
+                                           {{"fruit", "banana"}, {"animal", "cat"}}};
+    const std::vector<Combination> expected{
+        {{"fruit", "apple"}, {"animal", "cat"}, {"color", "pink"}, {"shape", "circle"}},
+        {{"fruit", "apple"}, {"animal", "dog"}, {"color", "green"}, {"shape", "circle"}},
+        {{"fruit", "pear"}, {"animal", "cat"}, {"color", "pink"}},
+        {{"fruit", "pear"}, {"animal", "dog"}, {"color", "green"}},
+        {{"fruit", "banana"}},
+        {{"fruit", "banana"}, {"animal", "cat"}}};
+    EXPECT_EQ(expand(axes, include, {}), expected);
+}
+
+// docs.github.com "Excluding matrix configurations": 12 combinations, a full and a partial exclude -> 9.
+TEST(MatrixExpand, GithubExcludeExamplePartialMatch) {
+    const Axes axes{{"os", {"macos-latest", "windows-latest"}},
+                    {"version", {"12", "14", "16"}},
+                    {"environment", {"staging", "production"}}};
+    const std::vector<Combination> exclude{{{"os", "macos-latest"}, {"version", "12"}, {"environment", "production"}},
+                                           {{"os", "windows-latest"}, {"version", "16"}}};
+    const auto combos = expand(axes, {}, exclude);
+    ASSERT_EQ(combos.size(), 9u);
+    for (const auto& c : combos) {
+        EXPECT_FALSE(c.at("os") == "windows-latest" && c.at("version") == "16");
+        EXPECT_FALSE(c.at("os") == "macos-latest" && c.at("version") == "12" && c.at("environment") == "production");
+    }
+}
+
+// docs.github.com "Example: Expanding configurations": include extends the one matching combination.
+TEST(MatrixExpand, GithubIncludeExtendsMatchingCombination) {
+    const Axes axes{{"os", {"windows-latest", "ubuntu-latest"}}, {"node", {"14", "16"}}};
+    const auto combos = expand(axes, {{{"os", "windows-latest"}, {"node", "16"}, {"npm", "6"}}}, {});
+    ASSERT_EQ(combos.size(), 4u);
+    int with_npm = 0;
+    for (const auto& c : combos) with_npm += c.count("npm");
+    EXPECT_EQ(with_npm, 1);
+    EXPECT_EQ(combos[1].at("npm"), "6");  // windows/16: the first axis varies slowest.
+}
+
+// Include after exclude: an excluded combination can be added back; with no axes every include is a combination.
+TEST(MatrixExpand, IncludeAfterExcludeAndIncludeOnly) {
+    const Axes axes{{"a", {"1", "2"}}};
+    EXPECT_EQ(expand(axes, {{{"a", "2"}}}, {{{"a", "2"}}}).size(), 2u);
+    EXPECT_EQ(expand({}, {{{"a", "1"}}, {{"a", "2"}}}, {}).size(), 2u);
+    EXPECT_THROW(expand(axes, {}, {{{"b", "1"}}}), std::invalid_argument);
+}
+
+TEST(MatrixFile, CellsIdsProvidersTagsSkew) {
+    const auto m = parse_matrix(R"(name: t
+build: {cuda: "13.0", cudnn: "9.19"}
+host: {cuda: "13.0", cudnn: "9.19"}
+tags: [nightly]
+matrix:
+  runtime: ["13.0", "12.9"]
+  cudnn: ["9.19", "9.10"]
+  exclude:
+    - runtime: "13.0"
+      cudnn: "9.10"
+  include:
+    - cudnn: "9.19"
+      runtime: "13.0"
+      tags: [pr, nightly]
+    - runtime: "12.9"
+      cudnn: "8.9"
+)",
+                                "t.yaml");
+    ASSERT_EQ(m.cells.size(), 4u);
+    EXPECT_EQ(m.cells[0].id, "cuda13.0-cudnn9.19-host");
+    EXPECT_EQ(m.cells[0].provider, "host");
+    EXPECT_FALSE(m.cells[0].skew);
+    EXPECT_EQ(m.cells[1].id, "cuda12.9-cudnn9.19-wheels");
+    EXPECT_TRUE(m.cells[1].skew);
+    EXPECT_EQ(m.cells[3].id, "cuda12.9-cudnn8.9-wheels");
+    EXPECT_EQ(m.select("pr").size(), 1u);
+    EXPECT_EQ(m.select("nightly").size(), 4u);
+    EXPECT_EQ(m.select("").size(), 4u);
+    const auto gh = github_matrix(m.select("pr"));
+    ASSERT_EQ(gh["include"].size(), 1u);
+    EXPECT_EQ(gh["include"][0]["provider"], "host");
+}
+
+/// The message of the MatrixError that parsing `text` throws ("" when it does not throw).
+std::string error_of(const std::string& text, int* line = nullptr) {
+    try {
+        parse_matrix(text, "bad.yaml");
+    } catch (const MatrixError& e) {
+        if (line) *line = e.line();
+        return e.what();
+    }
+    return "";
+}
+
+TEST(MatrixFile, ErrorsNameFileLineKeyAndWhatIsAllowed) {
+    int line = 0;
+    auto msg = error_of("matrix:\n  cuda: [\"13.0\"]\n  cudn: [\"9.1\"]\n", &line);
+    EXPECT_EQ(line, 3);
+    EXPECT_NE(msg.find("bad.yaml:3:"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("'cudn'"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("allowed: toolkit, cuda, runtime, cudnn"), std::string::npos) << msg;
+
+    msg = error_of("matrix:\n  cuda: [\"13.0\"]\n  exclude:\n    - cudnn: \"9.1\"\n", &line);
+    EXPECT_EQ(line, 4);
+    EXPECT_NE(msg.find("exclude key 'cudnn' matches no axis"), std::string::npos) << msg;
+
+    msg = error_of("matrix:\n  cuda: \"13.0\"\n", &line);
+    EXPECT_EQ(line, 2);
+    EXPECT_NE(msg.find("non-empty list"), std::string::npos) << msg;
+
+    msg = error_of("matrix:\n  cuda: [\"13.x\"]\n", &line);
+    EXPECT_EQ(line, 2);
+    EXPECT_NE(msg.find("not a version"), std::string::npos) << msg;
+
+    msg = error_of("matrix:\n  cuda: [\"12.4\"]\n  provider: [host]\n", &line);
+    EXPECT_NE(msg.find("host cell"), std::string::npos) << msg;
+
+    msg = error_of("matrix:\n  include:\n    - cuda: \"12.4\"\n    - cuda: \"12.4\"\n", &line);
+    EXPECT_EQ(line, 4);
+    EXPECT_NE(msg.find("two cells get the id 'cuda12.4-cudnn9.19-wheels'"), std::string::npos) << msg;
+
+    msg = error_of("matrix: [\n", &line);
+    EXPECT_NE(msg.find("not valid YAML"), std::string::npos) << msg;
+    EXPECT_EQ(error_of("matrix:\n  cuda: [\"13.0\"]\n"), "");
+}
+
+std::vector<Cell> numbered_cells(std::size_t n) {
+    std::vector<Cell> cells(n);
+    for (std::size_t i = 0; i < n; ++i) cells[i].id = "c" + std::to_string(i);
+    return cells;
+}
+
+TEST(MatrixShard, BalancedDeterministicAndComplete) {
+    for (std::size_t n : {0u, 1u, 7u, 12u, 13u}) {
+        const auto cells = numbered_cells(n);
+        for (std::size_t count : {1u, 3u, 4u, 16u}) {
+            std::multiset<std::string> seen;
+            std::size_t smallest = n, largest = 0;
+            for (std::size_t i = 0; i < count; ++i) {
+                const auto part = shard(cells, i, count);
+                const auto again = shard(cells, i, count);
+                ASSERT_EQ(part.size(), again.size());
+                for (std::size_t k = 0; k < part.size(); ++k) EXPECT_EQ(part[k].id, again[k].id);
+                smallest = std::min(smallest, part.size());
+                largest = std::max(largest, part.size());
+                for (const auto& c : part) seen.insert(c.id);
+            }
+            EXPECT_LE(largest - std::min(smallest, largest), 1u) << n << " cells in " << count;
+            EXPECT_EQ(seen.size(), n);
+            EXPECT_EQ(std::set<std::string>(seen.begin(), seen.end()).size(), n);  // each cell once
+        }
+    }
+    EXPECT_EQ(shard(numbered_cells(5), 1, 2)[1].id, "c3");
+    EXPECT_THROW(shard(numbered_cells(5), 2, 2), std::invalid_argument);
+}
+
+std::string slurp(const fs::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::stringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
+void write(const fs::path& path, const std::string& text) {
+    fs::create_directories(path.parent_path());
+    std::ofstream(path, std::ios::binary) << text;
+}
+
+TEST(MatrixMerge, IdempotentAndOrderIndependent) {
+    const fs::path root = fs::temp_directory_path() / ("cuconform_merge_test_" + std::to_string(::getpid()));
+    fs::remove_all(root);
+    // Shard a: two records of cell x (one superseded later in shard b), shard b: the newer one and cell y.
+    write(root / "a/x/results.jsonl",
+          "{\"case\":\"b.case\",\"variant\":\"default\",\"verdict\":\"PASS\",\"started_at\":\"2026-01-01T00:00:01Z\"}\n"
+          "{\"case\":\"a.case\",\"variant\":\"hide\",\"verdict\":\"FAIL\",\"started_at\":\"2026-01-01T00:00:01Z\"}\n"
+          "{\"case\":\"cut\n");
+    write(root / "a/x/cell.json", "{\"id\":\"x\"}\n");
+    write(root / "a/x/fingerprint.json", "{\"fp\":1}\n");
+    write(root / "b/x/results.jsonl",
+          "{\"case\":\"a.case\",\"variant\":\"hide\",\"verdict\":\"PASS\",\"started_at\":\"2026-01-01T00:00:02Z\"}\n");
+    write(root / "b/x/cell.json", "{\"id\":\"x\"}\n");
+    write(root / "b/nested/y/results.jsonl",
+          "{\"case\":\"a.case\",\"variant\":\"default\",\"verdict\":\"PASS\",\"started_at\":\"t\"}\n");
+    std::vector<std::string> warnings;
+    EXPECT_EQ(merge_results({root / "a", root / "b"}, root / "ab", warnings), (std::vector<std::string>{"x", "y"}));
+    EXPECT_EQ(warnings.size(), 1u);  // the line cut short, named with file:line
+    merge_results({root / "b", root / "a"}, root / "ba", warnings);
+    merge_results({root / "ab", root / "a", root / "b", root / "ab"}, root / "twice", warnings);
+    merge_results({root / "ab"}, root / "again", warnings);
+    const std::string x = slurp(root / "ab/x/results.jsonl");
+    EXPECT_EQ(
+        x,
+        "{\"case\":\"a.case\",\"started_at\":\"2026-01-01T00:00:02Z\",\"variant\":\"hide\",\"verdict\":\"PASS\"}\n"
+        "{\"case\":\"b.case\",\"started_at\":\"2026-01-01T00:00:01Z\",\"variant\":\"default\",\"verdict\":\"PASS\"}"
+        "\n");
+    for (const char* other : {"ba", "twice", "again"}) {
+        EXPECT_EQ(slurp(root / other / "x/results.jsonl"), x) << other;
+        EXPECT_EQ(slurp(root / other / "y/results.jsonl"), slurp(root / "ab/y/results.jsonl")) << other;
+        EXPECT_EQ(slurp(root / other / "x/cell.json"), "{\"id\":\"x\"}\n") << other;
+        EXPECT_EQ(slurp(root / other / "x/fingerprint.json"), "{\"fp\":1}\n") << other;
+    }
+    EXPECT_THROW(merge_results({root / "missing"}, root / "out", warnings), std::runtime_error);
+    fs::remove_all(root);
+}
+
+TEST(MatrixResources, OneSlotEntryPerGpu) {
+    const auto spec = resource_spec(nlohmann::json::parse(R"({"gpus":[{"index":0},{"index":1}]})"), 2);
+    EXPECT_EQ(spec.dump(),
+              R"({"local":[{"gpus":[{"id":"0","slots":2},{"id":"1","slots":2}]}],"version":{"major":1,"minor":0}})");
+    EXPECT_EQ(resource_spec(nlohmann::json::object())["local"][0]["gpus"].size(), 0u);
+}
+
+}  // namespace
+}  // namespace cuconform::matrix
