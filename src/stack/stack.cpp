@@ -2,6 +2,8 @@
 /// \file Wheel stacks: request -> pip requirements -> verified wheel cache -> prefix with a flat lib/.
 #include "stack/stack.h"
 
+#include "core/version.h"
+
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/wait.h>
@@ -30,18 +32,15 @@ namespace {
 const std::vector<std::string> kPlatforms = {"manylinux_2_27_x86_64", "manylinux_2_17_x86_64", "manylinux2014_x86_64",
                                              "manylinux1_x86_64"};
 
+/// The components of `version` (core/version.h), or a StackError naming the key and the accepted form.
 std::vector<int> version_parts(const std::string& version, const std::string& what) {
-    std::vector<int> parts;
-    std::stringstream in(version);
-    for (std::string part; std::getline(in, part, '.');) {
-        if (part.empty() || !std::all_of(part.begin(), part.end(), ::isdigit)) {
-            throw StackError(fmt::format("{}={}: not a version; write e.g. {}=12.4 or {}=9.13.0.50", what, version, what,
-                                         what));
-        }
-        parts.push_back(std::stoi(part));
+    const auto parsed = Version::parse(version);
+    if (!parsed) {
+        throw StackError(version.empty() ? fmt::format("{}= needs a version", what)
+                                         : fmt::format("{}={}: not a version; write e.g. {}=12.4 or {}=9.13.0.50",
+                                                       what, version, what, what));
     }
-    if (parts.empty()) throw StackError(fmt::format("{}= needs a version", what));
-    return parts;
+    return parsed->parts();
 }
 
 std::string join(const std::vector<int>& parts) {
