@@ -517,6 +517,7 @@ struct Builder {
         for (std::int32_t i : row.result_at) {
             out += i < 0 ? std::string_view("\u00B7") : verdict_symbol(set.results[i].verdict);
         }
+        out += "</td>";  // explicit: the next row's line break must not become a column of this strip
     }
 
     /// Non-PASS results grouped by (row, signature): one <details> each, readable without JavaScript.
