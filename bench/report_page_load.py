@@ -111,8 +111,9 @@ def main():
         print(json.dumps({"report": str(report), "size_MB": size_mb, "runs": runs, "median": median}))
     else:
         print(f"{report} ({size_mb:.1f} MB), median of {len(runs)}: usable {median['usable_ms']:.0f} ms "
-              f"(ready {median['ready_ms']:.0f}, DOMContentLoaded {median['dcl_ms']:.0f}, load {median['load_ms']:.0f}, "
-              f"FCP {median['fcp_ms']:.0f}, busy until {median['busy_ms']:.0f}, {median['nodes']:.0f} elements)")
+              f"(ready {median['ready_ms']:.0f}, DOMContentLoaded {median['dcl_ms']:.0f}, "
+              f"load {median['load_ms']:.0f}, FCP {median['fcp_ms']:.0f}, busy until {median['busy_ms']:.0f}, "
+              f"{median['nodes']:.0f} elements)")
 
 
 if __name__ == "__main__":

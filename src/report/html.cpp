@@ -322,8 +322,8 @@ struct Builder {
     void summary_section() {
         std::string head = "<thead><tr><th>Cell<th>Stack<th>GPU";
         for (Verdict v : kAllVerdicts) {
-            head += fmt::format("<th class=num><span class=\"sym v{}\">{}</span> {}", verdict_letter(v), verdict_symbol(v),
-                                to_string(v));
+            head += fmt::format("<th class=num><span class=\"sym v{}\">{}</span> {}", verdict_letter(v),
+                                verdict_symbol(v), to_string(v));
         }
         head += "<th class=num>Unexpected passes<th>Criterion</thead>";
         out += "<section id=summary><h2>Summary per cell</h2><div class=scroll><table class=list>";
@@ -607,7 +607,9 @@ struct Builder {
     void cells_section() {
         out += "<section id=cells><h2>Cells and fingerprints</h2><p>Column order of the grid. Identical fingerprints "
                "are shown once; each is compared with fingerprint 1.</p>";
-        if (!full) out += fmt::format("<details id=cells-all class=more><summary>All {} cells</summary>", grid.columns.size());
+        if (!full) {
+            out += fmt::format("<details id=cells-all class=more><summary>All {} cells</summary>", grid.columns.size());
+        }
         out += "<div class=scroll><table class=list><thead><tr><th>#<th>Cell<th>Stack<th>GPU<th>Provider<th>Fingerprint"
                "</thead><tbody>";
         for (std::size_t k = 0; k < grid.columns.size(); ++k) {

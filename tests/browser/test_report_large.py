@@ -9,6 +9,7 @@ import pytest
 from selenium.webdriver.common.actions.action_builder import ActionBuilder
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support.ui import WebDriverWait
 
 from test_report import OUT, make_driver
 
@@ -79,8 +80,9 @@ def test_rows_are_text_strips_coloured_on_view(driver, report):
     assert len(before) == CASES and all(len(t) == CELLS for t in before)
     load(driver, report.as_uri())
     driver.execute_script("document.getElementById('grid').scrollIntoView()")
-    driver.find_element(By.CSS_SELECTOR, "#gridtable tr[data-r][data-coloured]")  # the visible rows get runs
-    assert driver.find_elements(By.CSS_SELECTOR, "#gridtable tr[data-r='0'] td.strip b.vP")
+    # The visible rows get runs (after the next frame: IntersectionObserver reports asynchronously).
+    WebDriverWait(driver, 10).until(
+        lambda d: d.find_elements(By.CSS_SELECTOR, "#gridtable tr[data-r='0'][data-coloured] td.strip b.vP"))
     assert strip_texts(driver) == before  # colouring changes no column
     OUT.mkdir(parents=True, exist_ok=True)
     driver.save_screenshot(str(OUT / "report-large.png"))
