@@ -132,7 +132,8 @@
     var range = document.caretRangeFromPoint ? document.caretRangeFromPoint(x, y) : null;
     if (!range || !strip.contains(range.startContainer)) return -1;
     var node = range.startContainer, off = range.startOffset;
-    var b = node.nodeType === 3 ? node.parentNode : node;
+    // The unit whose earlier siblings hold the columns before it: a coloured run (<b>) or the uncoloured text.
+    var b = node.nodeType === 3 && node.parentNode !== strip ? node.parentNode : node;
     if (node.nodeType === 3 && off > 0) {
       var probe = document.createRange();
       probe.setStart(node, off - 1); probe.setEnd(node, off);
@@ -150,8 +151,8 @@
     for (var b = strip.firstChild; b; b = b.nextSibling) {
       var n = b.textContent.length;
       if (c < n) {
-        var range = document.createRange();
-        range.setStart(b.firstChild, c); range.setEnd(b.firstChild, c + 1);
+        var text = b.nodeType === 3 ? b : b.firstChild, range = document.createRange();
+        range.setStart(text, c); range.setEnd(text, c + 1);
         return range.getBoundingClientRect();
       }
       c -= n;
@@ -262,6 +263,36 @@
     if (firstRow !== undefined) select(firstRow, 0, false);
   } else {
     rowEls.forEach(function (tr) { tr.cells[1].tabIndex = 0; });
+    // Strips arrive as plain text (one node per row, so 10^6 results stay a small DOM): colour the rows that
+    // come near the screen, one <b> per run of equal verdicts. The text, and so every column, stays the same.
+    var colour = function (r) {
+      var tr = rowEls[r], strip = tr && tr.cells[1];
+      if (!strip || tr.hasAttribute('data-coloured')) return;
+      tr.setAttribute('data-coloured', '');
+      var row = D.rows[r], text = strip.textContent, w = row.w, runs = document.createDocumentFragment();
+      var start = 0, letter = null;
+      for (var c = 0; c <= D.cells.length; c++) {
+        var l = c === D.cells.length ? null : row.s.charAt(c * w) === '.' ? 'N' :
+          LET.charAt(D.sigs[row.g[decode(row.s, c * w, w)]][0]);
+        if (l === letter) continue;
+        if (letter !== null) runs.appendChild(el('b', 'v' + letter, text.slice(start, c)));
+        start = c; letter = l;
+      }
+      strip.textContent = '';
+      strip.appendChild(runs);
+    };
+    if (window.IntersectionObserver) {
+      var seen = new IntersectionObserver(function (list) {
+        list.forEach(function (e) {
+          if (!e.isIntersecting) return;
+          seen.unobserve(e.target);
+          colour(+e.target.getAttribute('data-r'));
+        });
+      }, { rootMargin: '400px 0px' });
+      rowEls.forEach(function (tr) { seen.observe(tr); });
+    } else {
+      rowEls.forEach(function (tr, r) { colour(r); });
+    }
     table.addEventListener('focusin', function (ev) {
       var tr = ev.target.closest('tr[data-r]');
       if (tr && ev.target.classList.contains('strip') && (!cur || cur.r !== +tr.getAttribute('data-r'))) {

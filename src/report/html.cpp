@@ -19,6 +19,7 @@ namespace {
 using namespace detail;
 
 constexpr std::string_view kBase64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+constexpr std::size_t kCompactSummaryRows = 100;  ///< Large reports: cells in the open summary table.
 constexpr std::array<Verdict, 7> kAllVerdicts{Verdict::Pass,  Verdict::Fail,  Verdict::Unsupported, Verdict::Waived,
                                               Verdict::Flaky, Verdict::Crash, Verdict::Timeout};
 
@@ -319,18 +320,32 @@ struct Builder {
     }
 
     void summary_section() {
-        out += "<section id=summary><h2>Summary per cell</h2><div class=scroll><table class=list><thead><tr><th>Cell"
-               "<th>Stack<th>GPU";
+        std::string head = "<thead><tr><th>Cell<th>Stack<th>GPU";
         for (Verdict v : kAllVerdicts) {
-            out += fmt::format("<th class=num><span class=\"sym v{}\">{}</span> {}", verdict_letter(v), verdict_symbol(v),
-                               to_string(v));
+            head += fmt::format("<th class=num><span class=\"sym v{}\">{}</span> {}", verdict_letter(v),
+                                verdict_symbol(v), to_string(v));
         }
-        out += "<th class=num>Unexpected passes<th>Criterion</thead><tbody>";
+        head += "<th class=num>Unexpected passes<th>Criterion</thead>";
+        out += "<section id=summary><h2>Summary per cell</h2><div class=scroll><table class=list>";
+        out += head;
+        out += "<tbody>";
         std::vector<std::uint32_t> order(grid.columns);
         std::stable_sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) {
             return cell_tally[a].failed() > cell_tally[b].failed();
         });
-        for (std::uint32_t c : order) {
+        // Large reports: the worst cells in the open table, the others in a closed <details> (not laid out until
+        // opened: a 2,000-row table on screen costs seconds of layout at page load).
+        const std::size_t open_rows = full ? order.size() : std::min(order.size(), kCompactSummaryRows);
+        for (std::size_t k = 0; k < order.size(); ++k) {
+            if (k == open_rows) {
+                std::size_t failing = 0;
+                for (std::size_t j = k; j < order.size(); ++j) failing += cell_tally[order[j]].conforms() ? 0 : 1;
+                out += fmt::format("</tbody></table></div><details id=summary-rest class=more><summary>The other {} "
+                                   "cells ({} of them do not conform)</summary><div class=scroll><table class=list>{}"
+                                   "<tbody>",
+                                   order.size() - open_rows, failing, head);
+            }
+            const std::uint32_t c = order[k];
             const Tally& t = cell_tally[c];
             out += t.conforms() ? "<tr>" : "<tr class=failing>";
             out += "<th scope=row><code>";
@@ -349,6 +364,7 @@ struct Builder {
             out += t.conforms() ? "<td class=vP>\u2713 conforms" : "<td class=vF>\u2717 does not conform";
         }
         out += "</tbody></table></div>";
+        if (open_rows < order.size()) out += "</details>";
         // Unexpected passes are called out: they mean an expectation (or a waiver) is stale.
         std::size_t listed = 0;
         for (const auto& r : set.results) {
@@ -399,8 +415,9 @@ struct Builder {
         if (!full) {
             out += fmt::format("<p class=notice>This grid holds {} results, too many for one table cell each: each row "
                                "is a strip with one symbol per cell, in the column order of the cell table below. "
-                               "With JavaScript, hover or click a symbol for its cell and details; without it, every "
-                               "result that is not PASS is listed under <a href=#details>Not PASS</a>.</p>",
+                               "With JavaScript, rows are coloured as they scroll into view and a symbol opens its "
+                               "cell and details on hover or click; without it, every result that is not PASS is "
+                               "listed under <a href=#details>Not PASS</a>.</p>",
                                set.results.size());
         }
         out += "<div class=gridwrap tabindex=-1><table id=gridtable class=\"grid";
@@ -493,21 +510,14 @@ struct Builder {
         if (link) out += "</a>";
     }
 
+    /// One text node per row (no element per run: 10^6 results stay a small DOM); the script colours the rows
+    /// that scroll into view. Every symbol is one UTF-16 unit, so column c is character c of the strip.
     void strip(const Row& row) {
         out += "<td class=strip>";
-        char current = 0;
         for (std::int32_t i : row.result_at) {
-            const char letter = i < 0 ? 'N' : verdict_letter(set.results[i].verdict);
-            if (letter != current) {
-                if (current) out += "</b>";
-                out += "<b class=v";
-                out.push_back(letter);
-                out += ">";
-                current = letter;
-            }
             out += i < 0 ? std::string_view("\u00B7") : verdict_symbol(set.results[i].verdict);
         }
-        if (current) out += "</b>";
+        out += "</td>";  // explicit: the next row's line break must not become a column of this strip
     }
 
     /// Non-PASS results grouped by (row, signature): one <details> each, readable without JavaScript.
@@ -596,8 +606,12 @@ struct Builder {
 
     void cells_section() {
         out += "<section id=cells><h2>Cells and fingerprints</h2><p>Column order of the grid. Identical fingerprints "
-               "are shown once; each is compared with fingerprint 1.</p><div class=scroll><table class=list><thead><tr>"
-               "<th>#<th>Cell<th>Stack<th>GPU<th>Provider<th>Fingerprint</thead><tbody>";
+               "are shown once; each is compared with fingerprint 1.</p>";
+        if (!full) {
+            out += fmt::format("<details id=cells-all class=more><summary>All {} cells</summary>", grid.columns.size());
+        }
+        out += "<div class=scroll><table class=list><thead><tr><th>#<th>Cell<th>Stack<th>GPU<th>Provider<th>Fingerprint"
+               "</thead><tbody>";
         for (std::size_t k = 0; k < grid.columns.size(); ++k) {
             const Cell& c = set.cells[grid.columns[k]];
             out += fmt::format("<tr><td class=num>{}<th scope=row><code>{}</code><td>{}<td>{}<td>{}<td><a href=#fp-{}>{}</a>",
@@ -605,6 +619,7 @@ struct Builder {
                                fp_of_cell[grid.columns[k]] + 1, fp_of_cell[grid.columns[k]] + 1);
         }
         out += "</tbody></table></div>";
+        if (!full) out += "</details>";
         nlohmann::json reference = nlohmann::json::array();
         if (!fps.empty()) flatten(*fps[0], "", reference);
         std::map<std::string, std::string> ref;

@@ -135,6 +135,8 @@ TEST(ReportHtml, CompactGridAboveTheLimit) {
     write_html(out, set, options);
     EXPECT_NE(out.str().find("class=\"grid compact\""), std::string::npos);
     EXPECT_NE(out.str().find("td class=strip"), std::string::npos);
+    EXPECT_EQ(out.str().find("<b class=v"), std::string::npos);  // one text node per row; the script colours it
+    EXPECT_NE(out.str().find("<details id=cells-all"), std::string::npos);
 }
 
 TEST(ReportTally, LineShapeAndCriterion) {
