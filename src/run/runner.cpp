@@ -20,6 +20,7 @@
 
 #include "catalog/expectation.h"
 #include "core/command.h"
+#include "core/version.h"
 #include "probe/fingerprint.h"
 #include "report/report.h"
 #include "run/isolation.h"
@@ -477,8 +478,14 @@ int run_catalog(const RunOptions& options) {
                           ? std::string("none")
                           : fmt::format("{} ({})", fingerprint["gpus"][0].value("name", "?"),
                                         fingerprint["gpus"][0].value("cc", "?"))}};
-    cell["stack"]["cuda"] = fingerprint["runtime"].value("version", "none");
-    cell["stack"]["cudnn"] = fingerprint["cudnn"].value("loaded", "none");
+    // The cell is the stack it was given (a wheel stack's own versions); what this build could load from it is
+    // in the fingerprint. A cuDNN 8 stack under a cuDNN 9 build is still "cuDNN 8.9.6", not "none".
+    const json versions = cell["stack"].value("versions", json::object());
+    const auto runtime = Version::parse(versions.value("cuda_runtime", ""));
+    cell["stack"]["cuda"] = runtime ? runtime->truncated(2).str() : fingerprint["runtime"].value("version", "none");
+    cell["stack"]["cudnn"] = versions.value("cudnn", fingerprint["cudnn"].value("loaded", "none"));
+    cell["stack"]["loaded"] = {{"cuda", fingerprint["runtime"].value("version", "none")},
+                               {"cudnn", fingerprint["cudnn"].value("loaded", "none")}};
     write_json_atomically(cell_dir + "/cell.json", cell);
 
     std::set<std::pair<std::string, std::string>> finished;
