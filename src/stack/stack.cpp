@@ -548,10 +548,13 @@ const std::vector<std::string> kToolkitFolders = {"bin", "include", "lib", "lib6
 
 /// Merges a wheel's toolkit folders into `prefix` by hard links (a copy when that fails): nvcc looks for cudafe++,
 /// cicc and crt/ relative to itself, so links into the separate wheel folders would not do. lib64/ goes to lib/.
-void merge_toolkit_folders(const fs::path& cache, const fs::path& wheel_dir, const fs::path& prefix, bool quiet) {
+/// `headers_only`: include/ alone (cuDNN and cuBLAS: the build needs their headers, the run stack has the libraries).
+void merge_toolkit_folders(const fs::path& cache, const fs::path& wheel_dir, const fs::path& prefix, bool headers_only,
+                           bool quiet) {
     std::error_code ec;
     for (const auto& package : fs::directory_iterator(wheel_dir / "nvidia", ec)) {
         for (const auto& folder : kToolkitFolders) {
+            if (headers_only && folder != "include") continue;
             const fs::path from = package.path() / folder;
             if (!fs::is_directory(from)) continue;
             for (const auto& e : fs::recursive_directory_iterator(from)) {
@@ -591,7 +594,8 @@ json assemble_toolkit(const fs::path& cache, const fs::path& prefix, const Stack
     guarded(cache, "creating " + root.string(), [&] { fs::create_directories(root / "lib"); });
     std::string runtime_version;
     for (const auto& wheel : wheels) {
-        merge_toolkit_folders(cache, unpack_wheel(cache, tmp, wheel["file"]), root, options.quiet);
+        const bool headers_only = wheel["component"] == "cudnn" || wheel["component"] == "cublas";
+        merge_toolkit_folders(cache, unpack_wheel(cache, tmp, wheel["file"]), root, headers_only, options.quiet);
         if (wheel["component"] == "cuda_runtime") runtime_version = wheel["version"];
     }
     fs::remove_all(tmp / "wheels", ec);  // Everything is linked or copied into the prefix.
