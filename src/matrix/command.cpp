@@ -140,16 +140,21 @@ std::string last_line(const std::string& text) {
 /// `reason` set when it cannot be had.
 std::string toolkit_cli(const Cell& cell, const std::string& build_cudnn, std::string& reason) {
     const std::string cudnn = cell.values.contains("build_cudnn") ? cell.values.at("build_cudnn") : build_cudnn;
-    const std::vector<std::string> fetch{self_path(), "stack", "fetch-toolkit", "cuda=" + cell.toolkit,
-                                         "cudnn=" + (cudnn.empty() ? std::string("none") : cudnn), "--print-prefix"};
+    const std::vector<std::string> fetch{self_path(),
+                                         "stack",
+                                         "fetch-toolkit",
+                                         "cuda=" + cell.toolkit,
+                                         "cudnn=" + (cudnn.empty() ? std::string("none") : cudnn),
+                                         "--print-prefix"};
     fmt::print("cuconform matrix: cell {}: toolkit CUDA {} (cuconform stack fetch-toolkit cuda={} cudnn={})\n", cell.id,
                cell.toolkit, cell.toolkit, cudnn);
     const auto p = run_process(fetch, true);
     const std::string prefix = last_line(p.out);
     if (p.rc != 0 || prefix.empty() || !fs::is_directory(prefix)) {
-        reason = fmt::format("`cuconform stack fetch-toolkit cuda={} cudnn={}` exited {}: {} (check that PyPI is "
-                             "reachable; the other cells go on)",
-                             cell.toolkit, cudnn, p.rc, tail(p.err + p.out));
+        reason = fmt::format(
+            "`cuconform stack fetch-toolkit cuda={} cudnn={}` exited {}: {} (check that PyPI is "
+            "reachable; the other cells go on)",
+            cell.toolkit, cudnn, p.rc, tail(p.err + p.out));
         return "";
     }
     const fs::path source = CUCONFORM_SOURCE_DIR;
@@ -159,9 +164,10 @@ std::string toolkit_cli(const Cell& cell, const std::string& build_cudnn, std::s
     fmt::print("cuconform matrix: cell {}: building {} (scripts/build-toolkit {})\n", cell.id, cli.string(), prefix);
     const auto b = run_process({(source / "scripts" / "build-toolkit").string(), prefix, build.string()}, true);
     if (b.rc != 0 || !fs::exists(cli)) {
-        reason = fmt::format("`scripts/build-toolkit {} {}` exited {}: {} (fix the build, or run the cell from a "
-                             "build made with CUDA {})",
-                             prefix, build.string(), b.rc, tail(b.err + b.out), cell.toolkit);
+        reason = fmt::format(
+            "`scripts/build-toolkit {} {}` exited {}: {} (fix the build, or run the cell from a "
+            "build made with CUDA {})",
+            prefix, build.string(), b.rc, tail(b.err + b.out), cell.toolkit);
         return "";
     }
     return cli.string();

@@ -38,8 +38,9 @@ CommandSetup stack_setup = [](CLI::App& sub) -> std::function<int()> {
     fetch->add_option("--pip-arg", o->pip_args, "Extra pip argument, repeatable (--pip-arg=--index-url=URL)")
         ->allow_extra_args(false);
 
-    CLI::App* toolkit = sub.add_subcommand("fetch-toolkit", "Download NVIDIA's wheels for a toolkit (headers, nvcc where "
-                                                            "PyPI has it) to build the catalogue with");
+    CLI::App* toolkit = sub.add_subcommand("fetch-toolkit",
+                                           "Download NVIDIA's wheels for a toolkit (headers, nvcc where "
+                                           "PyPI has it) to build the catalogue with");
     toolkit->add_option("components", o->words, "cuda=12.9 cudnn=9.19 (as for fetch)")->required();
     toolkit->add_option("--cache", o->cache, "Cache directory");
     toolkit->add_flag("--print-prefix", o->print_prefix, "Print only the prefix on stdout");
@@ -76,9 +77,10 @@ CommandSetup stack_setup = [](CLI::App& sub) -> std::function<int()> {
                 }
                 if (!missing.empty()) fmt::print("  missing: {}\n", missing);
                 if (result.stack.contains("note")) {
-                    fmt::print("  note: {}; scripts/build-toolkit compiles against these headers and takes the "
-                               "kernels' nvcc from the host (--nvcc)\n",
-                               result.stack.value("note", ""));
+                    fmt::print(
+                        "  note: {}; scripts/build-toolkit compiles against these headers and takes the "
+                        "kernels' nvcc from the host (--nvcc)\n",
+                        result.stack.value("note", ""));
                 }
                 fmt::print("build with it: scripts/build-toolkit {}\n", result.prefix);
                 return kExitOk;

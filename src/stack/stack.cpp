@@ -564,7 +564,9 @@ void merge_toolkit_folders(const fs::path& cache, const fs::path& wheel_dir, con
                 if (folder == "lib64") relative = fs::path("lib") / fs::relative(e.path(), from);
                 const fs::path to = prefix / relative;
                 if (fs::exists(fs::symlink_status(to))) {
-                    if (!quiet) fmt::print(stderr, "cuconform stack: {} is in two wheels; keeping the first\n", relative.string());
+                    if (!quiet)
+                        fmt::print(stderr, "cuconform stack: {} is in two wheels; keeping the first\n",
+                                   relative.string());
                     continue;
                 }
                 guarded(cache, "placing " + relative.string(), [&] {
@@ -579,8 +581,8 @@ void merge_toolkit_folders(const fs::path& cache, const fs::path& wheel_dir, con
 }
 
 /// What nvcc needs next to itself to compile a .cu file; a toolkit lacking any of these cannot build kernels/.
-const std::vector<std::string> kCompilerFiles = {"bin/nvcc", "bin/cudafe++", "bin/fatbinary", "bin/ptxas",
-                                                 "nvvm/bin/cicc", "include/crt/host_config.h"};
+const std::vector<std::string> kCompilerFiles = {"bin/nvcc",  "bin/cudafe++",  "bin/fatbinary",
+                                                 "bin/ptxas", "nvvm/bin/cicc", "include/crt/host_config.h"};
 /// The headers and library the harness compiles against (CMake's FindCUDAToolkit and cmake/FindCUDNN.cmake).
 const std::vector<std::string> kHeaderFiles = {"include/cuda.h", "include/cuda_runtime_api.h", "include/cublasLt.h",
                                                "lib/libcudart.so", "version.txt"};
@@ -622,8 +624,8 @@ json assemble_toolkit(const fs::path& cache, const fs::path& prefix, const Stack
         (fs::exists(root / "include/cudnn_version.h") ? layout : missing).push_back("include/cudnn_version.h");
     }
     const bool nvcc = fs::exists(root / "bin/nvcc");
-    const std::string nvcc_package = request.cuda_major() >= 13 ? "nvidia-cuda-nvcc" : fmt::format(
-                                                                        "nvidia-cuda-nvcc-cu{}", request.cuda_major());
+    const std::string nvcc_package =
+        request.cuda_major() >= 13 ? "nvidia-cuda-nvcc" : fmt::format("nvidia-cuda-nvcc-cu{}", request.cuda_major());
     json toolkit{{"schema", 1},
                  {"provider", "wheels"},
                  {"kind", "toolkit"},
@@ -638,10 +640,11 @@ json assemble_toolkit(const fs::path& cache, const fs::path& prefix, const Stack
                  {"nvcc", nvcc ? (prefix / "bin/nvcc").string() : ""},
                  {"fetched_at", now_iso8601()}};
     if (!nvcc) {
-        toolkit["note"] = fmt::format("{} {} ships no nvcc driver (only ptxas, libnvvm and crt/ headers); "
-                                      "NVIDIA publishes nvcc, cudafe++ and cicc as wheels from CUDA 13 on "
-                                      "(nvidia-cuda-nvcc, nvidia-cuda-crt, nvidia-nvvm)",
-                                      nvcc_package, versions.value("nvcc", "?"));
+        toolkit["note"] = fmt::format(
+            "{} {} ships no nvcc driver (only ptxas, libnvvm and crt/ headers); "
+            "NVIDIA publishes nvcc, cudafe++ and cicc as wheels from CUDA 13 on "
+            "(nvidia-cuda-nvcc, nvidia-cuda-crt, nvidia-nvvm)",
+            nvcc_package, versions.value("nvcc", "?"));
     }
     write_json(cache, tmp / "toolkit.json", toolkit);
     fs::remove_all(prefix, ec);
@@ -659,7 +662,8 @@ FetchResult fetch_toolkit(const StackRequest& request, const FetchOptions& optio
     result.prefix = (cache / "toolkits" / request.name()).string();
     const json existing = read_json_file(fs::path(result.prefix) / "toolkit.json");
     if (assembled_from(existing, wheels, result.prefix, "layout")) {
-        if (!options.quiet) fmt::print(stderr, "cuconform stack: {} is already assembled from these wheels\n", result.prefix);
+        if (!options.quiet)
+            fmt::print(stderr, "cuconform stack: {} is already assembled from these wheels\n", result.prefix);
         result.stack = existing;
     } else {
         if (!options.quiet) fmt::print(stderr, "cuconform stack: assembling the toolkit {}\n", result.prefix);
