@@ -62,6 +62,10 @@ const Cudnn& cudnn() {
         Cudnn api;
         api.library = Library::open(cudnn_soname());
         CUCONFORM_CUDNN_FUNCTIONS(CUCONFORM_RESOLVE)
+#define CUCONFORM_RESOLVE_CHECK(member, symbol) \
+    api.member = api.library.function<decltype(api.member)>(CUCONFORM_STR(symbol));
+        CUCONFORM_CUDNN_VERSION_CHECKS(CUCONFORM_RESOLVE_CHECK)
+#undef CUCONFORM_RESOLVE_CHECK
         return api;
     }();
     return table;

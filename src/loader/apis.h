@@ -45,12 +45,23 @@
     X(cudnnRNNBackwardData_v8) X(cudnnRNNBackwardWeights_v8) X(cudnnCreateActivationDescriptor)                    \
     X(cudnnSetActivationDescriptor) X(cudnnActivationForward) X(cudnnActivationBackward)                           \
     X(cudnnDestroyActivationDescriptor) X(cudnnBackendCreateDescriptor) X(cudnnBackendSetAttribute)                \
-    X(cudnnBackendFinalize) X(cudnnBackendDestroyDescriptor) X(cudnnOpsVersionCheck) X(cudnnCnnVersionCheck)       \
-    X(cudnnAdvVersionCheck)
+    X(cudnnBackendFinalize) X(cudnnBackendDestroyDescriptor)
+
+// The sub-library version checks, X(member, symbol): declared for every cuDNN major with their common signature
+// (cudnnStatus_t (void)), looked up by the built major's names; a shim without one leaves it null.
+#if CUDNN_MAJOR >= 9
+#define CUCONFORM_CUDNN_VERSION_CHECKS(X)                                                                 \
+    X(cudnnOpsVersionCheck, cudnnOpsVersionCheck) X(cudnnCnnVersionCheck, cudnnCnnVersionCheck)           \
+    X(cudnnAdvVersionCheck, cudnnAdvVersionCheck) X(cudnnGraphVersionCheck, cudnnGraphVersionCheck)
+#else  // cuDNN 8: one check per *_infer library (the *_train ones load them); no graph library.
+#define CUCONFORM_CUDNN_VERSION_CHECKS(X)                                                                 \
+    X(cudnnOpsVersionCheck, cudnnOpsInferVersionCheck) X(cudnnCnnVersionCheck, cudnnCnnInferVersionCheck) \
+    X(cudnnAdvVersionCheck, cudnnAdvInferVersionCheck) X(cudnnGraphVersionCheck, cudnnGraphVersionCheck)
+#endif
 
 #if CUDNN_MAJOR >= 9
 #define CUCONFORM_CUDNN_FUNCTIONS(X) CUCONFORM_CUDNN_COMMON_FUNCTIONS(X) \
-    X(cudnnGetMaxDeviceVersion) X(cudnnGetLastErrorString) X(cudnnGraphVersionCheck)
+    X(cudnnGetMaxDeviceVersion) X(cudnnGetLastErrorString)
 #else
 #define CUCONFORM_CUDNN_FUNCTIONS(X) CUCONFORM_CUDNN_COMMON_FUNCTIONS(X)
 #endif
@@ -77,6 +88,9 @@ struct CudaRuntime {
 struct Cudnn {
     Library library;
     CUCONFORM_CUDNN_FUNCTIONS(CUCONFORM_DECLARE_POINTER)
+#define CUCONFORM_DECLARE_CHECK(member, symbol) cudnnStatus_t (*member)() = nullptr;
+    CUCONFORM_CUDNN_VERSION_CHECKS(CUCONFORM_DECLARE_CHECK)
+#undef CUCONFORM_DECLARE_CHECK
 };
 
 /// libcublas.so.<major> and libcublasLt.so.<major>.
