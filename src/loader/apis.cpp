@@ -52,6 +52,7 @@ const CudaRuntime& cuda_runtime() {
         CudaRuntime api;
         api.library = Library::open(runtime_soname());
         CUCONFORM_CUDA_RUNTIME_FUNCTIONS(CUCONFORM_RESOLVE)
+        CUCONFORM_RESOLVE(cudaMalloc)
         return api;
     }();
     return table;

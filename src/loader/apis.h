@@ -28,7 +28,7 @@
 
 #define CUCONFORM_CUDA_RUNTIME_FUNCTIONS(X)                                                                         \
     X(cudaRuntimeGetVersion) X(cudaDriverGetVersion) X(cudaGetErrorName) X(cudaGetErrorString)                      \
-    X(cudaGetDeviceCount) X(cudaSetDevice) X(cudaMalloc) X(cudaFree) X(cudaMemGetInfo) X(cudaGetLastError)          \
+    X(cudaGetDeviceCount) X(cudaSetDevice) X(cudaFree) X(cudaMemGetInfo) X(cudaGetLastError)                        \
     X(cudaDeviceSynchronize) X(cudaMemcpy) X(cudaDeviceGetAttribute)
 
 #define CUCONFORM_CUDNN_COMMON_FUNCTIONS(X)                                                                        \
@@ -82,6 +82,8 @@ struct CudaDriver {
 struct CudaRuntime {
     Library library;
     CUCONFORM_CUDA_RUNTIME_FUNCTIONS(CUCONFORM_DECLARE_POINTER)
+    /// By its C signature: cuda_runtime.h (which cuDNN 8's headers include) overloads it with a template.
+    cudaError_t (*cudaMalloc)(void**, size_t) = nullptr;
 };
 
 /// libcudnn.so.<major of the cuDNN headers the suite was built with>: the shim that loads the sub-libraries.
