@@ -39,7 +39,7 @@ def test_toolkit_prefix_is_laid_out_like_a_cuda_toolkit(binary):
     prefix = pathlib.Path(r.stdout.strip().splitlines()[-1])
     info = json.loads((prefix / "toolkit.json").read_text())
     assert (prefix / "version.txt").read_text().startswith("CUDA Version 12.9."), info
-    assert re.search(r"define CUDART_VERSION\s+129\d\d", (prefix / "include/cuda_runtime_api.h").read_text())
+    assert re.search(r"define CUDART_VERSION\s+12090\b", (prefix / "include/cuda_runtime_api.h").read_text())
     assert re.search(r"define CUDNN_MAJOR\s+9", (prefix / "include/cudnn_version.h").read_text())
     assert (prefix / "lib/libcudart.so").exists() and (prefix / "include/cublasLt.h").exists()
     # The finding: nvidia-cuda-nvcc-cu12 has ptxas and libnvvm but no nvcc driver; toolkit.json must say so.
