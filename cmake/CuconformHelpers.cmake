@@ -15,7 +15,7 @@ function(cuconform_add_fatbin)
     set(fatbin "${CMAKE_CURRENT_BINARY_DIR}/${ARG_NAME}.fatbin")
     set(embed "${CMAKE_CURRENT_BINARY_DIR}/${ARG_NAME}.fatbin.S")
     add_custom_command(OUTPUT "${fatbin}"
-        COMMAND ${CUDAToolkit_NVCC_EXECUTABLE} --fatbin -O3 ${ARG_GENCODE} -o "${fatbin}" "${ARG_SOURCE}"
+        COMMAND ${CUCONFORM_NVCC} --fatbin -O3 ${ARG_GENCODE} -o "${fatbin}" "${ARG_SOURCE}"
         DEPENDS "${ARG_SOURCE}"
         WORKING_DIRECTORY "${CMAKE_CURRENT_SOURCE_DIR}"
         COMMENT "nvcc --fatbin ${ARG_NAME}"

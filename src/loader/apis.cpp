@@ -52,6 +52,7 @@ const CudaRuntime& cuda_runtime() {
         CudaRuntime api;
         api.library = Library::open(runtime_soname());
         CUCONFORM_CUDA_RUNTIME_FUNCTIONS(CUCONFORM_RESOLVE)
+        CUCONFORM_RESOLVE(cudaMalloc)
         return api;
     }();
     return table;
@@ -62,6 +63,10 @@ const Cudnn& cudnn() {
         Cudnn api;
         api.library = Library::open(cudnn_soname());
         CUCONFORM_CUDNN_FUNCTIONS(CUCONFORM_RESOLVE)
+#define CUCONFORM_RESOLVE_CHECK(member, symbol) \
+    api.member = api.library.function<decltype(api.member)>(CUCONFORM_STR(symbol));
+        CUCONFORM_CUDNN_VERSION_CHECKS(CUCONFORM_RESOLVE_CHECK)
+#undef CUCONFORM_RESOLVE_CHECK
         return api;
     }();
     return table;

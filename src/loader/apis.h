@@ -28,7 +28,7 @@
 
 #define CUCONFORM_CUDA_RUNTIME_FUNCTIONS(X)                                                                         \
     X(cudaRuntimeGetVersion) X(cudaDriverGetVersion) X(cudaGetErrorName) X(cudaGetErrorString)                      \
-    X(cudaGetDeviceCount) X(cudaSetDevice) X(cudaMalloc) X(cudaFree) X(cudaMemGetInfo) X(cudaGetLastError)          \
+    X(cudaGetDeviceCount) X(cudaSetDevice) X(cudaFree) X(cudaMemGetInfo) X(cudaGetLastError)                        \
     X(cudaDeviceSynchronize) X(cudaMemcpy) X(cudaDeviceGetAttribute)
 
 #define CUCONFORM_CUDNN_COMMON_FUNCTIONS(X)                                                                        \
@@ -45,12 +45,23 @@
     X(cudnnRNNBackwardData_v8) X(cudnnRNNBackwardWeights_v8) X(cudnnCreateActivationDescriptor)                    \
     X(cudnnSetActivationDescriptor) X(cudnnActivationForward) X(cudnnActivationBackward)                           \
     X(cudnnDestroyActivationDescriptor) X(cudnnBackendCreateDescriptor) X(cudnnBackendSetAttribute)                \
-    X(cudnnBackendFinalize) X(cudnnBackendDestroyDescriptor) X(cudnnOpsVersionCheck) X(cudnnCnnVersionCheck)       \
-    X(cudnnAdvVersionCheck)
+    X(cudnnBackendFinalize) X(cudnnBackendDestroyDescriptor)
+
+// The sub-library version checks, X(member, symbol): declared for every cuDNN major with their common signature
+// (cudnnStatus_t (void)), looked up by the built major's names; a shim without one leaves it null.
+#if CUDNN_MAJOR >= 9
+#define CUCONFORM_CUDNN_VERSION_CHECKS(X)                                                                 \
+    X(cudnnOpsVersionCheck, cudnnOpsVersionCheck) X(cudnnCnnVersionCheck, cudnnCnnVersionCheck)           \
+    X(cudnnAdvVersionCheck, cudnnAdvVersionCheck) X(cudnnGraphVersionCheck, cudnnGraphVersionCheck)
+#else  // cuDNN 8: one check per *_infer library (the *_train ones load them); no graph library.
+#define CUCONFORM_CUDNN_VERSION_CHECKS(X)                                                                 \
+    X(cudnnOpsVersionCheck, cudnnOpsInferVersionCheck) X(cudnnCnnVersionCheck, cudnnCnnInferVersionCheck) \
+    X(cudnnAdvVersionCheck, cudnnAdvInferVersionCheck) X(cudnnGraphVersionCheck, cudnnGraphVersionCheck)
+#endif
 
 #if CUDNN_MAJOR >= 9
 #define CUCONFORM_CUDNN_FUNCTIONS(X) CUCONFORM_CUDNN_COMMON_FUNCTIONS(X) \
-    X(cudnnGetMaxDeviceVersion) X(cudnnGetLastErrorString) X(cudnnGraphVersionCheck)
+    X(cudnnGetMaxDeviceVersion) X(cudnnGetLastErrorString)
 #else
 #define CUCONFORM_CUDNN_FUNCTIONS(X) CUCONFORM_CUDNN_COMMON_FUNCTIONS(X)
 #endif
@@ -71,12 +82,17 @@ struct CudaDriver {
 struct CudaRuntime {
     Library library;
     CUCONFORM_CUDA_RUNTIME_FUNCTIONS(CUCONFORM_DECLARE_POINTER)
+    /// By its C signature: cuda_runtime.h (which cuDNN 8's headers include) overloads it with a template.
+    cudaError_t (*cudaMalloc)(void**, size_t) = nullptr;
 };
 
 /// libcudnn.so.<major of the cuDNN headers the suite was built with>: the shim that loads the sub-libraries.
 struct Cudnn {
     Library library;
     CUCONFORM_CUDNN_FUNCTIONS(CUCONFORM_DECLARE_POINTER)
+#define CUCONFORM_DECLARE_CHECK(member, symbol) cudnnStatus_t (*member)() = nullptr;
+    CUCONFORM_CUDNN_VERSION_CHECKS(CUCONFORM_DECLARE_CHECK)
+#undef CUCONFORM_DECLARE_CHECK
 };
 
 /// libcublas.so.<major> and libcublasLt.so.<major>.

@@ -125,7 +125,56 @@ struct CellStatus {
     std::string reason;
 };
 
-CellStatus run_cell(const Cell& cell, const Options& o, const fs::path& out, const std::string& built_toolkit) {
+/// The last non-empty line of a command's standard output.
+std::string last_line(const std::string& text) {
+    std::string last;
+    std::istringstream lines(text);
+    for (std::string line; std::getline(lines, line);) {
+        if (!line.empty()) last = line;
+    }
+    return last;
+}
+
+/// A CLI built against the cell's toolkit: `stack fetch-toolkit cuda=<toolkit> cudnn=<build cudnn>`, then
+/// build-<toolkit name>/bin/cuconform in the source tree, built by scripts/build-toolkit when missing. Empty and
+/// `reason` set when it cannot be had.
+std::string toolkit_cli(const Cell& cell, const std::string& build_cudnn, std::string& reason) {
+    const std::string cudnn = cell.values.contains("build_cudnn") ? cell.values.at("build_cudnn") : build_cudnn;
+    const std::vector<std::string> fetch{self_path(),
+                                         "stack",
+                                         "fetch-toolkit",
+                                         "cuda=" + cell.toolkit,
+                                         "cudnn=" + (cudnn.empty() ? std::string("none") : cudnn),
+                                         "--print-prefix"};
+    fmt::print("cuconform matrix: cell {}: toolkit CUDA {} (cuconform stack fetch-toolkit cuda={} cudnn={})\n", cell.id,
+               cell.toolkit, cell.toolkit, cudnn);
+    const auto p = run_process(fetch, true);
+    const std::string prefix = last_line(p.out);
+    if (p.rc != 0 || prefix.empty() || !fs::is_directory(prefix)) {
+        reason = fmt::format(
+            "`cuconform stack fetch-toolkit cuda={} cudnn={}` exited {}: {} (check that PyPI is "
+            "reachable; the other cells go on)",
+            cell.toolkit, cudnn, p.rc, tail(p.err + p.out));
+        return "";
+    }
+    const fs::path source = CUCONFORM_SOURCE_DIR;
+    const fs::path build = source / ("build-" + fs::path(prefix).filename().string());
+    const fs::path cli = build / "bin" / "cuconform";
+    if (fs::exists(cli)) return cli.string();
+    fmt::print("cuconform matrix: cell {}: building {} (scripts/build-toolkit {})\n", cell.id, cli.string(), prefix);
+    const auto b = run_process({(source / "scripts" / "build-toolkit").string(), prefix, build.string()}, true);
+    if (b.rc != 0 || !fs::exists(cli)) {
+        reason = fmt::format(
+            "`scripts/build-toolkit {} {}` exited {}: {} (fix the build, or run the cell from a "
+            "build made with CUDA {})",
+            prefix, build.string(), b.rc, tail(b.err + b.out), cell.toolkit);
+        return "";
+    }
+    return cli.string();
+}
+
+CellStatus run_cell(const Cell& cell, const Options& o, const fs::path& out, const std::string& built_toolkit,
+                    const std::string& build_cudnn) {
     const std::string self = self_path();
     const fs::path cell_dir = out / cell.id;
     json stack{{"provider", cell.provider}, {"cuda", cell.cuda}, {"cudnn", cell.cudnn}};
@@ -139,11 +188,15 @@ CellStatus run_cell(const Cell& cell, const Options& o, const fs::path& out, con
         fmt::print("cuconform matrix: cell {} could not be provisioned: {}\n", cell.id, reason);
         return CellStatus{cell.id, "provision-failed", 2, reason};
     };
+    // The catalogue compiled with the cell's toolkit: this CLI, or one built against that toolkit's wheels.
+    std::string runner = self;
     if (!(built_toolkit == cell.toolkit || built_toolkit.starts_with(cell.toolkit + "."))) {
-        return provision_failed(
-            fmt::format("this build's toolkit is CUDA {}, the cell needs CUDA {}; run this cell "
-                        "from a build made with that toolkit",
-                        built_toolkit, cell.toolkit));
+        std::string reason;
+        runner = toolkit_cli(cell, build_cudnn, reason);
+        if (runner.empty()) {
+            return provision_failed(fmt::format("this build's toolkit is CUDA {}, the cell needs CUDA {}: {}",
+                                                built_toolkit, cell.toolkit, reason));
+        }
     }
     std::string prefix;
     if (cell.provider == "wheels") {
@@ -152,11 +205,7 @@ CellStatus run_cell(const Cell& cell, const Options& o, const fs::path& out, con
         fmt::print("cuconform matrix: cell {}: fetching the stack (cuconform stack fetch cuda={} cudnn={})\n", cell.id,
                    cell.cuda, cell.cudnn);
         const auto p = run_process(fetch, true);
-        std::string last;
-        std::istringstream lines(p.out);
-        for (std::string line; std::getline(lines, line);) {
-            if (!line.empty()) last = line;
-        }
+        const std::string last = last_line(p.out);
         if (p.rc != 0) {
             return provision_failed(
                 fmt::format("`cuconform stack fetch cuda={} cudnn={} --print-prefix` exited {}: {} "
@@ -173,14 +222,14 @@ CellStatus run_cell(const Cell& cell, const Options& o, const fs::path& out, con
         prefix = last;
         stack["prefix"] = prefix;
     }
-    std::vector<std::string> argv{self, "run", "--out", out.string(), "--cell", cell.id, "--quiet"};
+    std::vector<std::string> argv{runner, "run", "--out", out.string(), "--cell", cell.id, "--quiet"};
     for (const auto& glob : o.only.empty() ? cell.only : o.only) argv.insert(argv.end(), {"--only", glob});
     for (const auto& variant : cell.variant_list) argv.insert(argv.end(), {"--variant", variant});
     if (o.jobs > 0) argv.insert(argv.end(), {"--jobs", std::to_string(o.jobs)});
     if (o.timeout_s > 0) argv.insert(argv.end(), {"--timeout", std::to_string(o.timeout_s)});
     if (!prefix.empty()) argv.insert(argv.end(), {"--stack", prefix});
-    fmt::print("cuconform matrix: cell {} ({} stack CUDA {} / cuDNN {})\n", cell.id, cell.provider, cell.cuda,
-               cell.cudnn);
+    fmt::print("cuconform matrix: cell {} ({} stack CUDA {} / cuDNN {}, catalogue built with CUDA {}{})\n", cell.id,
+               cell.provider, cell.cuda, cell.cudnn, cell.toolkit, runner == self ? "" : ": " + runner);
     const auto p = run_process(argv, false);
     // The runner wrote cell.json from what it measured; add what the matrix asked for.
     json info = json::object();
@@ -193,7 +242,7 @@ CellStatus run_cell(const Cell& cell, const Options& o, const fs::path& out, con
     info["matrix"] = cell.to_json();
     if (!info.contains("stack") || !info["stack"].is_object()) info["stack"] = stack;
     info["stack"]["provider"] = cell.provider;
-    info["provision"] = {{"ok", true}, {"prefix", prefix}};
+    info["provision"] = {{"ok", true}, {"prefix", prefix}, {"cli", runner}};
     fs::create_directories(cell_dir);
     run::write_json_atomically((cell_dir / "cell.json").string(), info);
     if (p.rc != 0 && p.rc != 1) {
@@ -214,7 +263,7 @@ int run_cells(const Matrix& m, const std::vector<Cell>& cells, const Options& o,
     const auto fp = probe::probe_fingerprint(probe_options);
     const std::string built = fp.contains("toolkit") ? fp["toolkit"].value("cuda", "") : "";
     std::vector<CellStatus> statuses;
-    for (const auto& cell : cells) statuses.push_back(run_cell(cell, o, out, built));
+    for (const auto& cell : cells) statuses.push_back(run_cell(cell, o, out, built, m.build_cudnn));
     json summary{{"file", m.file}, {"name", m.name}, {"scope", scope}, {"cells", json::array()}};
     int rc = 0;
     for (const auto& s : statuses) {

@@ -325,7 +325,8 @@ Matrix parse_matrix(const std::string& text, const std::string& file) {
         c.variants = value("variants", "all");
         c.tags = split_list(value("tags", default_tags));
         c.only = split_list(value("only", default_only));
-        c.skew = c.cuda != m.build_cuda || c.cudnn != m.build_cudnn;
+        // Against what this cell's catalogue is compiled with: its toolkit (build-<toolkit>/ when not `build`).
+        c.skew = c.cuda != c.toolkit || c.cudnn != value("build_cudnn", m.build_cudnn);
         if (c.provider == "host" && !is_host) {
             r.fail(line, fmt::format("a host cell runs on this machine's own stack (CUDA {}, cuDNN {}), not CUDA {} / "
                                      "cuDNN {}; drop 'provider: host' to get the stack from wheels, or fix 'host:'",

@@ -40,7 +40,7 @@ struct Cell {
     std::vector<std::string> variant_list;  ///< `cuconform run --variant` values (empty: every variant).
     std::vector<std::string> tags;
     std::vector<std::string> only;  ///< `cuconform run --only` globs (empty: the whole catalogue).
-    bool skew = false;              ///< The run stack differs from the toolkit the catalogue was built with.
+    bool skew = false;              ///< The run stack differs from the toolkit (and cuDNN) the catalogue is built with.
     Combination values;             ///< Every key of the combination, as expanded.
     nlohmann::json to_json() const;
 };

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-/// \file `cuconform stack fetch | list | container-plan`.
+/// \file `cuconform stack fetch | fetch-toolkit | list | container-plan`.
 #include <fmt/format.h>
 
 #include <iostream>
@@ -38,6 +38,14 @@ CommandSetup stack_setup = [](CLI::App& sub) -> std::function<int()> {
     fetch->add_option("--pip-arg", o->pip_args, "Extra pip argument, repeatable (--pip-arg=--index-url=URL)")
         ->allow_extra_args(false);
 
+    CLI::App* toolkit = sub.add_subcommand("fetch-toolkit",
+                                           "Download NVIDIA's wheels for a toolkit (headers, nvcc where "
+                                           "PyPI has it) to build the catalogue with");
+    toolkit->add_option("components", o->words, "cuda=12.9 cudnn=9.19 (as for fetch)")->required();
+    toolkit->add_option("--cache", o->cache, "Cache directory");
+    toolkit->add_flag("--print-prefix", o->print_prefix, "Print only the prefix on stdout");
+    toolkit->add_option("--pip-arg", o->pip_args, "Extra pip argument, repeatable")->allow_extra_args(false);
+
     CLI::App* list = sub.add_subcommand("list", "The cached stacks, their versions and sizes");
     list->add_option("--cache", o->cache, "Cache directory");
     list->add_flag("--json", o->json, "Machine-readable list");
@@ -49,8 +57,34 @@ CommandSetup stack_setup = [](CLI::App& sub) -> std::function<int()> {
     plan->add_option("--base", o->base, "The base image instead of the known nvidia/cuda tag");
     plan->add_option("--out", o->out, "Results directory on the host")->capture_default_str();
 
-    return [o, fetch, list, plan]() -> int {
+    return [o, fetch, toolkit, list, plan]() -> int {
         try {
+            if (toolkit->parsed()) {
+                const auto result = fetch_toolkit(StackRequest::parse(o->words), {o->cache, o->pip_args, false});
+                if (o->print_prefix) {
+                    fmt::print("{}\n", result.prefix);
+                    return kExitOk;
+                }
+                fmt::print("toolkit {} (CUDA {}; {} downloaded, {} reused from the cache)\n", result.prefix,
+                           result.stack.value("cuda", ""), result.downloaded, result.reused);
+                for (const auto& w : result.stack["wheels"]) {
+                    fmt::print("  {:<26} {:<12} {}  sha256 {}\n", w.value("package", ""), w.value("version", ""),
+                               human_size(w.value("size", std::uintmax_t{0})), w.value("sha256", "").substr(0, 16));
+                }
+                std::string missing;
+                for (const auto& m : result.stack.value("missing", json::array())) {
+                    missing += (missing.empty() ? "" : ", ") + m.get<std::string>();
+                }
+                if (!missing.empty()) fmt::print("  missing: {}\n", missing);
+                if (result.stack.contains("note")) {
+                    fmt::print(
+                        "  note: {}; scripts/build-toolkit compiles against these headers and takes the "
+                        "kernels' nvcc from the host (--nvcc)\n",
+                        result.stack.value("note", ""));
+                }
+                fmt::print("build with it: scripts/build-toolkit {}\n", result.prefix);
+                return kExitOk;
+            }
             if (fetch->parsed()) {
                 FetchOptions options{o->cache, o->pip_args, false};
                 const auto request = StackRequest::parse(o->words);

@@ -266,6 +266,29 @@ std::vector<WheelSpec> resolve_wheels(const StackRequest& request) {
     return wheels;
 }
 
+std::vector<WheelSpec> resolve_toolkit_wheels(const StackRequest& request) {
+    auto wheels = resolve_wheels(request);
+    const int major = request.cuda_major();
+    const std::string spec = version_specifier(request.cuda);
+    const std::string any_of_major = fmt::format(">={},<{}", major, major + 1);
+    auto add = [&](const std::string& component, const std::string& package) {
+        wheels.push_back({component, package, package + spec, package + any_of_major});
+    };
+    if (major >= 13) {
+        // CUDA 13 splits the compiler: nvcc, cudafe++, fatbinary, ptxas | crt/ headers | cicc and libnvvm.
+        add("nvcc", "nvidia-cuda-nvcc");
+        add("crt", "nvidia-cuda-crt");
+        add("nvvm", "nvidia-nvvm");
+        add("cccl", "nvidia-cuda-cccl");
+    } else {
+        // nvidia-cuda-nvcc-cu11/-cu12 carry ptxas, libnvvm and crt/ only: no nvcc, cudafe++ or cicc.
+        const std::string suffix = fmt::format("-cu{}", major);
+        add("nvcc", "nvidia-cuda-nvcc" + suffix);
+        add("cccl", "nvidia-cuda-cccl" + suffix);
+    }
+    return wheels;
+}
+
 std::string cache_root() {
     if (const char* env = std::getenv("CUCONFORM_CACHE"); env != nullptr && *env != '\0') return env;
     if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg != nullptr && *xdg != '\0') {
@@ -419,6 +442,20 @@ private:
     bool pip_checked_ = false;
 };
 
+/// Unzips one cached wheel into tmp/wheels/<stem>/ (removing tmp when it fails) and returns that directory.
+fs::path unpack_wheel(const fs::path& cache, const fs::path& tmp, const std::string& file) {
+    const fs::path dest = tmp / "wheels" / fs::path(file).stem();
+    const auto unzip =
+        run_captured({pip_python(), "-m", "zipfile", "-e", (cache / "wheels" / file).string(), dest.string()}, false);
+    if (unzip.rc != 0 || unzip.exec_errno != 0) {
+        std::error_code ec;
+        fs::remove_all(tmp, ec);
+        if (disk_full(unzip.output)) throw_disk_full(cache, "unpacking " + file);
+        throw StackError(fmt::format("cannot unpack {} into {}{}", file, dest.string(), pip_errors(unzip.output)));
+    }
+    return dest;
+}
+
 /// Unpacks the wheels into a fresh prefix and links every shared library into lib/.
 json assemble(const fs::path& cache, const fs::path& prefix, const StackRequest& request, const json& wheels,
               const FetchOptions& options) {
@@ -428,16 +465,7 @@ json assemble(const fs::path& cache, const fs::path& prefix, const StackRequest&
     guarded(cache, "creating " + tmp.string(), [&] { fs::create_directories(tmp / "lib"); });
     json libraries = json::array();
     for (const auto& wheel : wheels) {
-        const std::string file = wheel["file"];
-        const std::string stem = fs::path(file).stem().string();
-        const fs::path dest = tmp / "wheels" / stem;
-        const auto unzip = run_captured(
-            {pip_python(), "-m", "zipfile", "-e", (cache / "wheels" / file).string(), dest.string()}, false);
-        if (unzip.rc != 0 || unzip.exec_errno != 0) {
-            fs::remove_all(tmp, ec);
-            if (disk_full(unzip.output)) throw_disk_full(cache, "unpacking " + file);
-            throw StackError(fmt::format("cannot unpack {} into {}{}", file, dest.string(), pip_errors(unzip.output)));
-        }
+        const fs::path dest = unpack_wheel(cache, tmp, wheel["file"]);
         for (const auto& e : fs::recursive_directory_iterator(dest)) {
             const std::string name = e.path().filename().string();
             if (!e.is_regular_file() || name.find(".so") == std::string::npos || name.rfind("lib", 0) != 0) continue;
@@ -471,36 +499,187 @@ json assemble(const fs::path& cache, const fs::path& prefix, const StackRequest&
 
 }  // namespace
 
-FetchResult fetch_stack(const StackRequest& request, const FetchOptions& options) {
+namespace {
+
+/// The cache directories exist; `sub` is stacks or toolkits.
+fs::path prepare_cache(const FetchOptions& options, const std::string& sub) {
     const fs::path cache = fs::absolute(options.cache.empty() ? cache_root() : options.cache);
     guarded(cache, "creating the cache " + cache.string(), [&] {
         fs::create_directories(cache / "wheels");
-        fs::create_directories(cache / "stacks");
+        fs::create_directories(cache / sub);
     });
-    CacheLock lock(cache);
+    return cache;
+}
+
+/// Downloads (or reuses, sha256-checked) every wheel of `specs`; the caller holds the cache lock.
+json fetch_wheels(const fs::path& cache, const std::vector<WheelSpec>& specs, const FetchOptions& options,
+                  FetchResult& result) {
     json manifest = read_json_file(cache / "wheels" / "manifest.json");
     if (!manifest.contains("wheels")) manifest["wheels"] = json::object();
     if (!manifest.contains("requirements")) manifest["requirements"] = json::object();
     manifest["schema"] = 1;
-
     Fetcher fetcher(cache, options);
     json wheels = json::array();
-    for (const auto& spec : resolve_wheels(request)) wheels.push_back(fetcher.obtain(spec, manifest));
-
-    FetchResult result;
-    result.prefix = (cache / "stacks" / request.name()).string();
+    for (const auto& spec : specs) wheels.push_back(fetcher.obtain(spec, manifest));
     result.downloaded = fetcher.downloaded_;
     result.reused = fetcher.reused_;
-    const json existing = read_stack_json(result.prefix);
-    bool same = existing.contains("wheels") && existing["wheels"].size() == wheels.size() &&
-                fs::is_directory(fs::path(result.prefix) / "lib");
+    return wheels;
+}
+
+/// Whether `existing` (a prefix's stack.json or toolkit.json) was assembled from exactly `wheels` and every path it
+/// lists under `key` (relative to `base`) is still there.
+bool assembled_from(const json& existing, const json& wheels, const fs::path& base, const std::string& key) {
+    bool same = existing.contains("wheels") && existing["wheels"].size() == wheels.size() && fs::is_directory(base);
     for (std::size_t i = 0; same && i < wheels.size(); ++i) {
         same = existing["wheels"][i].value("sha256", "") == wheels[i]["sha256"].get<std::string>();
     }
-    for (std::size_t i = 0; same && i < existing.value("libraries", json::array()).size(); ++i) {
-        same = fs::exists(fs::path(result.prefix) / "lib" / existing["libraries"][i].get<std::string>());
+    for (std::size_t i = 0; same && i < existing.value(key, json::array()).size(); ++i) {
+        same = fs::exists(fs::symlink_status(base / existing[key][i].get<std::string>()));
     }
-    if (same) {
+    return same;
+}
+
+}  // namespace
+
+namespace {
+
+/// The CUDA-toolkit folders of a wheel's nvidia/<package>/ (or nvidia/cu13/) tree, merged into the prefix.
+const std::vector<std::string> kToolkitFolders = {"bin", "include", "lib", "lib64", "nvvm"};
+
+/// Merges a wheel's toolkit folders into `prefix` by hard links (a copy when that fails): nvcc looks for cudafe++,
+/// cicc and crt/ relative to itself, so links into the separate wheel folders would not do. lib64/ goes to lib/.
+/// `headers_only`: include/ alone (cuDNN and cuBLAS: the build needs their headers, the run stack has the libraries).
+void merge_toolkit_folders(const fs::path& cache, const fs::path& wheel_dir, const fs::path& prefix, bool headers_only,
+                           bool quiet) {
+    std::error_code ec;
+    for (const auto& package : fs::directory_iterator(wheel_dir / "nvidia", ec)) {
+        for (const auto& folder : kToolkitFolders) {
+            if (headers_only && folder != "include") continue;
+            const fs::path from = package.path() / folder;
+            if (!fs::is_directory(from)) continue;
+            for (const auto& e : fs::recursive_directory_iterator(from)) {
+                const std::string name = e.path().filename().string();
+                if (!e.is_regular_file() || name == "__init__.py" || name.ends_with(".pyc")) continue;
+                fs::path relative = fs::relative(e.path(), package.path());
+                if (folder == "lib64") relative = fs::path("lib") / fs::relative(e.path(), from);
+                const fs::path to = prefix / relative;
+                if (fs::exists(fs::symlink_status(to))) {
+                    if (!quiet)
+                        fmt::print(stderr, "cuconform stack: {} is in two wheels; keeping the first\n",
+                                   relative.string());
+                    continue;
+                }
+                guarded(cache, "placing " + relative.string(), [&] {
+                    fs::create_directories(to.parent_path());
+                    std::error_code link_error;
+                    fs::create_hard_link(e.path(), to, link_error);
+                    if (link_error) fs::copy_file(e.path(), to);
+                });
+            }
+        }
+    }
+}
+
+/// What nvcc needs next to itself to compile a .cu file; a toolkit lacking any of these cannot build kernels/.
+const std::vector<std::string> kCompilerFiles = {"bin/nvcc",  "bin/cudafe++",  "bin/fatbinary",
+                                                 "bin/ptxas", "nvvm/bin/cicc", "include/crt/host_config.h"};
+/// The headers and library the harness compiles against (CMake's FindCUDAToolkit and cmake/FindCUDNN.cmake).
+const std::vector<std::string> kHeaderFiles = {"include/cuda.h", "include/cuda_runtime_api.h", "include/cublasLt.h",
+                                               "lib/libcudart.so", "version.txt"};
+
+json assemble_toolkit(const fs::path& cache, const fs::path& prefix, const StackRequest& request, const json& wheels,
+                      const FetchOptions& options) {
+    const fs::path tmp = prefix.parent_path() / fmt::format(".tmp-{}-{}", prefix.filename().string(), getpid());
+    std::error_code ec;
+    fs::remove_all(tmp, ec);
+    const fs::path& root = tmp;
+    guarded(cache, "creating " + root.string(), [&] { fs::create_directories(root / "lib"); });
+    std::string runtime_version;
+    for (const auto& wheel : wheels) {
+        const bool headers_only = wheel["component"] == "cudnn" || wheel["component"] == "cublas";
+        merge_toolkit_folders(cache, unpack_wheel(cache, tmp, wheel["file"]), root, headers_only, options.quiet);
+        if (wheel["component"] == "cuda_runtime") runtime_version = wheel["version"];
+    }
+    fs::remove_all(tmp / "wheels", ec);  // Everything is linked or copied into the prefix.
+    // CMake's find_library wants the unversioned name (libcudart.so) that only the toolkit installers ship.
+    for (const auto& e : fs::directory_iterator(root / "lib")) {
+        const std::string name = e.path().filename().string();
+        const auto so = name.find(".so.");
+        if (so == std::string::npos || name.rfind("lib", 0) != 0) continue;
+        const fs::path plain = root / "lib" / name.substr(0, so + 3);
+        if (!fs::exists(fs::symlink_status(plain))) {
+            guarded(cache, "linking " + plain.string(), [&] { fs::create_symlink(name, plain); });
+        }
+    }
+    guarded(cache, "linking lib64", [&] { fs::create_symlink("lib", root / "lib64"); });
+    // FindCUDAToolkit reads the version from version.txt when the prefix has no nvcc to ask.
+    const auto runtime = Version::parse(runtime_version);
+    std::ofstream(root / "version.txt") << "CUDA Version " << (runtime ? runtime->str() : request.cuda) << "\n";
+    json versions = json::object();
+    for (const auto& wheel : wheels) versions[wheel["component"].get<std::string>()] = wheel["version"];
+    json layout = json::array(), missing = json::array();
+    for (const auto& file : kHeaderFiles) (fs::exists(root / file) ? layout : missing).push_back(file);
+    for (const auto& file : kCompilerFiles) (fs::exists(root / file) ? layout : missing).push_back(file);
+    if (request.cudnn != "none") {
+        (fs::exists(root / "include/cudnn_version.h") ? layout : missing).push_back("include/cudnn_version.h");
+    }
+    const bool nvcc = fs::exists(root / "bin/nvcc");
+    const std::string nvcc_package =
+        request.cuda_major() >= 13 ? "nvidia-cuda-nvcc" : fmt::format("nvidia-cuda-nvcc-cu{}", request.cuda_major());
+    json toolkit{{"schema", 1},
+                 {"provider", "wheels"},
+                 {"kind", "toolkit"},
+                 {"name", prefix.filename().string()},
+                 {"prefix", prefix.string()},
+                 {"cuda", runtime ? runtime->str() : request.cuda},
+                 {"request", {{"cuda", request.cuda}, {"cudnn", request.cudnn}, {"cublas", request.cublas}}},
+                 {"versions", versions},
+                 {"wheels", wheels},
+                 {"layout", layout},
+                 {"missing", missing},
+                 {"nvcc", nvcc ? (prefix / "bin/nvcc").string() : ""},
+                 {"fetched_at", now_iso8601()}};
+    if (!nvcc) {
+        toolkit["note"] = fmt::format(
+            "{} {} ships no nvcc driver (only ptxas, libnvvm and crt/ headers); "
+            "NVIDIA publishes nvcc, cudafe++ and cicc as wheels from CUDA 13 on "
+            "(nvidia-cuda-nvcc, nvidia-cuda-crt, nvidia-nvvm)",
+            nvcc_package, versions.value("nvcc", "?"));
+    }
+    write_json(cache, tmp / "toolkit.json", toolkit);
+    fs::remove_all(prefix, ec);
+    guarded(cache, "moving the toolkit into place", [&] { fs::rename(tmp, prefix); });
+    return toolkit;
+}
+
+}  // namespace
+
+FetchResult fetch_toolkit(const StackRequest& request, const FetchOptions& options) {
+    const fs::path cache = prepare_cache(options, "toolkits");
+    CacheLock lock(cache);
+    FetchResult result;
+    const json wheels = fetch_wheels(cache, resolve_toolkit_wheels(request), options, result);
+    result.prefix = (cache / "toolkits" / request.name()).string();
+    const json existing = read_json_file(fs::path(result.prefix) / "toolkit.json");
+    if (assembled_from(existing, wheels, result.prefix, "layout")) {
+        if (!options.quiet)
+            fmt::print(stderr, "cuconform stack: {} is already assembled from these wheels\n", result.prefix);
+        result.stack = existing;
+    } else {
+        if (!options.quiet) fmt::print(stderr, "cuconform stack: assembling the toolkit {}\n", result.prefix);
+        result.stack = assemble_toolkit(cache, result.prefix, request, wheels, options);
+    }
+    return result;
+}
+
+FetchResult fetch_stack(const StackRequest& request, const FetchOptions& options) {
+    const fs::path cache = prepare_cache(options, "stacks");
+    CacheLock lock(cache);
+    FetchResult result;
+    const json wheels = fetch_wheels(cache, resolve_wheels(request), options, result);
+    result.prefix = (cache / "stacks" / request.name()).string();
+    const json existing = read_stack_json(result.prefix);
+    if (assembled_from(existing, wheels, fs::path(result.prefix) / "lib", "libraries")) {
         if (!options.quiet) fmt::print(stderr, "cuconform stack: {} is already assembled from these wheels\n", result.prefix);
         result.stack = existing;
     } else {

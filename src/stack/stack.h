@@ -47,6 +47,11 @@ std::string version_specifier(const std::string& version);
 /// (nvidia-cuda-runtime, nvidia-cublas) and nvidia-cudnn-cu13.
 std::vector<WheelSpec> resolve_wheels(const StackRequest& request);
 
+/// The wheels of a toolkit prefix (headers and compiler to build the catalogue with): the run stack's wheels plus
+/// the compiler and CCCL. CUDA 13: nvidia-cuda-nvcc, nvidia-cuda-crt, nvidia-nvvm, nvidia-cuda-cccl (a complete
+/// nvcc). CUDA 11/12: nvidia-cuda-nvcc-cuXX, which holds ptxas, libnvvm and crt/ but no nvcc, cudafe++ or cicc.
+std::vector<WheelSpec> resolve_toolkit_wheels(const StackRequest& request);
+
 /// The cache: $CUCONFORM_CACHE, else $XDG_CACHE_HOME/cuconform, else ~/.cache/cuconform.
 std::string cache_root();
 
@@ -70,6 +75,11 @@ struct FetchResult {
 
 /// Downloads (or reuses) the wheels and assembles the prefix. Messages go to stderr unless quiet.
 FetchResult fetch_stack(const StackRequest& request, const FetchOptions& options);
+
+/// Downloads (or reuses) the toolkit wheels and assembles `<cache>/toolkits/<name>/` laid out like a CUDA toolkit
+/// ({bin,include,lib,lib64,nvvm}, version.txt) for `-DCUDAToolkit_ROOT=` and `-DCUDNN_ROOT=`, with a toolkit.json
+/// (versions, wheels, "nvcc": its path or empty, "missing": absent files). FetchResult::stack is the toolkit.json.
+FetchResult fetch_toolkit(const StackRequest& request, const FetchOptions& options);
 
 /// The python that runs pip: $CUCONFORM_PYTHON, else python3 on PATH.
 std::string pip_python();

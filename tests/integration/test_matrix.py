@@ -30,8 +30,9 @@ def test_plan_github_is_strategy_matrix_json():
     assert all(isinstance(v, str) for c in include for v in c.values())  # GitHub matrix values as strings
     host = [c for c in include if c["provider"] == "host"]
     wheels = [c for c in include if c["provider"] == "wheels"]
-    assert "cuda13.0-cudnn9.19-host" in ids and len(host) == 2
-    assert all(c["skew"] == "true" for c in wheels) and all(c["skew"] == "false" for c in host)
+    assert "cuda13.0-cudnn9.19-host" in ids and len(host) == 3  # + the toolkit 12.9 build on the host stack
+    assert all(c["skew"] == ("false" if c["toolkit"] == c["cuda"] == "12.9" else "true") for c in wheels)
+    assert all(c["skew"] == ("true" if c["toolkit"] != c["cuda"] else "false") for c in host)
     assert {c["cudnn"].split(".")[0] for c in wheels} == {"8", "9"}
     pr = json.loads(cli("matrix", "plan", ROOT / "matrix/nightly.yaml", "--github", "--tag", "pr").stdout)["include"]
     assert [c["id"] for c in pr] == ["cuda13.0-cudnn9.19-host"]
@@ -70,17 +71,17 @@ def test_shard_lists_each_cell_once():
 
 def test_run_records_a_cell_that_cannot_be_provisioned_and_goes_on(tmp_path):
     matrix = tmp_path / "m.yaml"
-    matrix.write_text("matrix:\n  toolkit: [\"13.0\", \"12.4\"]\n")
+    matrix.write_text("matrix:\n  toolkit: [\"13.0\", \"10.2\"]\n")  # no wheels for 10.2
     out = OUT / "run"
     shutil.rmtree(out, ignore_errors=True)
     r = cli("matrix", "run", matrix, "--out", out, "--only", "loader.cudnn.*")
     assert r.returncode == 2, r.stdout + r.stderr  # one cell could not run
-    assert "cell cuda13.0-cudnn9.19-host-tk12.4 could not be provisioned" in r.stdout
+    assert "cell cuda13.0-cudnn9.19-host-tk10.2 could not be provisioned" in r.stdout
     status = {c["id"]: c for c in json.loads((out / "matrix.json").read_text())["cells"]}
     assert status["cuda13.0-cudnn9.19-host"]["status"] == "ran"
-    assert status["cuda13.0-cudnn9.19-host-tk12.4"]["status"] == "provision-failed"
-    assert "toolkit is CUDA 13.0" in status["cuda13.0-cudnn9.19-host-tk12.4"]["reason"]
-    failed = json.loads((out / "cuda13.0-cudnn9.19-host-tk12.4/cell.json").read_text())
+    assert status["cuda13.0-cudnn9.19-host-tk10.2"]["status"] == "provision-failed"
+    assert "toolkit is CUDA 13.0" in status["cuda13.0-cudnn9.19-host-tk10.2"]["reason"]
+    failed = json.loads((out / "cuda13.0-cudnn9.19-host-tk10.2/cell.json").read_text())
     assert failed["provision"]["ok"] is False
     ran = json.loads((out / "cuda13.0-cudnn9.19-host/cell.json").read_text())
     assert ran["matrix"]["provider"] == "host" and ran["stack"]["provider"] == "host"
