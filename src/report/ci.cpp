@@ -43,12 +43,28 @@ void write_junit(std::ostream& stream, const ResultSet& set) {
     std::vector<std::vector<const Result*>> by_cell(set.cells.size());
     for (const auto& r : set.results) by_cell[r.cell].push_back(&r);
     const Tally total = tally(set);
+    // Planned cells without results: one testcase each, an error (or skipped: a GPU runner's cell on a machine
+    // without one), so that CI shows a cell that could not be provisioned instead of silently testing less.
+    const auto not_run = matrix_coverage(set, nullptr).not_run;
+    std::size_t not_run_skipped = 0;
+    for (const auto& cell : not_run) not_run_skipped += cell.status == "skipped";
     std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
     double all_ms = 0;
     for (const auto& r : set.results) all_ms += r.duration_ms;
-    out += fmt::format("<testsuites name=\"cuconform\" tests=\"{}\" failures=\"{}\" errors=\"0\" skipped=\"{}\" "
+    out += fmt::format("<testsuites name=\"cuconform\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\" "
                        "time=\"{:.3f}\">\n",
-                       total.total, total.failed(), total.skipped(), all_ms / 1000.0);
+                       total.total + not_run.size(), total.failed(), not_run.size() - not_run_skipped,
+                       total.skipped() + not_run_skipped, all_ms / 1000.0);
+    for (const auto& cell : not_run) {
+        const bool skipped = cell.status == "skipped";
+        const std::string reason = cell.reason.empty() ? "no reason recorded in " + cell.source : cell.reason;
+        out += fmt::format("  <testsuite name=\"{0}\" tests=\"1\" failures=\"0\" errors=\"{1}\" skipped=\"{2}\" "
+                           "time=\"0\">\n    <testcase classname=\"cuconform.matrix\" name=\"{0}[provision]\" "
+                           "time=\"0\">\n      <{3} message=\"{4}: {5}\"{6}>{5}</{3}>\n    </testcase>\n"
+                           "  </testsuite>\n",
+                           xml(cell.id), skipped ? 0 : 1, skipped ? 1 : 0, skipped ? "skipped" : "error",
+                           xml(cell.status), xml(reason), skipped ? "" : " type=\"" + xml(cell.status) + "\"");
+    }
     for (std::size_t c = 0; c < set.cells.size(); ++c) {
         Tally t;
         double ms = 0;
@@ -122,6 +138,21 @@ void write_summary(std::ostream& out, const ResultSet& set, const ResultSet* bas
         out << " | " << (per_cell[c].conforms() ? "\u2705 conforms" : "\u274C fails") << " |\n";
     }
     if (order.size() > 100) out << "\n" << order.size() - 100 << " more cells, all in the HTML report.\n";
+    const Coverage coverage = matrix_coverage(set, nullptr);
+    if (!coverage.not_run.empty()) {
+        out << "\n### Planned cells without results\n\n| cell | status | why |\n| --- | --- | --- |\n";
+        for (const auto& cell : coverage.not_run) {
+            out << "| " << md(cell.id) << " | " << md(cell.status) << " | "
+                << md(cell.reason.empty() ? "no reason recorded in " + cell.source : cell.reason) << " |\n";
+        }
+    }
+    std::string missed;
+    for (const auto& axis : coverage.axes) {
+        for (const auto& value : axis.values) {
+            if (!value.exercised()) missed += fmt::format("{}{} {}", missed.empty() ? "" : ", ", axis.axis, value.value);
+        }
+    }
+    if (!missed.empty()) out << "\nPlanned but exercised by no cell: " << md(missed) << ".\n";
     std::size_t listed = 0, failures = 0;
     for (const auto& r : set.results) {
         if (!is_failure(r.verdict)) continue;

@@ -42,6 +42,25 @@ ResultSet load(const Inputs& in) {
     return set;
 }
 
+/// One line per planned cell without results and per axis value no cell exercised: what a nightly log should show.
+void print_coverage(const ResultSet& set, const knowledge::KnowledgeBase* kb) {
+    const Coverage coverage = matrix_coverage(set, kb);
+    for (const auto& cell : coverage.not_run) {
+        std::cerr << fmt::format("cuconform: cell {} has no results ({}): {}\n", cell.id, cell.status,
+                                 cell.reason.empty() ? "no reason recorded in " + cell.source : cell.reason);
+    }
+    for (const auto& axis : coverage.axes) {
+        std::string missed;
+        for (const auto& value : axis.values) {
+            if (!value.exercised()) missed += (missed.empty() ? "" : ", ") + value.value;
+        }
+        if (!missed.empty()) {
+            std::cerr << fmt::format("cuconform: coverage: {} {} planned but exercised by no cell\n", axis.axis,
+                                     missed);
+        }
+    }
+}
+
 template <typename Write>
 void write_file(const fs::path& path, Write&& write) {
     if (path.has_parent_path()) fs::create_directories(path.parent_path());
@@ -71,6 +90,12 @@ CommandSetup report_setup = [](CLI::App& sub) -> std::function<int()> {
         HtmlOptions options;
         options.title = *title;
         options.baseline = old.get();
+        try {
+            options.knowledge = &knowledge::KnowledgeBase::builtin();
+        } catch (const std::exception& e) {
+            std::cerr << "cuconform: warning: the coverage view leaves out what the knowledge base knows: " << e.what()
+                      << '\n';
+        }
         const fs::path index = fs::path(*out_dir) / "index.html";
         write_file(index, [&](std::ostream& out) { write_html(out, set, options); });
         if (!summary->empty()) {
@@ -81,6 +106,7 @@ CommandSetup report_setup = [](CLI::App& sub) -> std::function<int()> {
         }
         const Tally t = tally(set);
         std::cerr << "cuconform: wrote " << index.string() << '\n';
+        print_coverage(set, options.knowledge);
         std::cout << tally_line(t) << std::endl;
         return t.conforms() ? kExitOk : kExitNonConforming;
     };

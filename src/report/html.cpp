@@ -81,6 +81,7 @@ struct Builder {
     std::vector<const nlohmann::json*> fps;
     std::string out;
     bool full = false;
+    Coverage coverage;
 
     void intern_signatures() {
         std::unordered_map<std::string, std::uint32_t> index;
@@ -261,7 +262,15 @@ struct Builder {
         }
         out += "A run conforms when every result is PASS, UNSUPPORTED or WAIVED.</p>";
         out += fmt::format("<p class=tally id=tally>{}</p>", html(tally_line(total)));
-        out += "<nav><a href=#summary>Summary</a> <a href=#grid>Grid</a> <a href=#details>Not PASS</a> "
+        std::size_t unrun = 0;
+        for (const auto& cell : coverage.not_run) unrun += cell.status != "skipped";
+        if (unrun > 0) {
+            out += fmt::format("<p class=\"criterion bad\"><strong>\u2717 {} planned cell{} did not run.</strong> "
+                               "The verdicts above cover only the cells that did; see <a href=#not-run>Matrix "
+                               "coverage</a> for why.</p>",
+                               unrun, unrun == 1 ? "" : "s");
+        }
+        out += "<nav><a href=#summary>Summary</a> <a href=#coverage>Coverage</a> <a href=#grid>Grid</a> <a href=#details>Not PASS</a> "
                "<a href=#cells>Cells &amp; fingerprints</a>";
         if (options.baseline) out += " <a href=#changes>Changes</a>";
         out += "</nav></header>\n<noscript><p class=notice>JavaScript is off. Everything needed to judge the run is "
@@ -663,6 +672,67 @@ struct Builder {
         out += "</section>\n";
     }
 
+    /// Which values of each matrix axis the run exercised; planned cells that produced no results and why.
+    void coverage_section() {
+        out += "<section id=coverage><h2>Matrix coverage</h2><p>Each axis value with the cells that exercised it. "
+               "<span class=vF>Not exercised</span> values were planned (matrix.json) but none of their cells "
+               "produced results; <em>known, in no cell</em> lists what the knowledge base knows beyond the "
+               "matrix.</p><div class=scroll><table class=list><thead><tr><th>Axis<th>Exercised<th>Not exercised"
+               "<th>Known, in no cell</thead><tbody>";
+        for (const auto& axis : coverage.axes) {
+            out += "<tr><th scope=row>";
+            append_html(out, axis.title);
+            out += fmt::format(" <code>{}</code><td>", html(axis.axis));
+            for (const auto& value : axis.values) {
+                if (!value.exercised()) continue;
+                std::string cells;
+                for (const auto& id : value.cells) cells += (cells.empty() ? "" : ", ") + id;
+                out += fmt::format("<span class=\"badge vP\" title=\"{}\">{} \u00d7{}</span> ", html(cells),
+                                   html(value.value), value.cells.size());
+            }
+            out += "<td>";
+            for (const auto& value : axis.values) {
+                if (value.exercised()) continue;
+                out += fmt::format("<details class=cov-miss><summary><span class=\"badge vF\">{}</span></summary><ul>",
+                                   html(value.value));
+                for (const auto& why : value.not_run) {
+                    out += "<li>";
+                    append_html(out, why);
+                }
+                out += "</ul></details>";
+            }
+            out += "<td>";
+            if (!axis.known_elsewhere.empty()) {
+                std::string known;
+                for (const auto& v : axis.known_elsewhere) known += (known.empty() ? "" : ", ") + v;
+                append_html(out, known);
+                out += " <small>(";
+                append_html(out, axis.known_source);
+                out += ")</small>";
+            }
+        }
+        out += "</tbody></table></div>";
+        if (!coverage.not_run.empty()) {
+            out += fmt::format("<h3>Planned cells without results ({})</h3><div class=scroll><table class=list "
+                               "id=not-run><thead><tr><th>Cell<th>Toolkit<th>Run stack<th>Runner<th>Status<th>Why"
+                               "</thead><tbody>",
+                               coverage.not_run.size());
+            for (const auto& cell : coverage.not_run) {
+                auto axis = [&](const char* key) {
+                    const auto it = cell.axes.find(key);
+                    return it == cell.axes.end() ? std::string("?") : it->second;
+                };
+                out += fmt::format("<tr><th scope=row><code>{}</code><td>CUDA {} \u00b7 cuDNN {}<td>CUDA {} \u00b7 "
+                                   "cuDNN {}<td>{}<td>{}<td>",
+                                   html(cell.id), html(axis("toolkit")), html(axis("toolkit_cudnn")),
+                                   html(axis("cuda")), html(axis("cudnn")), html(axis("runner")), html(cell.status));
+                append_html(out, cell.reason.empty() ? "no reason recorded (" + cell.source + ")" : cell.reason);
+            }
+            out += "</tbody></table></div>";
+        }
+        out += "</section>\n";
+    }
+
     std::string details_html_;
 
     void build() {
@@ -672,11 +742,13 @@ struct Builder {
         compare_baseline();
         count();
         const Tally total = tally(set);
+        coverage = matrix_coverage(set, options.knowledge);
         out.reserve(set.results.size() * 6 + (1 << 20));
         const auto group_of_result = details_section();
         header(total);
         changes_section();
         summary_section();
+        coverage_section();
         grid_section(group_of_result);
         out += details_html_;
         details_html_.clear();

@@ -75,7 +75,70 @@ std::vector<fs::path> find_results_files(const fs::path& path) {
     return files;
 }
 
+/// How far a planned cell got; a record further along supersedes another of the same cell.
+int status_rank(const std::string& status) {
+    if (status == "ran") return 4;
+    if (status == "harness-error") return 3;
+    if (status == "provision-failed") return 2;
+    if (status == "skipped") return 1;
+    return 0;  // pending: planned, never reached (a killed run)
+}
+
 }  // namespace
+
+std::vector<PlannedCell> load_plans(const std::vector<fs::path>& paths, std::vector<std::string>& warnings) {
+    std::vector<fs::path> files;
+    for (const auto& path : paths) {
+        if (fs::is_regular_file(path) && path.filename() == "matrix.json") files.push_back(path);
+        if (!fs::is_directory(path)) continue;
+        for (const auto& entry : fs::recursive_directory_iterator(path, fs::directory_options::skip_permission_denied)) {
+            if (entry.is_regular_file() && entry.path().filename() == "matrix.json") files.push_back(entry.path());
+        }
+    }
+    std::sort(files.begin(), files.end());
+    files.erase(std::unique(files.begin(), files.end()), files.end());
+    std::map<std::string, PlannedCell> best;
+    for (const auto& file : files) {
+        const auto plan = read_json_file(file, warnings);
+        if (!plan.is_object() || !plan.contains("cells") || !plan["cells"].is_array()) {
+            if (!plan.empty()) {
+                warnings.push_back(fmt::format("{}: no \"cells\" list, so not a matrix.json of `cuconform matrix "
+                                               "run`; the coverage view leaves it out",
+                                               file.string()));
+            }
+            continue;
+        }
+        const std::string matrix = plan.value("name", "") != "" ? str_at(plan, {"name"}) : str_at(plan, {"file"});
+        std::size_t index = 0;
+        for (const auto& entry : plan["cells"]) {
+            ++index;
+            if (!entry.is_object() || str_at(entry, {"id"}).empty()) {
+                warnings.push_back(fmt::format("{}: cells[{}] has no \"id\"; left out of the coverage view",
+                                               file.string(), index - 1));
+                continue;
+            }
+            PlannedCell cell;
+            cell.id = str_at(entry, {"id"});
+            cell.status = str_at(entry, {"status"});
+            cell.reason = str_at(entry, {"reason"});
+            cell.matrix = matrix;
+            cell.source = file.string();
+            cell.record = entry;
+            if (entry.contains("matrix") && entry["matrix"].is_object()) {
+                for (const auto& [key, value] : entry["matrix"].items()) {
+                    if (value.is_string()) cell.axes[key] = value.get<std::string>();
+                }
+            }
+            auto rank = [](const PlannedCell& c) { return std::make_pair(status_rank(c.status), c.record.dump()); };
+            auto [it, fresh] = best.try_emplace(cell.id, cell);
+            if (!fresh && rank(it->second) < rank(cell)) it->second = std::move(cell);
+        }
+    }
+    std::vector<PlannedCell> out;
+    out.reserve(best.size());
+    for (auto& [id, cell] : best) out.push_back(std::move(cell));
+    return out;
+}
 
 std::string Cell::compute_capability() const {
     const auto open = gpu.rfind('(');
@@ -209,6 +272,7 @@ ResultSet load_results(const std::vector<fs::path>& paths) {
             }
         }
     }
+    set.planned = load_plans(paths, set.warnings);
     for (const auto& cell : set.cells) {
         if (cell.fingerprint.empty()) {
             set.warnings.push_back(fmt::format("cell {}: no fingerprint.json in {}; the report cannot show or compare "

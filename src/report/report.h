@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <iosfwd>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <unordered_map>
@@ -59,9 +60,29 @@ struct Cell {
     std::string compute_capability() const;  ///< "9.0" from the gpu field, or "none".
 };
 
+/// A cell a matrix planned (matrix.json of `cuconform matrix run`, `matrix shard --run` or `merge`) and what
+/// became of it. Cells that ran are also in ResultSet::cells; the others exist only here.
+struct PlannedCell {
+    std::string id;
+    std::string status;  ///< ran | skipped | provision-failed | harness-error | pending (planned, never reached)
+    std::string reason;
+    std::map<std::string, std::string> axes;  ///< toolkit, toolkit_cudnn, cuda, cudnn, runner, provider, variants.
+    std::string matrix;                       ///< The matrix's name (or file) as matrix.json gives it.
+    std::string source;                       ///< The matrix.json it was read from.
+    nlohmann::json record;                    ///< The cell's entry in matrix.json, as written.
+};
+
+/// Every matrix.json under `paths` (each a directory, searched recursively, or a file), one PlannedCell per id in
+/// id order: a cell that ran beats one that did not (a retry that worked), then the status further along, then the
+/// greater record, so that neither the order nor repetition of the inputs changes the outcome. Files that are not a
+/// matrix.json add a warning naming them.
+std::vector<PlannedCell> load_plans(const std::vector<std::filesystem::path>& paths,
+                                    std::vector<std::string>& warnings);
+
 /// Everything loaded from one or more results arguments.
 struct ResultSet {
     std::vector<Cell> cells;
+    std::vector<PlannedCell> planned;  ///< By id; empty when no matrix.json was found beside the results.
     std::vector<Result> results;        ///< De-duplicated: the last record per (cell, case, variant) wins.
     std::vector<std::string> warnings;  ///< Skipped lines and missing files, each naming file:line.
 
@@ -93,12 +114,40 @@ std::string tally_line(const Tally& tally);
 /// not exist or holds no results.jsonl at all.
 ResultSet load_results(const std::vector<std::filesystem::path>& paths);
 
+/// One axis of the matrix-coverage view: every value a cell ran with or a matrix planned, and what each covered.
+struct AxisCoverage {
+    struct Value {
+        std::string value;
+        std::vector<std::string> cells;    ///< Cells with results that exercised it.
+        std::vector<std::string> not_run;  ///< Planned cells with it that produced no results: "id (status): reason".
+        bool exercised() const { return !cells.empty(); }
+    };
+    std::string axis;   ///< toolkit | toolkit_cudnn | cuda | cudnn | runner | gpu
+    std::string title;  ///< What the axis means, for people.
+    std::vector<Value> values;  ///< Ascending (versions numerically).
+    /// Values the knowledge base knows that no cell ran or planned (cuDNN releases; GPU architectures the built
+    /// toolkits compile for), and the fact they come from.
+    std::vector<std::string> known_elsewhere;
+    std::string known_source;  ///< "cudnn.yaml:12 (https://...)"; empty when no fact applies.
+};
+
+struct Coverage {
+    std::vector<AxisCoverage> axes;
+    std::vector<PlannedCell> not_run;  ///< Planned cells without results, in plan order.
+    std::size_t unexercised() const;   ///< Planned axis values no cell exercised.
+};
+
+/// The matrix-coverage view of a result set; `kb` adds what the knowledge base knows beyond the matrix.
+Coverage matrix_coverage(const ResultSet& set, const knowledge::KnowledgeBase* kb);
+
 /// Parses one record (throws std::exception with the reason when it does not match the schema).
 Result parse_result(const nlohmann::json& record, ResultSet& set);
 
 struct HtmlOptions {
     std::string title = "cuconform compatibility report";
     const ResultSet* baseline = nullptr;  ///< Marks new failures, fixes and flips against it.
+    /// Adds what the knowledge base knows beyond the matrix to the coverage view (releases, architectures).
+    const knowledge::KnowledgeBase* knowledge = nullptr;
     /// Up to this many results, every entry of the grid is a server-side table cell with the observed
     /// outcome; above it, the grid is a compact symbol strip per row (see reports/README.md).
     std::size_t full_grid_limit = 50'000;

@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 /// \file Tests of src/report: loading, de-duplication, truncated lines, escaping, JUnit, table classification.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
+
+#include <algorithm>
 
 #include <filesystem>
 #include <fstream>
@@ -203,6 +206,113 @@ TEST(ReportTable, UnknownWhereAFamilyHasNoResult) {
         for (const auto& e : row.entries) unknown += e.kind == TableEntry::Kind::Unknown ? 1 : 0;
     }
     EXPECT_EQ(unknown, 1u);
+}
+
+
+/// The fixtures plus a matrix.json that planned two more cells: one could not be provisioned, one (a GPU runner's)
+/// was skipped on a machine without a GPU.
+fs::path fixtures_with_plan(const std::string& name) {
+    const fs::path dir = temp_dir(name);
+    fs::copy(kData, dir / "results", fs::copy_options::recursive);
+    std::ofstream(dir / "results" / "matrix.json") << R"({"name": "nightly", "cells": [
+      {"id": "cuda13.0-cudnn9.19-h100-host", "status": "ran", "exit": 1, "reason": "",
+       "matrix": {"toolkit": "13.0", "toolkit_cudnn": "9.19", "cuda": "13.0", "cudnn": "9.19", "runner": "gpu"}},
+      {"id": "cuda11.8-cudnn8.9-wheels-tk11.8", "status": "provision-failed", "exit": 2,
+       "reason": "`cuconform stack fetch-toolkit cuda=11.8 cudnn=8.9` exited 2: PyPI unreachable",
+       "matrix": {"toolkit": "11.8", "toolkit_cudnn": "8.9", "cuda": "11.8", "cudnn": "8.9", "runner": "cpu"}},
+      {"id": "cuda13.0-cudnn9.19-host-a100", "status": "skipped", "exit": 0, "reason": "runner class 'a100-gpu' needs a GPU",
+       "matrix": {"toolkit": "13.0", "toolkit_cudnn": "9.19", "cuda": "13.0", "cudnn": "9.19", "runner": "a100-gpu"}}]})";
+    return dir / "results";
+}
+
+const AxisCoverage* axis_of(const Coverage& c, std::string_view name) {
+    for (const auto& a : c.axes) {
+        if (a.axis == name) return &a;
+    }
+    return nullptr;
+}
+
+const AxisCoverage::Value* value_of(const AxisCoverage& a, std::string_view value) {
+    for (const auto& v : a.values) {
+        if (v.value == value) return &v;
+    }
+    return nullptr;
+}
+
+TEST(ReportCoverage, PlannedValuesNoCellExercisedAndWhy) {
+    const ResultSet set = load_results({fixtures_with_plan("coverage")});
+    ASSERT_EQ(set.planned.size(), 3u);
+    const Coverage c = matrix_coverage(set, &knowledge::KnowledgeBase::builtin());
+    ASSERT_EQ(c.not_run.size(), 2u);
+    EXPECT_EQ(c.not_run[0].id, "cuda11.8-cudnn8.9-wheels-tk11.8");
+    EXPECT_EQ(c.not_run[1].status, "skipped");
+
+    const auto* toolkit = axis_of(c, "toolkit");
+    ASSERT_NE(toolkit, nullptr);
+    const auto* tk118 = value_of(*toolkit, "11.8");
+    ASSERT_NE(tk118, nullptr);
+    EXPECT_FALSE(tk118->exercised());
+    ASSERT_EQ(tk118->not_run.size(), 1u);
+    EXPECT_NE(tk118->not_run[0].find("PyPI unreachable"), std::string::npos);
+    // Exercised: 12.8 measured (no matrix values in its cell.json), 13.0 from the plan and measurement alike.
+    ASSERT_NE(value_of(*toolkit, "12.8"), nullptr);
+    EXPECT_TRUE(value_of(*toolkit, "12.8")->exercised());
+    EXPECT_EQ(toolkit->values.front().value, "11.8");  // versions ascend numerically
+
+    // cuDNN 9.1 (measured 9.1.x) and 9.19 ran; the knowledge base knows releases that no cell has, with a source.
+    const auto* cudnn = axis_of(c, "cudnn");
+    ASSERT_NE(cudnn, nullptr);
+    EXPECT_TRUE(value_of(*cudnn, "9.19")->exercised());
+    EXPECT_FALSE(cudnn->known_elsewhere.empty());
+    EXPECT_EQ(std::find(cudnn->known_elsewhere.begin(), cudnn->known_elsewhere.end(), "9.19"),
+              cudnn->known_elsewhere.end());
+    EXPECT_NE(cudnn->known_source.find("https://"), std::string::npos);
+
+    // GPU architectures are measured: the fixtures ran on a T4, an H100 and no GPU.
+    const auto* gpu = axis_of(c, "gpu");
+    ASSERT_NE(gpu, nullptr);
+    EXPECT_NE(value_of(*gpu, "sm_75"), nullptr);
+    EXPECT_NE(value_of(*gpu, "sm_90"), nullptr);
+    EXPECT_NE(value_of(*gpu, "none"), nullptr);
+    EXPECT_EQ(std::find(gpu->known_elsewhere.begin(), gpu->known_elsewhere.end(), "sm_90"), gpu->known_elsewhere.end());
+
+    // Runner classes: gpu ran, a100-gpu only planned.
+    const auto* runner = axis_of(c, "runner");
+    ASSERT_NE(runner, nullptr);
+    EXPECT_TRUE(value_of(*runner, "gpu")->exercised());
+    EXPECT_FALSE(value_of(*runner, "a100-gpu")->exercised());
+    // toolkit 11.8, toolkit_cudnn 8.9, cuda 11.8, cudnn 8.9, runners a100-gpu and cpu (only the H100 cell names one)
+    EXPECT_EQ(c.unexercised(), 6u);
+}
+
+TEST(ReportCoverage, EveryOutputShowsTheCellsThatDidNotRun) {
+    const ResultSet set = load_results({fixtures_with_plan("coverage_outputs")});
+    HtmlOptions options;
+    options.knowledge = &knowledge::KnowledgeBase::builtin();
+    std::ostringstream html_out, junit_out, summary_out;
+    write_html(html_out, set, options);
+    const std::string page = html_out.str();
+    EXPECT_NE(page.find("<section id=coverage>"), std::string::npos);
+    EXPECT_NE(page.find("id=not-run"), std::string::npos);
+    EXPECT_NE(page.find("PyPI unreachable"), std::string::npos);
+    EXPECT_NE(page.find("1 planned cell did not run"), std::string::npos);  // the skipped one is not counted
+
+    write_junit(junit_out, set);
+    const std::string xml = junit_out.str();
+    auto count = [&](std::string_view needle) {
+        std::size_t n = 0;
+        for (auto pos = xml.find(needle); pos != std::string::npos; pos = xml.find(needle, pos + 1)) ++n;
+        return n;
+    };
+    const Tally t = tally(set);
+    EXPECT_EQ(count("<testsuite "), set.cells.size() + 2);
+    EXPECT_EQ(count("<error "), 1u);
+    EXPECT_EQ(count("<skipped "), t.skipped() + 1);
+    EXPECT_NE(xml.find(fmt::format("errors=\"1\" skipped=\"{}\"", t.skipped() + 1)), std::string::npos);
+
+    write_summary(summary_out, set);
+    EXPECT_NE(summary_out.str().find("### Planned cells without results"), std::string::npos);
+    EXPECT_NE(summary_out.str().find("toolkit 11.8"), std::string::npos);
 }
 
 }  // namespace
