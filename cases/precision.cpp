@@ -226,7 +226,7 @@ CUCONFORM_CASE({
     .seed = "DESIGN.md: float16 / bfloat16 on old GPUs",
     .labels = {"no_gpu", "compile"},
     .expect = R"(
-        when toolkit >= 13.0 -> error(compile, UNSUPPORTED_GPU_ARCHITECTURE)
+        when nvcc_supports(toolkit.nvcc, "sm_61") == false -> error(compile, UNSUPPORTED_GPU_ARCHITECTURE)
         otherwise -> ok
     )",
     .reproduce = [](CaseContext&) { return nvcc_for("sm_61"); },
@@ -241,7 +241,7 @@ CUCONFORM_CASE({
     .seed = "DESIGN.md: float16 / bfloat16 on old GPUs",
     .labels = {"no_gpu", "compile"},
     .expect = R"(
-        when toolkit >= 13.0 -> error(compile, UNSUPPORTED_GPU_ARCHITECTURE)
+        when nvcc_supports(toolkit.nvcc, "sm_70") == false -> error(compile, UNSUPPORTED_GPU_ARCHITECTURE)
         otherwise -> ok
     )",
     .reproduce = [](CaseContext&) { return nvcc_for("sm_70"); },

@@ -41,6 +41,7 @@ std::unique_ptr<expect::MapFacts> facts_from_fingerprint(const json& fp, const V
     f.set("toolkit", version_or_null(toolkit, "cuda"));
     f.set("toolkit.cuda", version_or_null(toolkit, "cuda"));
     f.set("toolkit.cudnn", version_or_null(toolkit, "cudnn"));
+    f.set("toolkit.nvcc", version_or_null(toolkit, "nvcc"));  // the nvcc that compiles kernels (may not be toolkit's)
 
     const json& cudnn = member(fp, "cudnn");
     f.set("cudnn", cudnn.value("present", false));
@@ -87,7 +88,7 @@ const expect::Vocabulary& catalog_vocabulary() {
         for (const auto& [name, arity] : knowledge_function_arities()) functions[name] = arity;
         return expect::Vocabulary::from_patterns(
             {"driver", "driver.version", "driver.cuda", "runtime", "runtime.version", "toolkit", "toolkit.cuda",
-             "toolkit.cudnn", "cudnn", "cudnn.loaded", "cudnn.built", "cudnn.cudart", "cudnn.max_device_cc",
+             "toolkit.cudnn", "toolkit.nvcc", "cudnn", "cudnn.loaded", "cudnn.built", "cudnn.cudart", "cudnn.max_device_cc",
              "cudnn.sublib.*", "cublas", "cublas.version", "gpu", "gpu.count", "gpu.cc", "gpu.name", "gpu.memory_mib",
              "gpu.error", "env.*", "variant", "host.arch"},
             functions);

@@ -42,16 +42,23 @@ void collect_dir(std::set<std::string>& dirs, const json& record) {
 
 }  // namespace
 
-std::string resolve_soname(const std::string& token) {
-    if (token.empty() || token[0] != '@') return token;
+std::vector<std::string> resolve_sonames(const std::string& token) {
+    if (token.empty() || token[0] != '@') return {token};
     const std::string name = token.substr(1);
-    if (name == "cudnn") return loader::cudnn_soname();
-    if (name == "cudart") return loader::runtime_soname();
-    if (name == "cublas") return loader::cublas_soname();
-    if (name == "cublasLt") return loader::cublaslt_soname();
-    if (name == "cuda") return loader::kDriverSoname;
-    if (name.rfind("cudnn_", 0) == 0) return fmt::format("lib{}.so.{}", name, CUDNN_MAJOR);
-    return token;
+    if (name == "cudnn") return {loader::cudnn_soname()};
+    if (name == "cudart") return {loader::runtime_soname()};
+    if (name == "cublas") return {loader::cublas_soname()};
+    if (name == "cublasLt") return {loader::cublaslt_soname()};
+    if (name == "cuda") return {loader::kDriverSoname};
+    if (name.rfind("cudnn_", 0) == 0) {
+        // cuDNN 8 split each of ops, cnn and adv into an inference and a training library (knowledge/cudnn.yaml:
+        // the sub-libraries of 8.x).
+        if (CUDNN_MAJOR == 8 && (name == "cudnn_ops" || name == "cudnn_cnn" || name == "cudnn_adv")) {
+            return {fmt::format("lib{}_infer.so.8", name), fmt::format("lib{}_train.so.8", name)};
+        }
+        return {fmt::format("lib{}.so.{}", name, CUDNN_MAJOR)};
+    }
+    return {token};
 }
 
 std::string self_executable() {
@@ -76,7 +83,9 @@ IsolationResult plan_isolated_exec(const Variant& variant, const json& fingerpri
                                    const std::vector<std::string>& case_args) {
     IsolationResult result;
     std::vector<std::string> hidden;
-    for (const auto& token : variant.hide) hidden.push_back(resolve_soname(token));
+    for (const auto& token : variant.hide) {
+        for (auto& soname : resolve_sonames(token)) hidden.push_back(std::move(soname));
+    }
 
     for (const auto& soname : hidden) {
         for (const auto& dir : system_dirs()) {

@@ -11,10 +11,11 @@
 
 namespace cuconform::run {
 
-/// Resolves a hide token of a variant to a soname: `@cudnn` -> libcudnn.so.9, `@cudnn_adv` ->
-/// libcudnn_adv.so.9, `@cudart` -> libcudart.so.13, `@cublas`, `@cublasLt`, `@cuda` -> libcuda.so.1.
-/// Anything without '@' is taken as a soname.
-std::string resolve_soname(const std::string& token);
+/// Resolves a hide token of a variant to the sonames it stands for in the cuDNN/CUDA major the suite was built
+/// with: `@cudnn` -> libcudnn.so.9, `@cudnn_adv` -> libcudnn_adv.so.9 (cuDNN 8: libcudnn_adv_infer.so.8 and
+/// libcudnn_adv_train.so.8, its two halves), `@cudart` -> libcudart.so.13, `@cublas`, `@cublasLt`, `@cuda` ->
+/// libcuda.so.1. Anything without '@' is taken as a soname.
+std::vector<std::string> resolve_sonames(const std::string& token);
 
 /// How a case process is started when its variant changes what the loader sees.
 struct ExecPlan {
