@@ -109,10 +109,10 @@ std::string joined(const std::vector<std::string>& items) {
 }
 
 void print_table(const std::vector<Cell>& cells) {
-    fmt::print("{:<40} {:<8} {:<6} {:<6} {:<8} {:<6} {:<9} {:<5} {}\n", "cell", "toolkit", "cuda", "cudnn", "provider",
+    fmt::print("{:<44} {:<8} {:<6} {:<6} {:<8} {:<6} {:<9} {:<5} {}\n", "cell", "toolkit", "cuda", "cudnn", "provider",
                "runner", "variants", "skew", "tags");
     for (const auto& c : cells) {
-        fmt::print("{:<40} {:<8} {:<6} {:<6} {:<8} {:<6} {:<9} {:<5} {}\n", c.id, c.toolkit, c.cuda, c.cudnn,
+        fmt::print("{:<44} {:<8} {:<6} {:<6} {:<8} {:<6} {:<9} {:<5} {}\n", c.id, c.toolkit, c.cuda, c.cudnn,
                    c.provider, c.runner, c.variants, c.skew ? "yes" : "no", joined(c.tags));
     }
 }
@@ -120,7 +120,7 @@ void print_table(const std::vector<Cell>& cells) {
 /// What happened to one cell of a run.
 struct CellStatus {
     std::string id;
-    std::string status;  ///< ran | provision-failed | harness-error
+    std::string status;  ///< ran | skipped (a GPU runner's cell, no GPU here) | provision-failed | harness-error
     int exit = 0;
     std::string reason;
 };
@@ -135,19 +135,17 @@ std::string last_line(const std::string& text) {
     return last;
 }
 
-/// A CLI built against the cell's toolkit: `stack fetch-toolkit cuda=<toolkit> cudnn=<build cudnn>`, then
-/// build-<toolkit name>/bin/cuconform in the source tree, built by scripts/build-toolkit when missing. Empty and
+/// A CLI built against the cell's toolkit and cuDNN headers: `stack fetch-toolkit cuda=<toolkit>
+/// cudnn=<toolkit_cudnn>`, then build-<toolkit name>/bin/cuconform in the source tree, built by scripts/build-toolkit
+/// when missing and brought up to date (`cmake --build`, a no-op when nothing changed) when present. Empty and
 /// `reason` set when it cannot be had.
-std::string toolkit_cli(const Cell& cell, const std::string& build_cudnn, std::string& reason) {
-    const std::string cudnn = cell.values.contains("build_cudnn") ? cell.values.at("build_cudnn") : build_cudnn;
-    const std::vector<std::string> fetch{self_path(),
-                                         "stack",
-                                         "fetch-toolkit",
-                                         "cuda=" + cell.toolkit,
-                                         "cudnn=" + (cudnn.empty() ? std::string("none") : cudnn),
-                                         "--print-prefix"};
-    fmt::print("cuconform matrix: cell {}: toolkit CUDA {} (cuconform stack fetch-toolkit cuda={} cudnn={})\n", cell.id,
-               cell.toolkit, cell.toolkit, cudnn);
+std::string toolkit_cli(const Cell& cell, std::string& reason) {
+    const std::string cudnn = cell.toolkit_cudnn.empty() ? std::string("none") : cell.toolkit_cudnn;
+    const std::vector<std::string> fetch{
+        self_path(), "stack", "fetch-toolkit", "cuda=" + cell.toolkit, "cudnn=" + cudnn, "--print-prefix"};
+    fmt::print("cuconform matrix: cell {}: toolkit CUDA {} with cuDNN {} headers (cuconform stack fetch-toolkit "
+               "cuda={} cudnn={})\n",
+               cell.id, cell.toolkit, cudnn, cell.toolkit, cudnn);
     const auto p = run_process(fetch, true);
     const std::string prefix = last_line(p.out);
     if (p.rc != 0 || prefix.empty() || !fs::is_directory(prefix)) {
@@ -160,21 +158,48 @@ std::string toolkit_cli(const Cell& cell, const std::string& build_cudnn, std::s
     const fs::path source = CUCONFORM_SOURCE_DIR;
     const fs::path build = source / ("build-" + fs::path(prefix).filename().string());
     const fs::path cli = build / "bin" / "cuconform";
-    if (fs::exists(cli)) return cli.string();
+    if (fs::exists(cli) && fs::exists(build / "build.ninja")) {
+        // Sources may have changed since that build: let the build system decide what is out of date.
+        fmt::print("cuconform matrix: cell {}: bringing {} up to date (cmake --build {})\n", cell.id, cli.string(),
+                   build.string());
+        const auto b = run_process({"cmake", "--build", build.string(), "-j", "2"}, true);
+        if (b.rc != 0) {
+            reason = fmt::format(
+                "`cmake --build {}` exited {}: {} (the sources no longer build against CUDA {} / cuDNN {}; fix "
+                "them, or remove {} to configure it afresh)",
+                build.string(), b.rc, tail(b.err + b.out), cell.toolkit, cudnn, build.string());
+            return "";
+        }
+        return cli.string();
+    }
     fmt::print("cuconform matrix: cell {}: building {} (scripts/build-toolkit {})\n", cell.id, cli.string(), prefix);
     const auto b = run_process({(source / "scripts" / "build-toolkit").string(), prefix, build.string()}, true);
     if (b.rc != 0 || !fs::exists(cli)) {
         reason = fmt::format(
             "`scripts/build-toolkit {} {}` exited {}: {} (fix the build, or run the cell from a "
-            "build made with CUDA {})",
-            prefix, build.string(), b.rc, tail(b.err + b.out), cell.toolkit);
+            "build made with CUDA {} / cuDNN {})",
+            prefix, build.string(), b.rc, tail(b.err + b.out), cell.toolkit, cudnn);
         return "";
     }
     return cli.string();
 }
 
-CellStatus run_cell(const Cell& cell, const Options& o, const fs::path& out, const std::string& built_toolkit,
-                    const std::string& build_cudnn) {
+/// Whether a runner class is a GPU runner ("gpu", "gpu-h100", "h100-gpu"): its cells need a GPU to mean anything.
+bool gpu_runner(const std::string& runner) { return runner.find("gpu") != std::string::npos; }
+
+/// What this CLI was built with and what the machine has, measured once per `matrix run`.
+struct Here {
+    std::string toolkit;        ///< CUDA the running CLI was compiled with ("13.0").
+    std::string toolkit_cudnn;  ///< cuDNN headers it was compiled with ("9.19.0").
+    std::size_t gpus = 0;
+    std::string gpu_evidence;  ///< Why there is no GPU (the driver library the probe could not load).
+};
+
+bool same_release(const std::string& built, const std::string& wanted) {
+    return built == wanted || built.starts_with(wanted + ".");
+}
+
+CellStatus run_cell(const Cell& cell, const Options& o, const fs::path& out, const Here& here) {
     const std::string self = self_path();
     const fs::path cell_dir = out / cell.id;
     json stack{{"provider", cell.provider}, {"cuda", cell.cuda}, {"cudnn", cell.cudnn}};
@@ -188,14 +213,26 @@ CellStatus run_cell(const Cell& cell, const Options& o, const fs::path& out, con
         fmt::print("cuconform matrix: cell {} could not be provisioned: {}\n", cell.id, reason);
         return CellStatus{cell.id, "provision-failed", 2, reason};
     };
-    // The catalogue compiled with the cell's toolkit: this CLI, or one built against that toolkit's wheels.
+    if (gpu_runner(cell.runner) && here.gpus == 0) {
+        // Not a failure of this run: the cell belongs on a GPU runner. Running it here would record every GPU case
+        // as UNSUPPORTED under a GPU runner's name.
+        const std::string reason = fmt::format(
+            "runner class '{}' needs a GPU and this machine has none ({}); the cell runs where `cuconform matrix "
+            "plan --github` sends it, or here once `cuconform probe` lists a GPU",
+            cell.runner, here.gpu_evidence);
+        fmt::print("cuconform matrix: cell {} skipped: {}\n", cell.id, reason);
+        return CellStatus{cell.id, "skipped", 0, reason};
+    }
+    // The catalogue compiled with the cell's toolkit and cuDNN headers: this CLI, or one built against them.
     std::string runner = self;
-    if (!(built_toolkit == cell.toolkit || built_toolkit.starts_with(cell.toolkit + "."))) {
+    if (!same_release(here.toolkit, cell.toolkit) || !same_release(here.toolkit_cudnn, cell.toolkit_cudnn)) {
         std::string reason;
-        runner = toolkit_cli(cell, build_cudnn, reason);
+        runner = toolkit_cli(cell, reason);
         if (runner.empty()) {
-            return provision_failed(fmt::format("this build's toolkit is CUDA {}, the cell needs CUDA {}: {}",
-                                                built_toolkit, cell.toolkit, reason));
+            return provision_failed(fmt::format("this CLI is built with CUDA {} / cuDNN {}, the cell needs CUDA {} / "
+                                                "cuDNN {}: {}",
+                                                here.toolkit, here.toolkit_cudnn, cell.toolkit, cell.toolkit_cudnn,
+                                                reason));
         }
     }
     std::string prefix;
@@ -254,29 +291,47 @@ CellStatus run_cell(const Cell& cell, const Options& o, const fs::path& out, con
     return {cell.id, "ran", p.rc, ""};
 }
 
-/// Runs `cells` into `out`, writes out/matrix.json and returns the exit code (2 when any cell could not run).
+/// Runs `cells` into `out` and returns the exit code (2 when any cell could not run). out/matrix.json holds the plan
+/// from the start (every cell "pending") and each cell's status as soon as it is known, so a run that is killed
+/// still says which cells it planned, which ran and why the others did not.
 int run_cells(const Matrix& m, const std::vector<Cell>& cells, const Options& o, const fs::path& out,
               const std::string& scope) {
     fs::create_directories(out);
-    probe::ProbeOptions probe_options;
-    probe_options.gpus = false;
-    const auto fp = probe::probe_fingerprint(probe_options);
-    const std::string built = fp.contains("toolkit") ? fp["toolkit"].value("cuda", "") : "";
-    std::vector<CellStatus> statuses;
-    for (const auto& cell : cells) statuses.push_back(run_cell(cell, o, out, built, m.build_cudnn));
-    json summary{{"file", m.file}, {"name", m.name}, {"scope", scope}, {"cells", json::array()}};
-    int rc = 0;
-    for (const auto& s : statuses) {
-        summary["cells"].push_back({{"id", s.id}, {"status", s.status}, {"exit", s.exit}, {"reason", s.reason}});
-        rc = std::max(rc, s.status == "ran" ? s.exit : 2);
+    const auto fp = probe::probe_fingerprint();
+    Here here;
+    if (fp.contains("toolkit")) {
+        here.toolkit = fp["toolkit"].value("cuda", "");
+        here.toolkit_cudnn = fp["toolkit"].value("cudnn", "");
     }
-    run::write_json_atomically((out / "matrix.json").string(), summary);
-    std::size_t failed = 0;
-    for (const auto& s : statuses) failed += s.status != "ran";
+    here.gpus = fp.value("gpus", json::array()).size();
+    here.gpu_evidence = fp.value(json::json_pointer("/driver/library/error"), std::string("the probe lists no GPU"));
+    json summary{{"file", m.file},
+                 {"name", m.name},
+                 {"scope", scope},
+                 {"build", {{"cuda", m.build_cuda}, {"cudnn", m.build_cudnn}}},
+                 {"host", {{"cuda", m.host_cuda}, {"cudnn", m.host_cudnn}}},
+                 {"cells", json::array()}};
+    for (const auto& cell : cells) {
+        summary["cells"].push_back(
+            {{"id", cell.id}, {"status", "pending"}, {"exit", nullptr}, {"reason", ""}, {"matrix", cell.to_json()}});
+    }
+    const std::string summary_path = (out / "matrix.json").string();
+    run::write_json_atomically(summary_path, summary);
+    int rc = 0;
+    std::size_t ran = 0;
+    for (std::size_t i = 0; i < cells.size(); ++i) {
+        const auto s = run_cell(cells[i], o, out, here);
+        auto& entry = summary["cells"][i];
+        entry["status"] = s.status;
+        entry["exit"] = s.exit;
+        entry["reason"] = s.reason;
+        run::write_json_atomically(summary_path, summary);
+        ran += s.status == "ran";
+        rc = std::max(rc, s.status == "ran" || s.status == "skipped" ? s.exit : 2);
+    }
     fmt::print(
-        "cuconform matrix: {} of {} cells ran ({}); {} could not (reasons in {}/matrix.json and each "
-        "cell.json)\n",
-        statuses.size() - failed, statuses.size(), scope, failed, out.string());
+        "cuconform matrix: {} of {} cells ran ({}); {} did not (reasons in {} and each cell.json)\n", ran,
+        cells.size(), scope, cells.size() - ran, summary_path);
     return rc;
 }
 
@@ -369,6 +424,7 @@ int run_command(const Options& o) {
                        tail(p.err + p.out));
             rc = kExitHarnessError;
         } else if (argv[1] == "report") {
+            std::cerr << p.err;  // its warnings and the coverage lines: cells without results, values not exercised
             std::cout << p.out;
         }
     }

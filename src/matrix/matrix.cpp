@@ -15,7 +15,8 @@ namespace cuconform::matrix {
 namespace {
 
 constexpr const char* kLineKey = "\x01line";  ///< Where a combination came from (an include entry); never output.
-const std::vector<std::string> kAxisKeys = {"toolkit", "cuda", "runtime", "cudnn", "runner", "variants", "provider"};
+const std::vector<std::string> kAxisKeys = {"toolkit", "toolkit_cudnn", "cuda",     "runtime",
+                                            "cudnn",   "runner",      "variants", "provider"};
 const std::vector<std::string> kEntryOnlyKeys = {"tags", "only", "id"};
 const std::vector<std::string> kTopKeys = {"name", "description", "build",        "host",
                                            "tags", "run",         "variant_sets", "matrix"};
@@ -83,7 +84,7 @@ public:
     void check_value(const YAML::Node& at, const std::string& key, const std::string& value) const {
         static const std::regex version(R"(\d+(\.\d+){0,2})");
         static const std::regex word(R"([A-Za-z0-9_.+-]+)");
-        if (key == "toolkit" || key == "cuda" || (key == "cudnn" && value != "none")) {
+        if (key == "toolkit" || key == "toolkit_cudnn" || key == "cuda" || (key == "cudnn" && value != "none")) {
             if (!std::regex_match(value, version)) {
                 fail(at, fmt::format("'{}' is not a version for '{}'; write MAJOR.MINOR, e.g. \"12.4\"{}", value, key,
                                      key == "cudnn" ? " (or none)" : ""));
@@ -128,6 +129,7 @@ std::string cell_id(const Matrix& m, const Cell& c) {
     if (c.runner != "cpu") id += "-" + c.runner;
     if (c.variants != "all") id += "-" + c.variants;
     if (c.toolkit != m.build_cuda) id += "-tk" + c.toolkit;
+    if (c.toolkit_cudnn != m.build_cudnn) id += "-tkcudnn" + c.toolkit_cudnn;
     return id;
 }
 
@@ -142,6 +144,7 @@ MatrixError::MatrixError(std::string file, int line, const std::string& message)
 nlohmann::json Cell::to_json() const {
     return nlohmann::json{{"id", id},
                           {"toolkit", toolkit},
+                          {"toolkit_cudnn", toolkit_cudnn},
                           {"cuda", cuda},
                           {"cudnn", cudnn},
                           {"provider", provider},
@@ -317,6 +320,7 @@ Matrix parse_matrix(const std::string& text, const std::string& file) {
         Cell c;
         c.values = combo;
         c.toolkit = value("toolkit", m.build_cuda);
+        c.toolkit_cudnn = value("toolkit_cudnn", m.build_cudnn);
         c.cuda = value("cuda", m.host_cuda);
         c.cudnn = value("cudnn", m.host_cudnn);
         const bool is_host = c.cuda == m.host_cuda && c.cudnn == m.host_cudnn;
@@ -326,7 +330,7 @@ Matrix parse_matrix(const std::string& text, const std::string& file) {
         c.tags = split_list(value("tags", default_tags));
         c.only = split_list(value("only", default_only));
         // Against what this cell's catalogue is compiled with: its toolkit (build-<toolkit>/ when not `build`).
-        c.skew = c.cuda != c.toolkit || c.cudnn != value("build_cudnn", m.build_cudnn);
+        c.skew = c.cuda != c.toolkit || c.cudnn != c.toolkit_cudnn;
         if (c.provider == "host" && !is_host) {
             r.fail(line, fmt::format("a host cell runs on this machine's own stack (CUDA {}, cuDNN {}), not CUDA {} / "
                                      "cuDNN {}; drop 'provider: host' to get the stack from wheels, or fix 'host:'",
@@ -380,6 +384,7 @@ nlohmann::json github_matrix(const std::vector<Cell>& cells) {
     for (const auto& c : cells) {
         include.push_back({{"id", c.id},
                            {"toolkit", c.toolkit},
+                           {"toolkit_cudnn", c.toolkit_cudnn},
                            {"cuda", c.cuda},
                            {"cudnn", c.cudnn},
                            {"provider", c.provider},

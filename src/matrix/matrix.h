@@ -32,6 +32,7 @@ using Combination = std::map<std::string, std::string>;
 struct Cell {
     std::string id;        ///< Stable: derived from the values only (e.g. cuda12.4-cudnn9.1-wheels), or `id:`.
     std::string toolkit;   ///< CUDA version the catalogue is compiled with.
+    std::string toolkit_cudnn;  ///< cuDNN headers the catalogue is compiled with (`toolkit_cudnn`, default `build.cudnn`).
     std::string cuda;      ///< CUDA runtime of the run stack.
     std::string cudnn;     ///< cuDNN of the run stack ("none": a stack without cuDNN).
     std::string provider;  ///< host (this machine's libraries) | wheels (a prefix from NVIDIA's PyPI wheels).
@@ -84,7 +85,9 @@ nlohmann::json github_matrix(const std::vector<Cell>& cells);
 /// Merges cell directories found under `inputs` (searched recursively for cell.json / results.jsonl)
 /// into `out/<cell>/`: results.jsonl sorted by (case, variant), the last record per key by
 /// started_at then content; fingerprint.json and cell.json copied (the greatest content when shards
-/// disagree). Idempotent and order-independent. Returns the cell ids written; `warnings` gets skipped lines.
+/// disagree). Every matrix.json under the inputs (the plans and cell statuses of `matrix run` / `shard --run`) is
+/// merged into out/matrix.json, one entry per cell id (a cell that ran beats one that did not). Idempotent and
+/// order-independent. Returns the cell ids written; `warnings` gets skipped lines.
 std::vector<std::string> merge_results(const std::vector<std::filesystem::path>& inputs,
                                        const std::filesystem::path& out, std::vector<std::string>& warnings);
 

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "matrix/matrix.h"
+#include "report/report.h"
 #include "run/results.h"
 
 namespace cuconform::matrix {
@@ -49,6 +50,22 @@ std::string cell_id_of(const fs::path& dir) {
     } catch (const nlohmann::json::exception&) {
     }
     return dir.filename().string();
+}
+
+/// One matrix.json for the merged directory: every planned cell of the inputs' matrix.json files, the record that got
+/// furthest per cell (report::load_plans decides, so merge and report agree).
+nlohmann::json merge_plans(const std::vector<fs::path>& inputs, std::vector<std::string>& warnings) {
+    const auto planned = report::load_plans(inputs, warnings);
+    std::set<std::string> names;
+    nlohmann::json merged{{"scope", "merged"}, {"cells", nlohmann::json::array()}};
+    for (const auto& cell : planned) {
+        if (!cell.matrix.empty()) names.insert(cell.matrix);
+        merged["cells"].push_back(cell.record);
+    }
+    std::string name;
+    for (const auto& n : names) name += (name.empty() ? "" : ", ") + n;
+    merged["name"] = name;
+    return merged;
 }
 
 void collect(const fs::path& dir, std::map<std::string, CellInputs>& cells) {
@@ -125,6 +142,8 @@ std::vector<std::string> merge_results(const std::vector<fs::path>& inputs, cons
             write_file_atomically(dir / "fingerprint.json", *in.fingerprint_json.rbegin());
         written.push_back(id);
     }
+    const auto plan = merge_plans(inputs, warnings);
+    if (!plan["cells"].empty()) write_file_atomically(out / "matrix.json", plan.dump(2) + "\n");
     return written;
 }
 

@@ -31,7 +31,11 @@ def test_plan_github_is_strategy_matrix_json():
     host = [c for c in include if c["provider"] == "host"]
     wheels = [c for c in include if c["provider"] == "wheels"]
     assert "cuda13.0-cudnn9.19-host" in ids and len(host) == 3  # + the toolkit 12.9 build on the host stack
-    assert all(c["skew"] == ("false" if c["toolkit"] == c["cuda"] == "12.9" else "true") for c in wheels)
+    # Not skew: the run stack is what the catalogue was built with (toolkit 12.9 / 9.19, toolkit 11.8 / cuDNN 8.9).
+    assert all(c["skew"] == ("false" if (c["toolkit"], c["toolkit_cudnn"]) == (c["cuda"], c["cudnn"]) else "true")
+               for c in wheels)
+    assert {c["toolkit"] for c in include} == {"13.0", "12.9", "11.8"}
+    assert {c["toolkit_cudnn"] for c in include if c["toolkit"] == "11.8"} == {"8.9"}
     assert all(c["skew"] == ("true" if c["toolkit"] != c["cuda"] else "false") for c in host)
     assert {c["cudnn"].split(".")[0] for c in wheels} == {"8", "9"}
     pr = json.loads(cli("matrix", "plan", ROOT / "matrix/nightly.yaml", "--github", "--tag", "pr").stdout)["include"]
@@ -71,7 +75,8 @@ def test_shard_lists_each_cell_once():
 
 def test_run_records_a_cell_that_cannot_be_provisioned_and_goes_on(tmp_path):
     matrix = tmp_path / "m.yaml"
-    matrix.write_text("matrix:\n  toolkit: [\"13.0\", \"10.2\"]\n")  # no wheels for 10.2
+    # No wheels for 10.2; a GPU runner's cell on this machine without a GPU is skipped, not run under a false name.
+    matrix.write_text("matrix:\n  toolkit: [\"13.0\", \"10.2\"]\n  runner: [cpu]\n  include: [{runner: gpu}]\n")
     out = OUT / "run"
     shutil.rmtree(out, ignore_errors=True)
     r = cli("matrix", "run", matrix, "--out", out, "--only", "loader.cudnn.*")
@@ -80,13 +85,26 @@ def test_run_records_a_cell_that_cannot_be_provisioned_and_goes_on(tmp_path):
     status = {c["id"]: c for c in json.loads((out / "matrix.json").read_text())["cells"]}
     assert status["cuda13.0-cudnn9.19-host"]["status"] == "ran"
     assert status["cuda13.0-cudnn9.19-host-tk10.2"]["status"] == "provision-failed"
-    assert "toolkit is CUDA 13.0" in status["cuda13.0-cudnn9.19-host-tk10.2"]["reason"]
+    assert "built with CUDA 13.0" in status["cuda13.0-cudnn9.19-host-tk10.2"]["reason"]
+    assert status["cuda13.0-cudnn9.19-host-tk10.2"]["matrix"]["toolkit"] == "10.2"
+    assert status["cuda13.0-cudnn9.19-host-gpu"]["status"] == "skipped"
+    assert "needs a GPU" in status["cuda13.0-cudnn9.19-host-gpu"]["reason"]
+    assert not (out / "cuda13.0-cudnn9.19-host-gpu/results.jsonl").exists()
     failed = json.loads((out / "cuda13.0-cudnn9.19-host-tk10.2/cell.json").read_text())
     assert failed["provision"]["ok"] is False
     ran = json.loads((out / "cuda13.0-cudnn9.19-host/cell.json").read_text())
     assert ran["matrix"]["provider"] == "host" and ran["stack"]["provider"] == "host"
     assert (out / "cuda13.0-cudnn9.19-host/results.jsonl").stat().st_size > 0
     assert (out / "report/index.html").exists() and (out / "report/junit.xml").exists()
+    # The report shows the cells that did not run and the axis values nobody exercised; JUnit fails the one that
+    # could not be provisioned and skips the GPU runner's.
+    page = (out / "report/index.html").read_text()
+    assert "<section id=coverage>" in page and "fetch-toolkit cuda=10.2" in page
+    assert "1 planned cell did not run" in page
+    junit = (out / "report/junit.xml").read_text()
+    assert 'name="cuda13.0-cudnn9.19-host-tk10.2[provision]"' in junit and "<error " in junit
+    assert 'name="cuda13.0-cudnn9.19-host-gpu[provision]"' in junit
+    assert "toolkit 10.2 planned but exercised by no cell" in r.stderr
 
     # Merging is idempotent and order-independent, byte for byte.
     assert cli("merge", out, OUT / "run", "-o", OUT / "merged1").returncode == 0
@@ -94,6 +112,9 @@ def test_run_records_a_cell_that_cannot_be_provisioned_and_goes_on(tmp_path):
     for name in ("results.jsonl", "cell.json", "fingerprint.json"):
         one = (OUT / "merged1/cuda13.0-cudnn9.19-host" / name).read_bytes()
         assert one == (OUT / "merged2/cuda13.0-cudnn9.19-host" / name).read_bytes(), name
+    assert (OUT / "merged1/matrix.json").read_bytes() == (OUT / "merged2/matrix.json").read_bytes()
+    merged = {c["id"]: c["status"] for c in json.loads((OUT / "merged1/matrix.json").read_text())["cells"]}
+    assert merged == {k: v["status"] for k, v in status.items()}
     assert cli("merge", tmp_path / "nothing", "-o", OUT / "merged3").returncode == 2
 
 

@@ -101,6 +101,40 @@ matrix:
     EXPECT_EQ(gh["include"][0]["provider"], "host");
 }
 
+TEST(MatrixFile, ToolkitCudnnSelectsTheHeadersAndDecidesSkew) {
+    const auto m = parse_matrix(R"(name: t
+build: {cuda: "13.0", cudnn: "9.19"}
+matrix:
+  runtime: ["11.8"]
+  cudnn: ["8.9"]
+  include:
+    - toolkit: "11.8"
+      toolkit_cudnn: "8.9"
+      runtime: "11.8"
+      cudnn: "8.6"
+)",
+                                "t.yaml");
+    ASSERT_EQ(m.cells.size(), 2u);
+    // Built with 13.0 / 9.19 headers: a cuDNN 8.9 stack is skew.
+    EXPECT_EQ(m.cells[0].toolkit_cudnn, "9.19");
+    EXPECT_TRUE(m.cells[0].skew);
+    EXPECT_EQ(m.cells[0].id, "cuda11.8-cudnn8.9-wheels");
+    // The include cell: built with 11.8 / 8.9 headers, run on 11.8 / 8.6 (an older cuDNN than its headers).
+    EXPECT_EQ(m.cells[1].toolkit, "11.8");
+    EXPECT_EQ(m.cells[1].toolkit_cudnn, "8.9");
+    EXPECT_TRUE(m.cells[1].skew);
+    EXPECT_EQ(m.cells[1].id, "cuda11.8-cudnn8.6-wheels-tk11.8-tkcudnn8.9");
+    EXPECT_EQ(m.cells[1].to_json()["toolkit_cudnn"], "8.9");
+    EXPECT_EQ(github_matrix(m.cells)["include"][1]["toolkit_cudnn"], "8.9");
+    const auto same = parse_matrix(R"(name: t
+matrix:
+  include: [{toolkit: "11.8", toolkit_cudnn: "8.9", runtime: "11.8", cudnn: "8.9"}]
+)",
+                                   "t.yaml");
+    ASSERT_EQ(same.cells.size(), 1u);
+    EXPECT_FALSE(same.cells[0].skew);
+}
+
 /// The message of the MatrixError that parsing `text` throws ("" when it does not throw).
 std::string error_of(const std::string& text, int* line = nullptr) {
     try {
@@ -118,7 +152,7 @@ TEST(MatrixFile, ErrorsNameFileLineKeyAndWhatIsAllowed) {
     EXPECT_EQ(line, 3);
     EXPECT_NE(msg.find("bad.yaml:3:"), std::string::npos) << msg;
     EXPECT_NE(msg.find("'cudn'"), std::string::npos) << msg;
-    EXPECT_NE(msg.find("allowed: toolkit, cuda, runtime, cudnn"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("allowed: toolkit, toolkit_cudnn, cuda, runtime, cudnn"), std::string::npos) << msg;
 
     msg = error_of("matrix:\n  cuda: [\"13.0\"]\n  exclude:\n    - cudnn: \"9.1\"\n", &line);
     EXPECT_EQ(line, 4);
@@ -220,6 +254,38 @@ TEST(MatrixMerge, IdempotentAndOrderIndependent) {
         EXPECT_EQ(slurp(root / other / "x/fingerprint.json"), "{\"fp\":1}\n") << other;
     }
     EXPECT_THROW(merge_results({root / "missing"}, root / "out", warnings), std::runtime_error);
+    fs::remove_all(root);
+}
+
+TEST(MatrixMerge, PlansMergeToTheFurthestStatusPerCell) {
+    const fs::path root = fs::temp_directory_path() / ("cuconform_merge_plan_test_" + std::to_string(::getpid()));
+    fs::remove_all(root);
+    // Shard a could not provision x; a retry in shard b ran it. Shard b was killed before reaching z.
+    write(root / "a/matrix.json", R"({"name": "nightly", "cells": [
+        {"id": "x", "status": "provision-failed", "reason": "PyPI unreachable", "matrix": {"toolkit": "11.8"}},
+        {"id": "y", "status": "skipped", "reason": "no GPU", "matrix": {"runner": "gpu"}}]})");
+    write(root / "a/x/cell.json", "{\"id\":\"x\"}\n");
+    write(root / "b/matrix.json", R"({"name": "nightly", "cells": [
+        {"id": "x", "status": "ran", "exit": 0, "reason": "", "matrix": {"toolkit": "11.8"}},
+        {"id": "z", "status": "pending", "reason": "", "matrix": {"toolkit": "13.0"}}]})");
+    write(root / "b/x/results.jsonl", "{\"case\":\"a.case\",\"variant\":\"default\",\"verdict\":\"PASS\"}\n");
+    write(root / "c/matrix.json", "{\"cells\": ");  // cut short: warned about, the rest still merges
+    std::vector<std::string> warnings;
+    merge_results({root / "a", root / "b", root / "c"}, root / "abc", warnings);
+    merge_results({root / "c", root / "b", root / "a"}, root / "cba", warnings);
+    merge_results({root / "abc", root / "a"}, root / "again", warnings);
+    const auto merged = nlohmann::json::parse(slurp(root / "abc/matrix.json"));
+    ASSERT_EQ(merged["cells"].size(), 3u);
+    EXPECT_EQ(merged["cells"][0]["id"], "x");
+    EXPECT_EQ(merged["cells"][0]["status"], "ran");
+    EXPECT_EQ(merged["cells"][1]["status"], "skipped");
+    EXPECT_EQ(merged["cells"][2]["status"], "pending");
+    EXPECT_EQ(merged["name"], "nightly");
+    EXPECT_EQ(slurp(root / "cba/matrix.json"), slurp(root / "abc/matrix.json"));
+    EXPECT_EQ(slurp(root / "again/matrix.json"), slurp(root / "abc/matrix.json"));
+    bool named = false;
+    for (const auto& w : warnings) named |= w.find((root / "c/matrix.json").string()) != std::string::npos;
+    EXPECT_TRUE(named);
     fs::remove_all(root);
 }
 
