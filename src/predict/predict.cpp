@@ -312,7 +312,10 @@ json synthetic_fingerprint(const Stack& s, const KnowledgeBase& kb) {
             {"created", now_iso8601()},
             {"cuconform", CUCONFORM_VERSION},
             {"host", {{"arch", "x86_64"}}}};
-    fp["toolkit"] = {{"cuda", version_json(s.toolkit)}, {"cudnn", version_json(s.built_cudnn)}};
+    // A hypothetical toolkit compiles its kernels with its own nvcc.
+    fp["toolkit"] = {{"cuda", version_json(s.toolkit)},
+                     {"cudnn", version_json(s.built_cudnn)},
+                     {"nvcc", version_json(s.toolkit)}};
     json driver{{"present", s.driver.has_value()}, {"version", version_json(s.driver)}, {"cuda", nullptr}};
     if (s.driver) {
         if (auto cuda = driver_cuda(*s.driver, kb)) driver["cuda"] = cuda->value.str();
