@@ -4,18 +4,24 @@
 
 #include <fcntl.h>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <poll.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <iostream>
+#include <map>
+#include <optional>
 #include <sstream>
 
 #include "matrix/matrix.h"
 #include "probe/fingerprint.h"
 #include "run/results.h"
+#include "stack/isolate.h"
 
 namespace cuconform::matrix {
 namespace {
@@ -34,6 +40,8 @@ struct Options {
     std::vector<std::string> only;
     int jobs = 0;
     int timeout_s = 0;
+    std::string provider;  ///< "container": every cell in an image (docker/podman); empty: host and wheels per cell.
+    std::string engine;    ///< docker | podman (default: the first installed).
     std::string fingerprint;
     int slots = 1;
     std::string resources_out;
@@ -61,8 +69,8 @@ Process run_process(const std::vector<std::string>& argv, bool capture) {
         std::vector<char*> args;
         for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
         args.push_back(nullptr);
-        execv(args[0], args.data());
-        dprintf(2, "could not execute %s\n", args[0]);
+        execvp(args[0], args.data());  // a bare name (cmake, docker) is looked up on PATH
+        dprintf(2, "could not execute %s: %s (is it installed and on PATH?)\n", args[0], std::strerror(errno));
         _exit(127);
     }
     Process p;
@@ -164,10 +172,12 @@ std::string toolkit_cli(const Cell& cell, std::string& reason) {
                    build.string());
         const auto b = run_process({"cmake", "--build", build.string(), "-j", "2"}, true);
         if (b.rc != 0) {
-            reason = fmt::format(
-                "`cmake --build {}` exited {}: {} (the sources no longer build against CUDA {} / cuDNN {}; fix "
-                "them, or remove {} to configure it afresh)",
-                build.string(), b.rc, tail(b.err + b.out), cell.toolkit, cudnn, build.string());
+            reason = b.rc == 127
+                         ? fmt::format("`cmake --build {}`: {} (scripts/conform installs cmake)", build.string(),
+                                       tail(b.err + b.out))
+                         : fmt::format("`cmake --build {}` exited {}: {} (the sources no longer build against CUDA {} / "
+                                       "cuDNN {}; fix them, or remove {} to configure it afresh)",
+                                       build.string(), b.rc, tail(b.err + b.out), cell.toolkit, cudnn, build.string());
             return "";
         }
         return cli.string();
@@ -184,9 +194,6 @@ std::string toolkit_cli(const Cell& cell, std::string& reason) {
     return cli.string();
 }
 
-/// Whether a runner class is a GPU runner ("gpu", "gpu-h100", "h100-gpu"): its cells need a GPU to mean anything.
-bool gpu_runner(const std::string& runner) { return runner.find("gpu") != std::string::npos; }
-
 /// What this CLI was built with and what the machine has, measured once per `matrix run`.
 struct Here {
     std::string toolkit;        ///< CUDA the running CLI was compiled with ("13.0").
@@ -199,37 +206,83 @@ bool same_release(const std::string& built, const std::string& wanted) {
     return built == wanted || built.starts_with(wanted + ".");
 }
 
+/// cell.json of a cell that could not be provisioned, and its status.
+CellStatus provision_failed(const Cell& cell, const fs::path& out, const json& stack, const std::string& reason) {
+    const fs::path cell_dir = out / cell.id;
+    fs::create_directories(cell_dir);
+    run::write_json_atomically(
+        (cell_dir / "cell.json").string(),
+        json{{"id", cell.id}, {"matrix", cell.to_json()}, {"stack", stack}, {"provision", {{"ok", false}, {"reason", reason}}}});
+    fmt::print("cuconform matrix: cell {} could not be provisioned: {}\n", cell.id, reason);
+    return CellStatus{cell.id, "provision-failed", 2, reason};
+}
+
+/// A GPU runner's cell where the probe lists no GPU: not a failure of this run, the cell belongs on a GPU runner.
+/// Running it here would record every GPU case as UNSUPPORTED under a GPU runner's name.
+std::optional<CellStatus> skip_without_gpu(const Cell& cell, const Here& here) {
+    if (!cell.needs_gpu() || here.gpus > 0) return std::nullopt;
+    const std::string reason = fmt::format(
+        "runner class '{}' needs a GPU and this machine has none ({}); the cell runs where `cuconform matrix "
+        "plan --github` sends it, or here once `cuconform probe` lists a GPU",
+        cell.runner, here.gpu_evidence);
+    fmt::print("cuconform matrix: cell {} skipped: {}\n", cell.id, reason);
+    return CellStatus{cell.id, "skipped", 0, reason};
+}
+
+/// `cuconform run` options every cell passes on: its case globs and variants, jobs and timeout.
+std::vector<std::string> run_options(const Cell& cell, const Options& o) {
+    std::vector<std::string> args;
+    for (const auto& glob : o.only.empty() ? cell.only : o.only) args.insert(args.end(), {"--only", glob});
+    for (const auto& variant : cell.variant_list) args.insert(args.end(), {"--variant", variant});
+    if (o.jobs > 0) args.insert(args.end(), {"--jobs", std::to_string(o.jobs)});
+    if (o.timeout_s > 0) args.insert(args.end(), {"--timeout", std::to_string(o.timeout_s)});
+    return args;
+}
+
+/// After the catalogue ran (exit `rc`): cell.json gets what the matrix asked for and how the cell was provisioned,
+/// beside what the runner measured.
+CellStatus finish_cell(const Cell& cell, const fs::path& out, const json& stack, json provision, int rc,
+                       const std::string& what) {
+    const fs::path cell_dir = out / cell.id;
+    json info = json::object();
+    try {
+        std::ifstream in(cell_dir / "cell.json");
+        if (in) info = json::parse(in);
+    } catch (const json::exception&) {
+    }
+    info["id"] = cell.id;
+    info["matrix"] = cell.to_json();
+    if (!info.contains("stack") || !info["stack"].is_object()) info["stack"] = stack;
+    info["stack"]["provider"] = stack.value("provider", cell.provider);
+    provision["ok"] = true;
+    info["provision"] = std::move(provision);
+    fs::create_directories(cell_dir);
+    run::write_json_atomically((cell_dir / "cell.json").string(), info);
+    if (!fs::exists(cell_dir / "results.jsonl")) {
+        return {cell.id, "harness-error", rc == 0 ? 2 : rc,
+                fmt::format("{} exited {} and wrote no results to {} (see its messages above)", what, rc,
+                            cell_dir.string())};
+    }
+    if (rc != 0 && rc != 1) {
+        return {cell.id, "harness-error", rc,
+                fmt::format("{} exited {} (the harness could not run the catalogue); see its messages above", what,
+                            rc)};
+    }
+    return {cell.id, "ran", rc, ""};
+}
+
 CellStatus run_cell(const Cell& cell, const Options& o, const fs::path& out, const Here& here) {
     const std::string self = self_path();
-    const fs::path cell_dir = out / cell.id;
     json stack{{"provider", cell.provider}, {"cuda", cell.cuda}, {"cudnn", cell.cudnn}};
-    auto provision_failed = [&](const std::string& reason) {
-        fs::create_directories(cell_dir);
-        run::write_json_atomically((cell_dir / "cell.json").string(),
-                                   json{{"id", cell.id},
-                                        {"matrix", cell.to_json()},
-                                        {"stack", stack},
-                                        {"provision", {{"ok", false}, {"reason", reason}}}});
-        fmt::print("cuconform matrix: cell {} could not be provisioned: {}\n", cell.id, reason);
-        return CellStatus{cell.id, "provision-failed", 2, reason};
-    };
-    if (gpu_runner(cell.runner) && here.gpus == 0) {
-        // Not a failure of this run: the cell belongs on a GPU runner. Running it here would record every GPU case
-        // as UNSUPPORTED under a GPU runner's name.
-        const std::string reason = fmt::format(
-            "runner class '{}' needs a GPU and this machine has none ({}); the cell runs where `cuconform matrix "
-            "plan --github` sends it, or here once `cuconform probe` lists a GPU",
-            cell.runner, here.gpu_evidence);
-        fmt::print("cuconform matrix: cell {} skipped: {}\n", cell.id, reason);
-        return CellStatus{cell.id, "skipped", 0, reason};
-    }
+    if (auto skipped = skip_without_gpu(cell, here)) return *skipped;
     // The catalogue compiled with the cell's toolkit and cuDNN headers: this CLI, or one built against them.
     std::string runner = self;
     if (!same_release(here.toolkit, cell.toolkit) || !same_release(here.toolkit_cudnn, cell.toolkit_cudnn)) {
         std::string reason;
         runner = toolkit_cli(cell, reason);
         if (runner.empty()) {
-            return provision_failed(fmt::format("this CLI is built with CUDA {} / cuDNN {}, the cell needs CUDA {} / "
+            return provision_failed(cell, out, stack,
+                                    fmt::format("this CLI is built with CUDA {} / cuDNN {}, the cell needs CUDA {} / "
                                                 "cuDNN {}: {}",
                                                 here.toolkit, here.toolkit_cudnn, cell.toolkit, cell.toolkit_cudnn,
                                                 reason));
@@ -244,51 +297,65 @@ CellStatus run_cell(const Cell& cell, const Options& o, const fs::path& out, con
         const auto p = run_process(fetch, true);
         const std::string last = last_line(p.out);
         if (p.rc != 0) {
-            return provision_failed(
-                fmt::format("`cuconform stack fetch cuda={} cudnn={} --print-prefix` exited {}: {} "
-                            "(check that this build has `cuconform stack` and that PyPI is "
-                            "reachable; the other cells go on)",
-                            cell.cuda, cell.cudnn, p.rc, tail(p.err + p.out)));
+            return provision_failed(cell, out, stack,
+                                    fmt::format("`cuconform stack fetch cuda={} cudnn={} --print-prefix` exited {}: {} "
+                                                "(check that this build has `cuconform stack` and that PyPI is "
+                                                "reachable; the other cells go on)",
+                                                cell.cuda, cell.cudnn, p.rc, tail(p.err + p.out)));
         }
         if (last.empty() || !fs::is_directory(last)) {
-            return provision_failed(
-                fmt::format("`cuconform stack fetch` printed '{}', which is not a directory; "
-                            "expected the stack prefix as the last line",
-                            last));
+            return provision_failed(cell, out, stack,
+                                    fmt::format("`cuconform stack fetch` printed '{}', which is not a directory; "
+                                                "expected the stack prefix as the last line",
+                                                last));
         }
         prefix = last;
         stack["prefix"] = prefix;
     }
     std::vector<std::string> argv{runner, "run", "--out", out.string(), "--cell", cell.id, "--quiet"};
-    for (const auto& glob : o.only.empty() ? cell.only : o.only) argv.insert(argv.end(), {"--only", glob});
-    for (const auto& variant : cell.variant_list) argv.insert(argv.end(), {"--variant", variant});
-    if (o.jobs > 0) argv.insert(argv.end(), {"--jobs", std::to_string(o.jobs)});
-    if (o.timeout_s > 0) argv.insert(argv.end(), {"--timeout", std::to_string(o.timeout_s)});
+    const auto options = run_options(cell, o);
+    argv.insert(argv.end(), options.begin(), options.end());
     if (!prefix.empty()) argv.insert(argv.end(), {"--stack", prefix});
     fmt::print("cuconform matrix: cell {} ({} stack CUDA {} / cuDNN {}, catalogue built with CUDA {}{})\n", cell.id,
                cell.provider, cell.cuda, cell.cudnn, cell.toolkit, runner == self ? "" : ": " + runner);
     const auto p = run_process(argv, false);
-    // The runner wrote cell.json from what it measured; add what the matrix asked for.
-    json info = json::object();
+    return finish_cell(cell, out, stack, {{"prefix", prefix}, {"cli", runner}}, p.rc, "`cuconform run`");
+}
+
+std::string joined_command(const std::vector<std::string>& argv) {
+    std::string out;
+    for (const auto& a : argv) out += (out.empty() ? "" : " ") + a;
+    return out;
+}
+
+/// `--provider container`: the cell's image (built once per run; a failed build fails every cell that needs it),
+/// then the catalogue inside it with the results directory mounted at /results.
+CellStatus run_container_cell(const Cell& cell, const Options& o, const fs::path& out, const Here& here,
+                              const stack::ContainerEngine& engine, std::map<std::string, std::string>& images) {
+    json stack{{"provider", "container"}, {"cuda", cell.cuda}, {"cudnn", cell.cudnn}};
+    if (auto skipped = skip_without_gpu(cell, here)) return *skipped;
+    ContainerCommands c;
     try {
-        std::ifstream in(cell_dir / "cell.json");
-        if (in) info = json::parse(in);
-    } catch (const json::exception&) {
+        c = container_commands(cell, engine.name, CUCONFORM_SOURCE_DIR, fs::absolute(out), run_options(cell, o));
+    } catch (const std::exception& e) {
+        return provision_failed(cell, out, stack, e.what());
     }
-    info["id"] = cell.id;
-    info["matrix"] = cell.to_json();
-    if (!info.contains("stack") || !info["stack"].is_object()) info["stack"] = stack;
-    info["stack"]["provider"] = cell.provider;
-    info["provision"] = {{"ok", true}, {"prefix", prefix}, {"cli", runner}};
-    fs::create_directories(cell_dir);
-    run::write_json_atomically((cell_dir / "cell.json").string(), info);
-    if (p.rc != 0 && p.rc != 1) {
-        return {cell.id, "harness-error", p.rc,
-                fmt::format("`cuconform run` exited {} (the harness could not run the catalogue); see its "
-                            "messages above",
-                            p.rc)};
+    auto [image, fresh] = images.try_emplace(c.image, "");
+    if (fresh) {
+        fmt::print("cuconform matrix: cell {}: building the image {} ({})\n", cell.id, c.image, joined_command(c.build));
+        const auto b = run_process(c.build, true);
+        if (b.rc != 0) {
+            image->second = fmt::format("`{}` exited {}: {} (fix the image build, or the base image's tag; the other "
+                                        "images go on)",
+                                        joined_command(c.build), b.rc, tail(b.err + b.out));
+        }
     }
-    return {cell.id, "ran", p.rc, ""};
+    if (!image->second.empty()) return provision_failed(cell, out, stack, image->second);
+    fmt::print("cuconform matrix: cell {} in {} ({})\n", cell.id, c.image, joined_command(c.run));
+    const auto p = run_process(c.run, false);
+    return finish_cell(cell, out, stack,
+                       {{"engine", engine.name}, {"image", c.image}, {"base", c.base}, {"stack", c.stack}}, p.rc,
+                       fmt::format("`{} run`", engine.name));
 }
 
 /// Runs `cells` into `out` and returns the exit code (2 when any cell could not run). out/matrix.json holds the plan
@@ -296,6 +363,22 @@ CellStatus run_cell(const Cell& cell, const Options& o, const fs::path& out, con
 /// still says which cells it planned, which ran and why the others did not.
 int run_cells(const Matrix& m, const std::vector<Cell>& cells, const Options& o, const fs::path& out,
               const std::string& scope) {
+    std::optional<stack::ContainerEngine> engine;
+    if (o.provider == "container") {
+        engine = stack::find_engine(o.engine);
+        if (!engine->found || !engine->works) {
+            fmt::print(stderr,
+                       "cuconform matrix: --provider container: {}. The container provider builds each cell's image "
+                       "from containers/Dockerfile and runs it with docker or podman; GPU runners also need the NVIDIA "
+                       "Container Toolkit (--gpus all, or CDI for podman). Here, run without --provider: host and "
+                       "wheels cells need no engine.\n",
+                       engine->found ? fmt::format("`{} info` fails ({})", engine->name,
+                                                   engine->error.empty() ? "no message" : engine->error)
+                                     : fmt::format("no container engine here ({} not found on PATH)",
+                                                   fmt::join(engine->tried, ", ")));
+            return kExitHarnessError;
+        }
+    }
     fs::create_directories(out);
     const auto fp = probe::probe_fingerprint();
     Here here;
@@ -319,8 +402,10 @@ int run_cells(const Matrix& m, const std::vector<Cell>& cells, const Options& o,
     run::write_json_atomically(summary_path, summary);
     int rc = 0;
     std::size_t ran = 0;
+    std::map<std::string, std::string> images;  // container images built in this run, and why one failed
     for (std::size_t i = 0; i < cells.size(); ++i) {
-        const auto s = run_cell(cells[i], o, out, here);
+        const auto s = engine ? run_container_cell(cells[i], o, fs::absolute(out), here, *engine, images)
+                              : run_cell(cells[i], o, out, here);
         auto& entry = summary["cells"][i];
         entry["status"] = s.status;
         entry["exit"] = s.exit;
@@ -486,6 +571,13 @@ CommandSetup setup = [](CLI::App& sub) -> std::function<int()> {
                         "Case id or glob for every cell (repeatable; overrides the file's run.only)");
         app->add_option("-j,--jobs", o->jobs, "Case processes at a time (passed to cuconform run)");
         app->add_option("--timeout", o->timeout_s, "Seconds per case process (passed to cuconform run)");
+        app->add_option("--provider", o->provider,
+                        "container: run every cell in an image from containers/Dockerfile on NVIDIA's CUDA image "
+                        "(docker or podman); default: each cell's own provider (host or wheels)")
+            ->check(CLI::IsMember({"container"}));
+        app->add_option("--engine", o->engine, "With --provider container: docker or podman (default: the first "
+                                               "installed)")
+            ->check(CLI::IsMember({"docker", "podman"}));
     };
     auto* plan_app = sub.add_subcommand("plan", "Expand a matrix file into cells and print them");
     add_file(plan_app);

@@ -33,14 +33,16 @@ CommandSetup run_setup = [](CLI::App& sub) -> std::function<int()> {
     sub.add_flag("--resume", o->resume, "Keep the results already recorded in the cell and run only the rest");
     sub.add_option("--stack", o->stack_prefix,
                    "Run inside this prefix: CUDA/cuDNN/cuBLAS only from PREFIX/lib (`cuconform stack fetch`)");
-    sub.add_option("--isolation", o->isolation, "With --stack: loader (ld.so --inhibit-cache) or bwrap (also hides "
-                                                "the host's libraries in system directories)")
-        ->check(CLI::IsMember({"loader", "bwrap"}))
+    sub.add_option("--isolation", o->isolation,
+                   "With --stack: bwrap (bubblewrap: also hides the host's CUDA libraries in system directories), "
+                   "loader (ld.so --inhibit-cache), or auto (bwrap when it can start a sandbox here, else loader)")
+        ->check(CLI::IsMember({"auto", "loader", "bwrap"}))
         ->capture_default_str();
     sub.add_flag("-q,--quiet", o->quiet, "Print only the summary");
     return [o] {
         if (!o->stack_prefix.empty()) {
             try {
+                o->isolation = stack::resolve_isolation(o->isolation);
                 stack::enter_stack(o->stack_prefix, o->isolation);  // Re-executes unless already inside.
                 o->stack = stack::stack_record(o->stack_prefix, o->isolation);
             } catch (const stack::StackError& e) {

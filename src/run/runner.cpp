@@ -114,7 +114,7 @@ Outcome observe(const CaseSpec& spec, const Variant& variant, const json& finger
 std::string reproduce_command(const RunOptions& options, const CaseSpec& spec, const Variant& variant) {
     std::string cmd = "build/bin/cuconform run";
     if (!options.stack_prefix.empty()) cmd += " --stack " + options.stack_prefix;
-    if (!options.stack_prefix.empty() && options.isolation != "loader") cmd += " --isolation " + options.isolation;
+    if (!options.stack_prefix.empty()) cmd += " --isolation " + options.isolation;  // as resolved: bwrap or loader
     cmd += " --only " + spec.id;
     if (variant.name != "default") cmd += " --variant " + variant.name;
     return cmd;

@@ -23,7 +23,7 @@ struct RunOptions {
     bool resume = false;                   ///< Keep finished results in the cell's results.jsonl, run the rest.
     std::string waivers;                   ///< A waivers YAML file (matrix/waivers.yaml format).
     std::string stack_prefix;              ///< Run inside this prefix (src/stack); recorded in reproduction commands.
-    std::string isolation = "loader";      ///< How the stack is entered: loader (ld.so) or bwrap.
+    std::string isolation = "auto";        ///< How the stack is entered: auto, loader (ld.so) or bwrap.
     nlohmann::json stack;                  ///< The stack's record for cell.json (stack::stack_record); null: host.
     bool quiet = false;
 };

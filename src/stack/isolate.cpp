@@ -3,6 +3,7 @@
 #include "stack/isolate.h"
 
 #include <dlfcn.h>
+#include <fcntl.h>
 #include <link.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -139,6 +140,13 @@ std::vector<std::string> stack_exec_argv(const std::string& prefix, const std::s
         argv = {"bwrap", "--dev-bind", "/", "/", "--die-with-parent"};
         const std::string canonical_prefix = canonical_or_self(prefix);
         const std::string canonical_exe = canonical_or_self(exe);
+        // A prefix may link to libraries in a system directory (a hand-made prefix of the host's runtime): those
+        // stay visible, the others of that directory are hidden.
+        std::set<std::string> prefix_files;
+        std::error_code lib_ec;
+        for (const auto& e : fs::directory_iterator(fs::path(prefix) / "lib", lib_ec)) {
+            prefix_files.insert(canonical_or_self(e.path().string()));
+        }
         for (const auto& dir : host_cuda_library_dirs()) {
             // Never hide the prefix or cuconform itself.
             if (canonical_prefix.rfind(dir + "/", 0) == 0 || canonical_exe.rfind(dir + "/", 0) == 0) continue;
@@ -146,7 +154,7 @@ std::vector<std::string> stack_exec_argv(const std::string& prefix, const std::s
             std::error_code ec;
             for (const auto& e : fs::directory_iterator(dir, ec)) {
                 const std::string name = e.path().filename().string();
-                if (is_cuda_user_library(name)) continue;
+                if (is_cuda_user_library(name) && !prefix_files.contains(canonical_or_self(e.path().string()))) continue;
                 if (fs::is_symlink(e.symlink_status())) {
                     argv.insert(argv.end(), {"--symlink", fs::read_symlink(e.path()).string(), e.path().string()});
                 } else {
@@ -160,6 +168,32 @@ std::vector<std::string> stack_exec_argv(const std::string& prefix, const std::s
     }
     argv.insert(argv.end(), args.begin(), args.end());
     return argv;
+}
+
+std::string resolve_isolation(const std::string& requested) {
+    if (requested != "auto") return requested;
+    if (const char* used = std::getenv(kIsolationMarker); used != nullptr && std::getenv(kStackMarker) != nullptr) {
+        return used;  // re-executed inside the stack: keep what the parent chose
+    }
+    // bwrap is installed and may start a sandbox here (unprivileged user namespaces can be switched off).
+    static const bool bwrap_works = [] {
+        const pid_t pid = fork();
+        if (pid < 0) return false;
+        if (pid == 0) {
+            const int devnull = ::open("/dev/null", O_WRONLY);
+            if (devnull >= 0) {
+                dup2(devnull, STDOUT_FILENO);
+                dup2(devnull, STDERR_FILENO);
+            }
+            execlp("bwrap", "bwrap", "--dev-bind", "/", "/", "--die-with-parent", "--", "true", nullptr);
+            _exit(127);
+        }
+        int status = 0;
+        while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+        }
+        return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+    }();
+    return bwrap_works ? "bwrap" : "loader";
 }
 
 void enter_stack(const std::string& prefix, const std::string& isolation) {
@@ -180,6 +214,7 @@ void enter_stack(const std::string& prefix, const std::string& isolation) {
     }
     const auto argv = stack_exec_argv(canonical_prefix, isolation, exe, args);
     setenv(kStackMarker, canonical_prefix.c_str(), 1);
+    setenv(kIsolationMarker, isolation.c_str(), 1);
     setenv(run::kSelfExe, exe.c_str(), 1);
     setenv("LD_LIBRARY_PATH", library_path_for(canonical_prefix).c_str(), 1);
     std::vector<char*> cargv;
@@ -262,33 +297,42 @@ std::string container_base_tag(const std::string& cuda, const std::string& cudnn
     return "nvidia/cuda:" + it->second;
 }
 
+ContainerEngine find_engine(const std::string& choice) {
+    ContainerEngine engine;
+    engine.tried = choice.empty() ? std::vector<std::string>{"docker", "podman"} : std::vector<std::string>{choice};
+    engine.name = engine.tried.front();
+    for (const auto& name : engine.tried) {
+        const std::string probe = fmt::format("command -v {} >/dev/null 2>&1", name);
+        if (std::system(probe.c_str()) == 0) {
+            engine.name = name;
+            engine.found = true;
+            break;
+        }
+    }
+    if (!engine.found) return engine;
+    const std::string err_file = fmt::format("/tmp/cuconform-engine-info.{}", getpid());
+    const std::string info = fmt::format("{} info >/dev/null 2>{}", engine.name, err_file);
+    engine.works = std::system(info.c_str()) == 0;
+    if (!engine.works) {
+        std::ifstream err(err_file);
+        for (std::string line; std::getline(err, line);) {
+            if (!line.empty()) engine.error = line;
+        }
+    }
+    std::remove(err_file.c_str());
+    return engine;
+}
+
 ContainerPlan container_plan(const std::string& cuda, const std::string& cudnn, const std::string& engine_choice,
                              const std::string& out_dir) {
     ContainerPlan plan;
     plan.base = container_base_tag(cuda, cudnn);
-    std::vector<std::string> engines = engine_choice.empty() ? std::vector<std::string>{"docker", "podman"}
-                                                             : std::vector<std::string>{engine_choice};
-    plan.engine = engines.front();
-    for (const auto& engine : engines) {
-        const std::string probe = fmt::format("command -v {} >/dev/null 2>&1", engine);
-        if (std::system(probe.c_str()) == 0) {
-            plan.engine = engine;
-            plan.engine_found = true;
-            break;
-        }
-    }
-    if (plan.engine_found) {
-        const std::string info = fmt::format("{} info >/dev/null 2>/tmp/cuconform-engine-info.{} ", plan.engine, getpid());
-        plan.engine_works = std::system(info.c_str()) == 0;
-        if (!plan.engine_works) {
-            std::ifstream err(fmt::format("/tmp/cuconform-engine-info.{}", getpid()));
-            std::string line;
-            while (std::getline(err, line)) {
-                if (!line.empty()) plan.engine_error = line;
-            }
-        }
-        std::remove(fmt::format("/tmp/cuconform-engine-info.{}", getpid()).c_str());
-    }
+    const ContainerEngine engine = find_engine(engine_choice);
+    const auto& engines = engine.tried;
+    plan.engine = engine.name;
+    plan.engine_found = engine.found;
+    plan.engine_works = engine.works;
+    plan.engine_error = engine.error;
     const std::string short_cuda = cuda.substr(0, cuda.find('.', cuda.find('.') + 1));
     plan.image = fmt::format("cuconform:cuda{}-cudnn{}", short_cuda, cudnn.empty() ? "" : cudnn);
     plan.build = fmt::format("{} build -f containers/Dockerfile --build-arg BASE={} -t {} .", plan.engine, plan.base,

@@ -15,11 +15,13 @@ namespace cuconform::stack {
 
 /// Set in the environment of a process already running inside a stack: the canonical prefix.
 inline constexpr const char* kStackMarker = "CUCONFORM_STACK";
+/// Set beside kStackMarker: the isolation the stack was entered with (loader or bwrap).
+inline constexpr const char* kIsolationMarker = "CUCONFORM_STACK_ISOLATION";
 
 /// True when this process already runs inside `prefix` (the marker names it).
 bool inside_stack(const std::string& prefix);
 
-/// Re-executes this command inside `prefix` (`isolation`: "loader" or "bwrap"); returns only when the process
+/// Re-executes this command inside `prefix` (`isolation`: "loader" or "bwrap", see resolve_isolation); returns only when the process
 /// already runs inside it. Throws StackError when the prefix has no lib/ or the isolation cannot start.
 void enter_stack(const std::string& prefix, const std::string& isolation);
 
@@ -36,6 +38,22 @@ nlohmann::json stack_record(const std::string& prefix, const std::string& isolat
 
 /// The default cell id of a run inside a stack: wheels-cuda12.4-cudnn9.1.1 (plus -sm90 with a GPU).
 std::string stack_cell_id(const nlohmann::json& record, const nlohmann::json& fingerprint);
+
+/// A container engine on this machine: docker or podman, whether it is installed and whether it answers.
+struct ContainerEngine {
+    std::string name;                ///< The first installed of `tried`, or the first of `tried` when none is.
+    std::vector<std::string> tried;  ///< docker, podman (or the one asked for).
+    bool found = false;
+    bool works = false;  ///< `<name> info` succeeds (the daemon or the rootless setup answers).
+    std::string error;   ///< The last line `<name> info` printed when it failed.
+};
+/// `choice`: "docker", "podman", or "" for the first of them that is installed.
+ContainerEngine find_engine(const std::string& choice);
+
+/// The isolation a stack is entered with: `requested` unless it is "auto"; "auto" is bubblewrap when `bwrap` can
+/// start a sandbox here (it needs user namespaces), else the loader (`ld.so --inhibit-cache`). Inside a stack it is
+/// what the stack was entered with.
+std::string resolve_isolation(const std::string& requested);
 
 /// `cuconform stack container-plan`: the image tag, build and run commands for a cell in a container.
 struct ContainerPlan {

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -287,6 +288,55 @@ TEST(MatrixMerge, PlansMergeToTheFurthestStatusPerCell) {
     for (const auto& w : warnings) named |= w.find((root / "c/matrix.json").string()) != std::string::npos;
     EXPECT_TRUE(named);
     fs::remove_all(root);
+}
+
+TEST(MatrixContainer, ImagePerToolkitGpuFlagsPerEngineAndWheelStacksInside) {
+    const auto m = parse_matrix(R"(name: t
+matrix:
+  toolkit: ["12.4"]
+  runtime: ["13.0"]
+  runner: [cpu, gpu]
+  include:
+    - {toolkit: "11.8", toolkit_cudnn: "8.9", runtime: "11.8", cudnn: "8.6", runner: cpu}
+    - {toolkit: "12.9", runner: cpu}
+)",
+                                "t.yaml");
+    ASSERT_EQ(m.cells.size(), 4u);
+    const fs::path source = "/src/cuconform", out = "/results/nightly";
+    auto has = [](const std::vector<std::string>& argv, const std::vector<std::string>& run) {
+        return std::search(argv.begin(), argv.end(), run.begin(), run.end()) != argv.end();
+    };
+    // A host cell (13.0 / 9.19 is the host stack) in the toolkit's image: no wheel stack, no GPU flags on cpu.
+    const auto cpu = container_commands(m.cells[0], "docker", source, out, {"--only", "loader.*"});
+    EXPECT_EQ(cpu.base, "nvidia/cuda:12.4.1-cudnn-devel-ubuntu22.04");
+    EXPECT_EQ(cpu.image, "cuconform:12.4.1-cudnn-devel-ubuntu22.04");
+    EXPECT_TRUE(cpu.stack.empty());
+    EXPECT_EQ(cpu.build, (std::vector<std::string>{"docker", "build", "-f", "/src/cuconform/containers/Dockerfile",
+                                                    "--build-arg", "BASE=" + cpu.base, "-t", cpu.image,
+                                                    "/src/cuconform"}));
+    EXPECT_EQ(cpu.run, (std::vector<std::string>{"docker", "run", "--rm", "-v", "/results/nightly:/results", cpu.image,
+                                                  "run", "--out", "/results", "--cell", m.cells[0].id, "--quiet",
+                                                  "--only", "loader.*"}));
+    // The GPU runner's cell gets the GPUs: docker through the NVIDIA Container Toolkit, podman through CDI.
+    EXPECT_TRUE(m.cells[1].needs_gpu());
+    EXPECT_TRUE(has(container_commands(m.cells[1], "docker", source, out, {}).run, {"--gpus", "all"}));
+    const auto podman = container_commands(m.cells[1], "podman", source, out, {}).run;
+    EXPECT_TRUE(has(podman, {"--device", "nvidia.com/gpu=all", "--security-opt=label=disable"}));
+    EXPECT_FALSE(has(podman, {"--gpus"}));
+    // A wheels cell: its stack is fetched into the image (STACK) and entered with --stack.
+    const auto wheels = container_commands(m.cells[2], "docker", source, out, {});
+    EXPECT_EQ(wheels.base, "nvidia/cuda:11.8.0-cudnn8-devel-ubuntu22.04");
+    EXPECT_EQ(wheels.stack, "cuda=11.8 cudnn=8.6");
+    EXPECT_TRUE(has(wheels.build, {"--build-arg", "STACK=cuda=11.8 cudnn=8.6"}));
+    EXPECT_TRUE(has(wheels.run, {"--stack", "/opt/cuconform-cache/stacks/cuda11.8-cudnn8.6"}));
+    EXPECT_NE(wheels.image, cpu.image);
+    // No NVIDIA CUDA image with cuDNN is known for 12.9: the cell cannot be provisioned, and the error says what to do.
+    try {
+        container_commands(m.cells[3], "docker", source, out, {});
+        ADD_FAILURE() << "expected an error for toolkit 12.9";
+    } catch (const std::exception& e) {
+        EXPECT_NE(std::string(e.what()).find("CUDA 12.9"), std::string::npos) << e.what();
+    }
 }
 
 TEST(MatrixResources, OneSlotEntryPerGpu) {
