@@ -13,7 +13,13 @@ int cuda_major() { return CUDART_VERSION / 1000; }
 
 }  // namespace
 
-std::string runtime_soname() { return fmt::format("libcudart.so.{}", cuda_major()); }
+// The runtime's SONAME carries the major from CUDA 12 on (libcudart.so.12, .13); CUDA 11's is libcudart.so.11.0 for
+// every 11.x (readelf -d on nvidia-cuda-runtime-cu11 11.8.89), CUDA 10's names the minor (libcudart.so.10.2).
+std::string runtime_soname() {
+    if (cuda_major() >= 12) return fmt::format("libcudart.so.{}", cuda_major());
+    if (cuda_major() == 11) return "libcudart.so.11.0";
+    return fmt::format("libcudart.so.{}.{}", cuda_major(), (CUDART_VERSION % 1000) / 10);
+}
 std::string cudnn_soname() { return fmt::format("libcudnn.so.{}", CUDNN_MAJOR); }
 std::string cublas_soname() { return fmt::format("libcublas.so.{}", CUBLAS_VER_MAJOR); }
 std::string cublaslt_soname() { return fmt::format("libcublasLt.so.{}", CUBLAS_VER_MAJOR); }
