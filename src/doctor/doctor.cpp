@@ -183,10 +183,32 @@ private:
                      "LD_LIBRARY_PATH."});
             }
         }
+        if (c.contains("query_error")) {
+            add({"cudnn.aborts", Severity::Error, "cuDNN aborts the process on its first call (cudnnGetVersion)",
+                 fmt::format("{} (shim {})", json_field(c, "query_error"), json_field(lib, "path")),
+                 fmt::format("Install what the message says cannot be loaded: for libnvrtc.so NVIDIA's "
+                             "nvidia-cuda-nvrtc wheel for your CUDA major (or the toolkit's lib64 on LD_LIBRARY_PATH); "
+                             "for libcuda.so the NVIDIA driver; for a libcudnn_* file, reinstall cuDNN completely, "
+                             "next to the shim in {}.",
+                             shim_dir)});
+        }
         const json checks = c.value("version_checks", json::object());
         for (const auto& [name, status] : checks.items()) {
             const std::string status_name = json_field(status, "name");
             if (status_name == "CUDNN_STATUS_SUCCESS") continue;
+            if (status_name == "CRASH") {
+                // The probe ran the check in a child, which the library killed (cuDNN 8 and 9.1-9.13 abort).
+                add({"cudnn.sublibrary_aborts", Severity::Error,
+                     fmt::format("cuDNN aborts the process when it loads its {} sub-library", name),
+                     fmt::format("{} (shim {}, cuDNN {})", json_field(status, "message"), json_field(lib, "path"),
+                                 json_field(c, "loaded")),
+                     fmt::format("Install what the message says cannot be loaded: for libnvrtc.so NVIDIA's "
+                                 "nvidia-cuda-nvrtc wheel for your CUDA major (or the toolkit's lib64 on "
+                                 "LD_LIBRARY_PATH); for libcuda.so the NVIDIA driver; for a libcudnn_* file, reinstall "
+                                 "cuDNN completely, next to the shim in {}.",
+                                 shim_dir)});
+                continue;
+            }
             const bool mismatch = status_name.find("VERSION_MISMATCH") != std::string::npos;
             // A sub-library the scan above already reported missing needs no second finding from its check.
             const bool reported = std::any_of(sublibraries.begin(), sublibraries.end(), [&](const json& sub) {

@@ -12,6 +12,7 @@
 #include <cctype>
 #include <chrono>
 #include <csignal>
+#include <cstdio>
 #include <ctime>
 #include <filesystem>
 #include <fmt/format.h>
@@ -93,15 +94,51 @@ json kernel_driver_version() {
     return rest.substr(begin, end == std::string::npos ? std::string::npos : end - begin);
 }
 
-/// Runs `fn` in a forked child and returns the JSON it writes, or an error object. The child's
-/// CUDA initialisation never touches this process.
-json in_child(const std::function<json()>& fn, int timeout_s) {
+/// The last non-empty lines of what a child wrote to `file` (its standard error), at most `max` characters.
+std::string tail_of(std::FILE* file, std::size_t max = 400) {
+    std::string text;
+    std::rewind(file);
+    char buf[4096];
+    for (std::size_t n; (n = std::fread(buf, 1, sizeof buf, file)) > 0;) text.append(buf, n);
+    while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
+    if (text.size() > max) text = "..." + text.substr(text.size() - max);
+    std::replace(text.begin(), text.end(), '\n', ' ');
+    return text;
+}
+
+/// A query running in a forked child (start_child), collected by finish_child.
+struct Child {
+    std::string what;  ///< What it does, for messages ("the GPU query").
+    pid_t pid = -1;
+    int fd = -1;                  ///< Read end of the pipe the child writes its JSON to.
+    std::FILE* err = nullptr;     ///< The child's standard error.
+    int timeout_s = 30;
+    std::string error;            ///< Set when it could not start.
+};
+
+/// Starts `fn` in a forked child, which writes the JSON it returns to a pipe. Whatever the libraries do there
+/// (initialise CUDA, abort when a sub-library cannot load) never touches this process, and this process can go on
+/// with other work meanwhile.
+Child start_child(const std::string& what, const std::function<json()>& fn, int timeout_s) {
+    Child child{what};
+    child.timeout_s = timeout_s;
     int fds[2];
-    if (pipe(fds) != 0) return json{{"error", "pipe() failed"}};
-    pid_t pid = fork();
-    if (pid < 0) return json{{"error", "fork() failed"}};
-    if (pid == 0) {
+    if (pipe(fds) != 0) {
+        child.error = "pipe() failed";
+        return child;
+    }
+    child.err = std::tmpfile();
+    std::fflush(nullptr);
+    child.pid = fork();
+    if (child.pid < 0) {
         close(fds[0]);
+        close(fds[1]);
+        child.error = "fork() failed";
+        return child;
+    }
+    if (child.pid == 0) {
+        close(fds[0]);
+        if (child.err) dup2(fileno(child.err), STDERR_FILENO);
         std::string out;
         try {
             out = fn().dump();
@@ -117,8 +154,15 @@ json in_child(const std::function<json()>& fn, int timeout_s) {
         _exit(0);
     }
     close(fds[1]);
+    child.fd = fds[0];
+    return child;
+}
+
+/// The JSON the child wrote, or an object with "error" (and "signal" and "stderr" when the child was killed).
+json finish_child(Child& child) {
+    if (!child.error.empty()) return json{{"error", child.error}};
     std::string data;
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_s);
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(child.timeout_s);
     bool timed_out = false;
     while (true) {
         auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
@@ -126,25 +170,34 @@ json in_child(const std::function<json()>& fn, int timeout_s) {
             timed_out = true;
             break;
         }
-        pollfd p{fds[0], POLLIN, 0};
+        pollfd p{child.fd, POLLIN, 0};
         if (poll(&p, 1, static_cast<int>(left.count())) <= 0) continue;
         char buf[4096];
-        ssize_t n = read(fds[0], buf, sizeof buf);
+        ssize_t n = read(child.fd, buf, sizeof buf);
         if (n <= 0) break;
         data.append(buf, static_cast<std::size_t>(n));
     }
-    close(fds[0]);
-    if (timed_out) kill(pid, SIGKILL);
+    close(child.fd);
+    if (timed_out) kill(child.pid, SIGKILL);
     int status = 0;
-    waitpid(pid, &status, 0);
-    if (timed_out) return json{{"error", fmt::format("the GPU query did not answer within {} s", timeout_s)}};
+    waitpid(child.pid, &status, 0);
+    const std::string stderr_tail = child.err ? tail_of(child.err) : "";
+    if (child.err) std::fclose(child.err);
+    if (timed_out) return json{{"error", fmt::format("{} did not answer within {} s", child.what, child.timeout_s)}};
     if (WIFSIGNALED(status)) {
-        return json{{"error", fmt::format("the GPU query crashed with signal {} ({})", WTERMSIG(status),
-                                          strsignal(WTERMSIG(status)))}};
+        return json{{"error", fmt::format("{} crashed with signal {} ({}){}", child.what, WTERMSIG(status),
+                                          strsignal(WTERMSIG(status)), stderr_tail.empty() ? "" : ": " + stderr_tail)},
+                    {"signal", WTERMSIG(status)},
+                    {"stderr", stderr_tail}};
     }
     auto parsed = json::parse(data, nullptr, false);
-    if (parsed.is_discarded()) return json{{"error", "the GPU query returned no readable answer"}};
+    if (parsed.is_discarded()) return json{{"error", fmt::format("{} returned no readable answer", child.what)}};
     return parsed;
+}
+
+json in_child(const std::string& what, const std::function<json()>& fn, int timeout_s) {
+    Child child = start_child(what, fn, timeout_s);
+    return finish_child(child);
 }
 
 json query_gpus() {
@@ -191,9 +244,20 @@ json query_gpus() {
 
 /// Where the sub-library would come from: the loaded copy if the shim already loaded it, else the
 /// copy next to the shim (its RUNPATH is $ORIGIN), else the loader's search path.
-json sublibrary_info(const std::string& soname, const std::string& shim_dir) {
+/// Where each cuDNN sub-library is loaded from in this process ({soname: path}, loaded ones only).
+json loaded_sublibraries() {
+    json out = json::object();
+    for (const auto& soname : loader::cudnn_sublibrary_sonames()) {
+        if (const auto path = loader::loaded_path(soname)) out[soname] = *path;
+    }
+    return out;
+}
+
+/// `loaded_elsewhere`: the sub-libraries the probe's children loaded ({soname: path}), where the checks ran.
+json sublibrary_info(const std::string& soname, const std::string& shim_dir, const json& loaded_elsewhere) {
     json info{{"soname", soname}};
-    const auto loaded = loader::loaded_path(soname);
+    auto loaded = loader::loaded_path(soname);
+    if (!loaded && loaded_elsewhere.contains(soname)) loaded = loaded_elsewhere[soname].get<std::string>();
     info["loaded"] = loaded.has_value();
     if (loaded) info["path"] = *loaded;
     json copies = json::array();
@@ -220,35 +284,99 @@ json status_json(cudnnStatus_t status) {
     return {{"name", loader::cudnn_status_name(status)}, {"code", static_cast<int>(status)}};
 }
 
-json cudnn_info() {
+/// cuDNN's version numbers: cudnnGetVersion, cudnnGetCudartVersion, cudnnGetMaxDeviceVersion.
+json cudnn_versions(const loader::Cudnn& api) {
+    json v = json::object();
+    if (api.cudnnGetVersion) v["loaded"] = Version::from_cudnn_int(static_cast<long>(api.cudnnGetVersion())).str();
+    if (api.cudnnGetCudartVersion) {
+        v["cudart"] = Version::from_cuda_int(static_cast<int>(api.cudnnGetCudartVersion())).str();
+    }
+#if CUDNN_MAJOR >= 9
+    if (api.cudnnGetMaxDeviceVersion) {
+        size_t max_sm = api.cudnnGetMaxDeviceVersion();
+        v["max_device_cc"] = fmt::format("{}.{}", max_sm / 100, (max_sm % 100) / 10);
+    }
+#endif
+    return v;
+}
+
+/// The sub-library version checks, by name (graph, ops, cnn, adv), that this shim has.
+std::vector<std::pair<std::string, cudnnStatus_t (*)()>> cudnn_checks(const loader::Cudnn& api) {
+    std::vector<std::pair<std::string, cudnnStatus_t (*)()>> out;
+#if CUDNN_MAJOR >= 9
+    if (api.cudnnGraphVersionCheck) out.emplace_back("graph", api.cudnnGraphVersionCheck);
+#endif
+    if (api.cudnnOpsVersionCheck) out.emplace_back("ops", api.cudnnOpsVersionCheck);
+    if (api.cudnnCnnVersionCheck) out.emplace_back("cnn", api.cudnnCnnVersionCheck);
+    if (api.cudnnAdvVersionCheck) out.emplace_back("adv", api.cudnnAdvVersionCheck);
+    return out;
+}
+
+/// Calling cuDNN makes its shim load sub-libraries, and some versions abort the process when one (or a library it
+/// needs, such as libnvrtc.so) cannot load: cuDNN 8.6 even in cudnnGetVersion, 9.19 without its graph library. So
+/// the calls run in a child, started here and collected by cudnn_info() (the parent loads cuBLAS meanwhile). The
+/// version checks make the shim load each sub-library and compare its version with its own.
+Child start_cudnn_query() {
+    const auto& api = loader::cudnn();
+    if (!api.library.loaded()) return Child{};
+    return start_child("cuDNN's version query and sub-library checks", [&api] {
+        json a = cudnn_versions(api);
+        a["version_checks"] = json::object();
+        for (const auto& [name, fn] : cudnn_checks(api)) a["version_checks"][name] = status_json(fn());
+        a["loaded_sublibraries"] = loaded_sublibraries();
+        return a;
+    }, 30);
+}
+
+json cudnn_info(Child& query) {
     const auto& api = loader::cudnn();
     json info{{"library", api.library.record()},
               {"built", Version::from_cudnn_int(loader::built_cudnn_version()).str()},
               {"installed", loader::find_installed(loader::cudnn_soname())}};
     info["present"] = api.library.loaded();
     if (!api.library.loaded()) return info;
-    if (api.cudnnGetVersion) info["loaded"] = Version::from_cudnn_int(static_cast<long>(api.cudnnGetVersion())).str();
-    if (api.cudnnGetCudartVersion) {
-        info["cudart"] = Version::from_cuda_int(static_cast<int>(api.cudnnGetCudartVersion())).str();
+    json answer = finish_child(query);
+    json loaded_in_children = json::object();
+    if (!answer.contains("error")) {
+        loaded_in_children = answer["loaded_sublibraries"];
+        answer.erase("loaded_sublibraries");
+        info.update(answer);
+    } else {
+        // Something killed it: ask again, one call per child, to say which, with cuDNN's message.
+        json versions = in_child("cuDNN's version query", [&api] { return cudnn_versions(api); }, 30);
+        if (versions.contains("error")) {
+            info["query_error"] = versions["error"];  // the library is there, but a first call kills the process
+        } else {
+            info.update(versions);
+        }
+        json checks = json::object();
+        for (const auto& [name, fn] : cudnn_checks(api)) {
+            json status = in_child(fmt::format("cuDNN's {} version check", name), [fn = fn] {
+                json st = status_json(fn());
+                st["loaded_sublibraries"] = loaded_sublibraries();
+                return st;
+            }, 30);
+            if (status.contains("loaded_sublibraries")) {
+                for (const auto& [soname, path] : status["loaded_sublibraries"].items()) {
+                    if (!loaded_in_children.contains(soname)) loaded_in_children[soname] = path;
+                }
+                status.erase("loaded_sublibraries");
+            }
+            if (status.contains("error")) {
+                status = {{"name", "CRASH"},
+                          {"code", -status.value("signal", 0)},
+                          {"signal", status.value("signal", 0)},
+                          {"message", status["error"]}};
+            }
+            checks[name] = status;
+        }
+        info["version_checks"] = checks;
     }
-#if CUDNN_MAJOR >= 9
-    if (api.cudnnGetMaxDeviceVersion) {
-        size_t max_sm = api.cudnnGetMaxDeviceVersion();
-        info["max_device_cc"] = fmt::format("{}.{}", max_sm / 100, (max_sm % 100) / 10);
-    }
-#endif
-    // The version checks make the shim load each sub-library and compare its version with its own.
-    json checks = json::object();
-#if CUDNN_MAJOR >= 9
-    if (api.cudnnGraphVersionCheck) checks["graph"] = status_json(api.cudnnGraphVersionCheck());
-#endif
-    if (api.cudnnOpsVersionCheck) checks["ops"] = status_json(api.cudnnOpsVersionCheck());
-    if (api.cudnnCnnVersionCheck) checks["cnn"] = status_json(api.cudnnCnnVersionCheck());
-    if (api.cudnnAdvVersionCheck) checks["adv"] = status_json(api.cudnnAdvVersionCheck());
-    info["version_checks"] = checks;
     const std::string shim_dir = fs::path(api.library.record().path).parent_path().string();
     json subs = json::array();
-    for (const auto& soname : loader::cudnn_sublibrary_sonames()) subs.push_back(sublibrary_info(soname, shim_dir));
+    for (const auto& soname : loader::cudnn_sublibrary_sonames()) {
+        subs.push_back(sublibrary_info(soname, shim_dir, loaded_in_children));
+    }
     info["sublibraries"] = subs;
     return info;
 }
@@ -288,13 +416,20 @@ json probe_fingerprint(const ProbeOptions& options) {
     const auto& rt = loader::cuda_runtime();
     json runtime{{"library", rt.library.record()}, {"present", rt.library.loaded()},
                  {"installed", loader::find_installed(loader::runtime_soname())}};
-    if (int v = 0; rt.cudaRuntimeGetVersion && rt.cudaRuntimeGetVersion(&v) == cudaSuccess) {
-        runtime["version"] = Version::from_cuda_int(v).str();
+    if (int v = 0; rt.cudaRuntimeGetVersion) {
+        // CUDA 11's runtime answers cudaErrorInsufficientDriver (35) here when no driver is loaded; 12 and 13 answer.
+        const auto rc = rt.cudaRuntimeGetVersion(&v);
+        if (rc == cudaSuccess) {
+            runtime["version"] = Version::from_cuda_int(v).str();
+        } else {
+            const char* name = rt.cudaGetErrorName ? rt.cudaGetErrorName(rc) : nullptr;
+            runtime["version_error"] = {
+                {"call", "cudaRuntimeGetVersion"}, {"code", static_cast<int>(rc)}, {"name", name ? name : ""}};
+        }
     }
     fp["runtime"] = runtime;
 
-    fp["cudnn"] = cudnn_info();
-
+    Child cudnn_query = start_cudnn_query();  // runs while cuBLAS loads below
     const auto& blas = loader::cublas();
     json cublas{{"library", blas.library.record()}, {"library_lt", blas.library_lt.record()},
                 {"present", blas.library.loaded() && blas.library_lt.loaded()}};
@@ -310,6 +445,7 @@ json probe_fingerprint(const ProbeOptions& options) {
         cublas["lt_version"] = fmt::format("{}.{}.{}", v / 10000, (v % 10000) / 100, v % 100);
     }
     fp["cublas"] = cublas;
+    fp["cudnn"] = cudnn_info(cudnn_query);
 
     fp["gpus"] = json::array();
     if (!drv.library.loaded()) {
@@ -317,7 +453,7 @@ json probe_fingerprint(const ProbeOptions& options) {
                            {"message", fmt::format("{} could not be loaded: {}", loader::kDriverSoname,
                                                    drv.library.record().error)}};
     } else if (options.gpus) {
-        json answer = in_child(query_gpus, options.gpu_probe_timeout_s);
+        json answer = in_child("the GPU query", query_gpus, options.gpu_probe_timeout_s);
         if (answer.contains("gpus")) fp["gpus"] = answer["gpus"];
         if (answer.contains("error")) fp["gpu_error"] = answer["error"];
     }

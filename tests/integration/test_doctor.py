@@ -161,6 +161,21 @@ def test_cudnn_sublibrary_missing(tmp_path):
     assert [x["id"] for x in report["findings"]].count("cudnn.sublibrary_missing") == 1
 
 
+def test_cudnn_graph_missing_aborts_cudnn_not_the_doctor(tmp_path):
+    # Without libcudnn_graph.so.9, cuDNN 9.19 aborts even in cudnnGetVersion ("Invalid handle. Cannot load symbol").
+    # The probe asks in child processes, so the doctor lives to say so, with cuDNN's own words.
+    lib = shadow(tmp_path / "lib", exclude=["libcudnn_graph.so*"], copy={"libcudnn.so.9"})
+    rc, report = doctor(library_path=str(lib))
+    assert rc == 1
+    aborts = finding(report, "cudnn.aborts")
+    assert "signal 6" in aborts["evidence"] and "Cannot load symbol cudnnGetVersion" in aborts["evidence"]
+    assert str(lib / "libcudnn.so.9") in aborts["evidence"]
+    checks = report["fingerprint"]["cudnn"]["version_checks"]
+    assert checks["graph"]["name"] == "CRASH" and checks["graph"]["signal"] == 6
+    assert "loaded" not in report["fingerprint"]["cudnn"]
+    validator("fingerprint").validate(report["fingerprint"])
+
+
 def test_runtime_missing(tmp_path):
     rc, report = doctor(library_path=str(shadow(tmp_path / "lib", exclude=["libcudart*"])))
     assert rc == 1
