@@ -25,6 +25,13 @@ fs::path temp_dir(const std::string& name) {
     return dir;
 }
 
+/// How often `needle` occurs in `text`.
+std::size_t occurrences(const std::string& text, std::string_view needle) {
+    std::size_t n = 0;
+    for (auto pos = text.find(needle); pos != std::string::npos; pos = text.find(needle, pos + 1)) ++n;
+    return n;
+}
+
 const Result* find(const ResultSet& set, std::string_view cell, std::string_view case_id, std::string_view variant) {
     for (const auto& r : set.results) {
         if (set.cells[r.cell].id == cell && r.case_id == case_id && r.variant == variant) return &r;
@@ -157,11 +164,7 @@ TEST(ReportJunit, CountsMatchVerdicts) {
     std::ostringstream out;
     write_junit(out, set);
     const std::string xml = out.str();
-    auto count = [&](std::string_view needle) {
-        std::size_t n = 0;
-        for (auto pos = xml.find(needle); pos != std::string::npos; pos = xml.find(needle, pos + 1)) ++n;
-        return n;
-    };
+    auto count = [&](std::string_view needle) { return occurrences(xml, needle); };
     const Tally t = tally(set);
     EXPECT_EQ(count("<testsuite "), set.cells.size());
     EXPECT_EQ(count("<testcase "), set.results.size());
@@ -299,11 +302,7 @@ TEST(ReportCoverage, EveryOutputShowsTheCellsThatDidNotRun) {
 
     write_junit(junit_out, set);
     const std::string xml = junit_out.str();
-    auto count = [&](std::string_view needle) {
-        std::size_t n = 0;
-        for (auto pos = xml.find(needle); pos != std::string::npos; pos = xml.find(needle, pos + 1)) ++n;
-        return n;
-    };
+    auto count = [&](std::string_view needle) { return occurrences(xml, needle); };
     const Tally t = tally(set);
     EXPECT_EQ(count("<testsuite "), set.cells.size() + 2);
     EXPECT_EQ(count("<error "), 1u);
