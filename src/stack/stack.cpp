@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <filesystem>
 #include <fmt/format.h>
@@ -337,13 +338,25 @@ public:
             const std::string file = requirements[spec.requirement].get<std::string>();
             const fs::path path = wheels / file;
             if (files.contains(file) && fs::exists(path)) {
-                const std::string recorded = files[file].value("sha256", "");
+                auto& record = files[file];
+                const std::string recorded = record.value("sha256", "");
+                // The sha256 was checked when the file had this size and modification time; a file written since
+                // (appended to, replaced, rewritten in place) has another and is hashed again.
+                if (record.value("checked_size", -1LL) == static_cast<long long>(fs::file_size(path)) &&
+                    record.value("checked_mtime_ns", -1LL) == mtime_ns(path)) {
+                    say(fmt::format("{}: {} is already in the cache, unchanged since its sha256 was checked; not "
+                                    "downloading",
+                                    spec.requirement, file));
+                    ++reused_;
+                    return entry(spec, file, record);
+                }
                 const std::string actual = sha256_file(path.string());
                 if (actual == recorded) {
                     say(fmt::format("{}: {} is already in the cache and its sha256 matches; not downloading", spec.requirement,
                                     file));
+                    mark_checked(record, path);
                     ++reused_;
-                    return entry(spec, file, files[file]);
+                    return entry(spec, file, record);
                 }
                 say(fmt::format("{}: {} is corrupt (sha256 {} , manifest says {}); downloading it again", spec.requirement,
                                 file, actual.substr(0, 16), recorded.substr(0, 16)));
@@ -371,6 +384,7 @@ public:
                     {"sha256", sha256_file(path.string())},
                     {"size", fs::file_size(path)},
                     {"fetched_at", now_iso8601()}};
+        mark_checked(record, path);
         files[file] = record;
         requirements[spec.requirement] = file;
         if (used != spec.requirement) requirements[used] = file;
@@ -382,6 +396,17 @@ public:
     int downloaded_ = 0, reused_ = 0;
 
 private:
+    static long long mtime_ns(const fs::path& path) {
+        return static_cast<long long>(
+            std::chrono::duration_cast<std::chrono::nanoseconds>(fs::last_write_time(path).time_since_epoch()).count());
+    }
+
+    /// Records the size and modification time at which the wheel's sha256 was found right.
+    static void mark_checked(json& record, const fs::path& path) {
+        record["checked_size"] = static_cast<long long>(fs::file_size(path));
+        record["checked_mtime_ns"] = mtime_ns(path);
+    }
+
     static json entry(const WheelSpec& spec, const std::string& file, const json& record) {
         return {{"component", spec.component}, {"package", spec.package},         {"requirement", spec.requirement},
                 {"file", file},                {"version", record["version"]},     {"sha256", record["sha256"]},
@@ -521,6 +546,7 @@ json fetch_wheels(const fs::path& cache, const std::vector<WheelSpec>& specs, co
     Fetcher fetcher(cache, options);
     json wheels = json::array();
     for (const auto& spec : specs) wheels.push_back(fetcher.obtain(spec, manifest));
+    write_json(cache, cache / "wheels" / "manifest.json", manifest);  // the sizes and times of the checks just made
     result.downloaded = fetcher.downloaded_;
     result.reused = fetcher.reused_;
     return wheels;

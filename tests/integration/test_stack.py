@@ -48,7 +48,7 @@ def test_fetch_assembles_a_prefix_and_reuses_the_cache(tmp_path):
     again = fetch_local(cache, index)
     assert again.returncode == 0, again.stderr
     assert "0 downloaded, 3 reused" in again.stdout
-    assert again.stderr.count("already in the cache and its sha256 matches; not downloading") == 3
+    assert again.stderr.count("already in the cache, unchanged since its sha256 was checked; not downloading") == 3
     assert "already assembled" in again.stderr
 
     printed = fetch_local(cache, index, "cuda=12.4", "cudnn=9.1", "--print-prefix")
@@ -68,6 +68,25 @@ def test_a_corrupt_wheel_is_downloaded_again(tmp_path):
     good = open(wheel, "rb").read()
     with open(wheel, "ab") as f:
         f.write(b"bit rot")
+    proc = fetch_local(cache, index)
+    assert proc.returncode == 0, proc.stderr
+    assert "is corrupt" in proc.stderr and "1 downloaded, 2 reused" in proc.stdout
+    assert open(wheel, "rb").read() == good
+
+
+def test_an_unchanged_wheel_is_not_hashed_again_a_rewritten_one_is(tmp_path):
+    index = make_cu12_index(str(tmp_path / "index"))
+    cache = tmp_path / "cache"
+    assert fetch_local(cache, index).returncode == 0
+    again = fetch_local(cache, index)
+    assert again.returncode == 0 and "unchanged since its sha256 was checked" in again.stderr
+    # Same size, rewritten in place: the modification time says it changed, the sha256 says how.
+    wheel = glob.glob(str(cache / "wheels" / "nvidia_cudnn_cu12-*.whl"))[0]
+    good = open(wheel, "rb").read()
+    with open(wheel, "r+b") as f:
+        f.seek(len(good) // 2)
+        f.write(bytes([good[len(good) // 2] ^ 0xFF]))
+    assert os.path.getsize(wheel) == len(good)
     proc = fetch_local(cache, index)
     assert proc.returncode == 0, proc.stderr
     assert "is corrupt" in proc.stderr and "1 downloaded, 2 reused" in proc.stdout
