@@ -147,6 +147,40 @@ std::string last_line(const std::string& text) {
 /// cudnn=<toolkit_cudnn>`, then build-<toolkit name>/bin/cuconform in the source tree, built by scripts/build-toolkit
 /// when missing and brought up to date (`cmake --build`, a no-op when nothing changed) when present. Empty and
 /// `reason` set when it cannot be had.
+bool same_release(const std::string& built, const std::string& wanted) {
+    return built == wanted || built.starts_with(wanted + ".");
+}
+
+/// The toolkit prefix a build-<toolkit>/ directory was made against (its toolkit-build.json), or "".
+std::string built_against(const fs::path& build) {
+    try {
+        std::ifstream in(build / "toolkit-build.json");
+        if (in) return json::parse(in).value("toolkit_prefix", "");
+    } catch (const json::exception&) {
+    }
+    return "";
+}
+
+/// Whether `cli` was compiled with CUDA `cuda` and cuDNN `cudnn` headers (its own probe says); `why` otherwise.
+bool compiled_with(const std::string& cli, const std::string& cuda, const std::string& cudnn, std::string& why) {
+    const auto p = run_process({cli, "probe", "--no-gpus"}, true);
+    json fp = json::parse(p.out, nullptr, false);
+    if (p.rc != 0 || fp.is_discarded() || !fp.contains("toolkit")) {
+        why = fmt::format("`{} probe` exited {}: {}", cli, p.rc, tail(p.err + p.out));
+        return false;
+    }
+    const std::string built_cuda = fp["toolkit"].value("cuda", ""), built_cudnn = fp["toolkit"].value("cudnn", "");
+    if (same_release(built_cuda, cuda) && (cudnn == "none" || same_release(built_cudnn, cudnn))) return true;
+    why = fmt::format("{} reports CUDA {} / cuDNN {} headers, not CUDA {} / cuDNN {}", cli, built_cuda, built_cudnn,
+                      cuda, cudnn);
+    return false;
+}
+
+/// A CLI built against the cell's toolkit and cuDNN headers: `stack fetch-toolkit cuda=<toolkit>
+/// cudnn=<toolkit_cudnn>`, then build-<toolkit name>/bin/cuconform in the source tree, built by scripts/build-toolkit
+/// when missing or made against another prefix (the toolkit moved: CMake would quietly fall back on the host's), and
+/// brought up to date (`cmake --build`, a no-op when nothing changed) when present. The CLI's own probe must then
+/// report the cell's toolkit. Empty and `reason` set when it cannot be had.
 std::string toolkit_cli(const Cell& cell, std::string& reason) {
     const std::string cudnn = cell.toolkit_cudnn.empty() ? std::string("none") : cell.toolkit_cudnn;
     const std::vector<std::string> fetch{
@@ -166,6 +200,13 @@ std::string toolkit_cli(const Cell& cell, std::string& reason) {
     const fs::path source = CUCONFORM_SOURCE_DIR;
     const fs::path build = source / ("build-" + fs::path(prefix).filename().string());
     const fs::path cli = build / "bin" / "cuconform";
+    const std::string was = built_against(build);
+    if (fs::exists(build) && was != prefix) {
+        fmt::print("cuconform matrix: cell {}: {} was made against '{}', not {}; making it afresh\n", cell.id,
+                   build.string(), was.empty() ? "an unknown prefix" : was, prefix);
+        std::error_code ec;
+        fs::remove_all(build, ec);
+    }
     if (fs::exists(cli) && fs::exists(build / "build.ninja")) {
         // Sources may have changed since that build: let the build system decide what is out of date.
         fmt::print("cuconform matrix: cell {}: bringing {} up to date (cmake --build {})\n", cell.id, cli.string(),
@@ -180,15 +221,21 @@ std::string toolkit_cli(const Cell& cell, std::string& reason) {
                                        build.string(), b.rc, tail(b.err + b.out), cell.toolkit, cudnn, build.string());
             return "";
         }
-        return cli.string();
+    } else {
+        fmt::print("cuconform matrix: cell {}: building {} (scripts/build-toolkit {})\n", cell.id, cli.string(),
+                   prefix);
+        const auto b = run_process({(source / "scripts" / "build-toolkit").string(), prefix, build.string()}, true);
+        if (b.rc != 0 || !fs::exists(cli)) {
+            reason = fmt::format(
+                "`scripts/build-toolkit {} {}` exited {}: {} (fix the build, or run the cell from a "
+                "build made with CUDA {} / cuDNN {})",
+                prefix, build.string(), b.rc, tail(b.err + b.out), cell.toolkit, cudnn);
+            return "";
+        }
     }
-    fmt::print("cuconform matrix: cell {}: building {} (scripts/build-toolkit {})\n", cell.id, cli.string(), prefix);
-    const auto b = run_process({(source / "scripts" / "build-toolkit").string(), prefix, build.string()}, true);
-    if (b.rc != 0 || !fs::exists(cli)) {
-        reason = fmt::format(
-            "`scripts/build-toolkit {} {}` exited {}: {} (fix the build, or run the cell from a "
-            "build made with CUDA {} / cuDNN {})",
-            prefix, build.string(), b.rc, tail(b.err + b.out), cell.toolkit, cudnn);
+    if (std::string why; !compiled_with(cli.string(), cell.toolkit, cudnn, why)) {
+        reason = fmt::format("{}; remove {} so that `matrix run` builds it afresh against {}", why, build.string(),
+                             prefix);
         return "";
     }
     return cli.string();
@@ -201,10 +248,6 @@ struct Here {
     std::size_t gpus = 0;
     std::string gpu_evidence;  ///< Why there is no GPU (the driver library the probe could not load).
 };
-
-bool same_release(const std::string& built, const std::string& wanted) {
-    return built == wanted || built.starts_with(wanted + ".");
-}
 
 /// cell.json of a cell that could not be provisioned, and its status.
 CellStatus provision_failed(const Cell& cell, const fs::path& out, const json& stack, const std::string& reason) {
