@@ -201,11 +201,17 @@ std::string toolkit_cli(const Cell& cell, std::string& reason) {
     const fs::path build = source / ("build-" + fs::path(prefix).filename().string());
     const fs::path cli = build / "bin" / "cuconform";
     const std::string was = built_against(build);
-    if (fs::exists(build) && was != prefix) {
+    std::error_code same_ec;
+    if (fs::exists(build) && (was.empty() || fs::weakly_canonical(was, same_ec) != fs::weakly_canonical(prefix, same_ec))) {
         fmt::print("cuconform matrix: cell {}: {} was made against '{}', not {}; making it afresh\n", cell.id,
                    build.string(), was.empty() ? "an unknown prefix" : was, prefix);
         std::error_code ec;
         fs::remove_all(build, ec);
+        if (ec) {
+            reason = fmt::format("cannot remove {} ({}); remove it by hand so that it is built against {}",
+                                 build.string(), ec.message(), prefix);
+            return "";
+        }
     }
     if (fs::exists(cli) && fs::exists(build / "build.ninja")) {
         // Sources may have changed since that build: let the build system decide what is out of date.
@@ -246,7 +252,8 @@ struct Here {
     std::string toolkit;        ///< CUDA the running CLI was compiled with ("13.0").
     std::string toolkit_cudnn;  ///< cuDNN headers it was compiled with ("9.19.0").
     std::size_t gpus = 0;
-    std::string gpu_evidence;  ///< Why there is no GPU (the driver library the probe could not load).
+    bool no_gpu_here = false;  ///< No driver, or the driver sees no device: a GPU runner's cell does not belong here.
+    std::string gpu_evidence;  ///< What the probe said about the GPUs when it lists none.
 };
 
 /// cell.json of a cell that could not be provisioned, and its status.
@@ -264,6 +271,14 @@ CellStatus provision_failed(const Cell& cell, const fs::path& out, const json& s
 /// Running it here would record every GPU case as UNSUPPORTED under a GPU runner's name.
 std::optional<CellStatus> skip_without_gpu(const Cell& cell, const Here& here) {
     if (!cell.needs_gpu() || here.gpus > 0) return std::nullopt;
+    if (!here.no_gpu_here) {
+        // A driver that is there but fails (crashed or hung query, a driver error): on a GPU runner that is the
+        // fault to report, not a reason to skip.
+        return CellStatus{cell.id, "provision-failed", 2,
+                          fmt::format("runner class '{}' needs a GPU and the probe's GPU query failed: {}; run "
+                                      "`cuconform doctor` here",
+                                      cell.runner, here.gpu_evidence)};
+    }
     const std::string reason = fmt::format(
         "runner class '{}' needs a GPU and this machine has none ({}); the cell runs where `cuconform matrix "
         "plan --github` sends it, or here once `cuconform probe` lists a GPU",
@@ -293,6 +308,7 @@ CellStatus finish_cell(const Cell& cell, const fs::path& out, const json& stack,
         if (in) info = json::parse(in);
     } catch (const json::exception&) {
     }
+    if (!info.is_object()) info = json::object();
     info["id"] = cell.id;
     info["matrix"] = cell.to_json();
     if (!info.contains("stack") || !info["stack"].is_object()) info["stack"] = stack;
@@ -394,6 +410,7 @@ CellStatus run_container_cell(const Cell& cell, const Options& o, const fs::path
         }
     }
     if (!image->second.empty()) return provision_failed(cell, out, stack, image->second);
+    fs::create_directories(out / cell.id);  // made here, so that it is this user's and not the engine's
     fmt::print("cuconform matrix: cell {} in {} ({})\n", cell.id, c.image, joined_command(c.run));
     const auto p = run_process(c.run, false);
     return finish_cell(cell, out, stack,
@@ -429,8 +446,18 @@ int run_cells(const Matrix& m, const std::vector<Cell>& cells, const Options& o,
         here.toolkit = fp["toolkit"].value("cuda", "");
         here.toolkit_cudnn = fp["toolkit"].value("cudnn", "");
     }
-    here.gpus = fp.value("gpus", json::array()).size();
-    here.gpu_evidence = fp.value(json::json_pointer("/driver/library/error"), std::string("the probe lists no GPU"));
+    here.gpus = fp.contains("gpus") && fp["gpus"].is_array() ? fp["gpus"].size() : 0;
+    const json gpu_error = fp.value("gpu_error", json());
+    const std::string error_name = gpu_error.is_object() ? gpu_error.value("name", "") : "";
+    here.no_gpu_here = gpu_error.is_null() || error_name == "DRIVER_NOT_FOUND" || error_name == "CUDA_ERROR_NO_DEVICE";
+    if (gpu_error.is_null()) {
+        here.gpu_evidence = "the probe lists no GPU";
+    } else if (gpu_error.is_string()) {
+        here.gpu_evidence = gpu_error.get<std::string>();
+    } else {
+        const json message = gpu_error.value("message", json());
+        here.gpu_evidence = fmt::format("{}: {}", error_name, message.is_string() ? message.get<std::string>() : message.dump());
+    }
     json summary{{"file", m.file},
                  {"name", m.name},
                  {"scope", scope},

@@ -101,7 +101,7 @@ struct ContainerCommands {
     std::string image;               ///< cuconform:12.4.1-cudnn-devel-ubuntu22.04[-stack-cuda12.9-cudnn9.10]
     std::string stack;               ///< "cuda=12.9 cudnn=9.10" (the Dockerfile's STACK); empty: the image's own.
     std::vector<std::string> build;  ///< ENGINE build -f SOURCE/containers/Dockerfile --build-arg BASE=... -t IMAGE SOURCE
-    std::vector<std::string> run;    ///< ENGINE run --rm [GPUs] -v OUT:/results IMAGE run --out /results --cell ID ...
+    std::vector<std::string> run;    ///< ENGINE run --rm [--user U:G] [GPUs] -v OUT:/results IMAGE run --out /results ...
 };
 /// `run_args` are further `cuconform run` options (--only, --variant, ...). Throws (stack::StackError) when no
 /// NVIDIA CUDA image with cuDNN is known for the cell's toolkit and cuDNN headers.

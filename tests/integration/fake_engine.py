@@ -11,7 +11,8 @@ import subprocess
 import sys
 
 # Options of `run` that take a value (the image is the first argument that is neither an option nor a value).
-VALUED = {"-v", "--volume", "--device", "--security-opt", "--gpus", "-e", "--env", "--name", "-w", "--workdir"}
+VALUED = {"-v", "--volume", "--device", "--security-opt", "--gpus", "-e", "--env", "--name", "-w", "--workdir", "-u",
+          "--user"}
 
 
 def main(argv):

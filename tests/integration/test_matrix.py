@@ -12,11 +12,12 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 OUT = pathlib.Path(os.environ.get("CUCONFORM_TEST_OUTPUT", "/tmp/cuconform-test-output")) / "matrix"
 
 
-def cli(*args, timeout=600):
+def cli(*args, timeout=600, env=None):
     binary = os.environ.get("CUCONFORM_BIN")
     if not binary:
         pytest.skip("CUCONFORM_BIN is not set: run through ctest")
-    return subprocess.run([binary, *map(str, args)], capture_output=True, text=True, timeout=timeout)
+    return subprocess.run([binary, *map(str, args)], capture_output=True, text=True, timeout=timeout,
+                          env=dict(os.environ, **(env or {})))
 
 
 def test_plan_github_is_strategy_matrix_json():
@@ -79,7 +80,8 @@ def test_run_records_a_cell_that_cannot_be_provisioned_and_goes_on(tmp_path):
     matrix.write_text("matrix:\n  toolkit: [\"13.0\", \"10.2\"]\n  runner: [cpu]\n  include: [{runner: gpu}]\n")
     out = OUT / "run"
     shutil.rmtree(out, ignore_errors=True)
-    r = cli("matrix", "run", matrix, "--out", out, "--only", "loader.cudnn.*")
+    # No device visible (also on a GPU runner): the driver sees none, so the GPU runner's cell is skipped.
+    r = cli("matrix", "run", matrix, "--out", out, "--only", "loader.cudnn.*", env={"CUDA_VISIBLE_DEVICES": ""})
     assert r.returncode == 2, r.stdout + r.stderr  # one cell could not run
     assert "cell cuda13.0-cudnn9.19-host-tk10.2 could not be provisioned" in r.stdout
     status = {c["id"]: c for c in json.loads((out / "matrix.json").read_text())["cells"]}

@@ -2,6 +2,7 @@
 /// \file Matrix expansion (GitHub's documented examples), file:line errors, sharding, merge idempotence.
 #include "matrix/matrix.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -292,21 +293,24 @@ TEST(MatrixMerge, PlansMergeToTheFurthestStatusPerCell) {
 
 TEST(MatrixContainer, ImagePerToolkitGpuFlagsPerEngineAndWheelStacksInside) {
     const auto m = parse_matrix(R"(name: t
+host: {cuda: "12.4", cudnn: "9.19"}
 matrix:
   toolkit: ["12.4"]
-  runtime: ["13.0"]
+  runtime: ["12.4"]
   runner: [cpu, gpu]
   include:
     - {toolkit: "11.8", toolkit_cudnn: "8.9", runtime: "11.8", cudnn: "8.6", runner: cpu}
     - {toolkit: "12.9", runner: cpu}
+    - {toolkit: "13.0", runner: cpu}
 )",
                                 "t.yaml");
-    ASSERT_EQ(m.cells.size(), 4u);
+    ASSERT_EQ(m.cells.size(), 5u);
     const fs::path source = "/src/cuconform", out = "/results/nightly";
     auto has = [](const std::vector<std::string>& argv, const std::vector<std::string>& run) {
         return std::search(argv.begin(), argv.end(), run.begin(), run.end()) != argv.end();
     };
-    // A host cell (13.0 / 9.19 is the host stack) in the toolkit's image: no wheel stack, no GPU flags on cpu.
+    const std::string user = fmt::format("{}:{}", getuid(), getgid());
+    // A host cell whose host stack is the toolkit's: the image's own stack, no GPU flags on cpu, this user's files.
     const auto cpu = container_commands(m.cells[0], "docker", source, out, {"--only", "loader.*"});
     EXPECT_EQ(cpu.base, "nvidia/cuda:12.4.1-cudnn-devel-ubuntu22.04");
     EXPECT_EQ(cpu.image, "cuconform:12.4.1-cudnn-devel-ubuntu22.04");
@@ -314,7 +318,8 @@ matrix:
     EXPECT_EQ(cpu.build, (std::vector<std::string>{"docker", "build", "-f", "/src/cuconform/containers/Dockerfile",
                                                     "--build-arg", "BASE=" + cpu.base, "-t", cpu.image,
                                                     "/src/cuconform"}));
-    EXPECT_EQ(cpu.run, (std::vector<std::string>{"docker", "run", "--rm", "-v", "/results/nightly:/results", cpu.image,
+    EXPECT_EQ(cpu.run, (std::vector<std::string>{"docker", "run", "--rm", "--user", user, "-v", "/results/nightly:/results",
+                                                  cpu.image,
                                                   "run", "--out", "/results", "--cell", m.cells[0].id, "--quiet",
                                                   "--only", "loader.*"}));
     // The GPU runner's cell gets the GPUs: docker through the NVIDIA Container Toolkit, podman through CDI.
@@ -323,6 +328,7 @@ matrix:
     const auto podman = container_commands(m.cells[1], "podman", source, out, {}).run;
     EXPECT_TRUE(has(podman, {"--device", "nvidia.com/gpu=all", "--security-opt=label=disable"}));
     EXPECT_FALSE(has(podman, {"--gpus"}));
+    EXPECT_FALSE(has(podman, {"--user"}));  // rootless podman maps the user itself
     // A wheels cell: its stack is fetched into the image (STACK) and entered with --stack.
     const auto wheels = container_commands(m.cells[2], "docker", source, out, {});
     EXPECT_EQ(wheels.base, "nvidia/cuda:11.8.0-cudnn8-devel-ubuntu22.04");
@@ -330,6 +336,12 @@ matrix:
     EXPECT_TRUE(has(wheels.build, {"--build-arg", "STACK=cuda=11.8 cudnn=8.6"}));
     EXPECT_TRUE(has(wheels.run, {"--stack", "/opt/cuconform-cache/stacks/cuda11.8-cudnn8.6"}));
     EXPECT_NE(wheels.image, cpu.image);
+    // A host cell on a toolkit that is not the host stack: the image's CUDA 13.0 is not what the cell asks to run on,
+    // so the host's stack (12.4 / 9.19) is fetched into it.
+    const auto other = container_commands(m.cells[4], "docker", source, out, {});
+    EXPECT_EQ(other.base, "nvidia/cuda:13.0.1-cudnn-devel-ubuntu24.04");
+    EXPECT_EQ(other.stack, "cuda=12.4 cudnn=9.19");
+    EXPECT_TRUE(has(other.run, {"--stack", "/opt/cuconform-cache/stacks/cuda12.4-cudnn9.19"}));
     // No NVIDIA CUDA image with cuDNN is known for 12.9: the cell cannot be provisioned, and the error says what to do.
     try {
         container_commands(m.cells[3], "docker", source, out, {});
