@@ -196,10 +196,15 @@ private:
         for (const auto& [name, status] : checks.items()) {
             const std::string status_name = json_field(status, "name");
             if (status_name == "CUDNN_STATUS_SUCCESS") continue;
-            if (status_name == "CRASH") {
-                // The probe ran the check in a child, which the library killed (cuDNN 8 and 9.1-9.13 abort).
+            if (status_name == "CRASH" || status_name == "TIMEOUT" || status_name == "FAILED") {
+                // The probe ran the check in a child, which the library killed (cuDNN 8 and 9.1-9.13 abort), hung or
+                // ended.
                 add({"cudnn.sublibrary_aborts", Severity::Error,
-                     fmt::format("cuDNN aborts the process when it loads its {} sub-library", name),
+                     fmt::format("cuDNN {} the process when it loads its {} sub-library",
+                                 status_name == "CRASH"     ? "aborts"
+                                 : status_name == "TIMEOUT" ? "hangs"
+                                                            : "ends",
+                                 name),
                      fmt::format("{} (shim {}, cuDNN {})", json_field(status, "message"), json_field(lib, "path"),
                                  json_field(c, "loaded")),
                      fmt::format("Install what the message says cannot be loaded: for libnvrtc.so NVIDIA's "

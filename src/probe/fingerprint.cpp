@@ -2,6 +2,7 @@
 /// \file Measures the stack: libraries by soname, their versions, the GPUs (in a child), the environment.
 #include "probe/fingerprint.h"
 
+#include <fcntl.h>
 #include <poll.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
@@ -11,8 +12,10 @@
 #include <array>
 #include <cctype>
 #include <chrono>
+#include <cerrno>
 #include <csignal>
 #include <cstdio>
+#include <cstring>
 #include <ctime>
 #include <filesystem>
 #include <fmt/format.h>
@@ -118,22 +121,25 @@ struct Child {
 
 /// Starts `fn` in a forked child, which writes the JSON it returns to a pipe. Whatever the libraries do there
 /// (initialise CUDA, abort when a sub-library cannot load) never touches this process, and this process can go on
-/// with other work meanwhile.
+/// with other work meanwhile. The child runs ordinary code (json, fmt, malloc, the libraries), which is safe only
+/// because the probing process has a single thread: start no thread before the probe.
 Child start_child(const std::string& what, const std::function<json()>& fn, int timeout_s) {
     Child child{what};
     child.timeout_s = timeout_s;
     int fds[2];
-    if (pipe(fds) != 0) {
-        child.error = "pipe() failed";
+    if (pipe2(fds, O_CLOEXEC) != 0) {
+        child.error = fmt::format("pipe() failed: {}", std::strerror(errno));
         return child;
     }
     child.err = std::tmpfile();
     std::fflush(nullptr);
     child.pid = fork();
     if (child.pid < 0) {
+        child.error = fmt::format("fork() failed: {}", std::strerror(errno));
         close(fds[0]);
         close(fds[1]);
-        child.error = "fork() failed";
+        if (child.err) std::fclose(child.err);
+        child.err = nullptr;
         return child;
     }
     if (child.pid == 0) {
@@ -183,11 +189,20 @@ json finish_child(Child& child) {
     waitpid(child.pid, &status, 0);
     const std::string stderr_tail = child.err ? tail_of(child.err) : "";
     if (child.err) std::fclose(child.err);
-    if (timed_out) return json{{"error", fmt::format("{} did not answer within {} s", child.what, child.timeout_s)}};
+    if (timed_out) {
+        return json{{"error", fmt::format("{} did not answer within {} s", child.what, child.timeout_s)},
+                    {"timeout", true}};
+    }
     if (WIFSIGNALED(status)) {
         return json{{"error", fmt::format("{} crashed with signal {} ({}){}", child.what, WTERMSIG(status),
                                           strsignal(WTERMSIG(status)), stderr_tail.empty() ? "" : ": " + stderr_tail)},
                     {"signal", WTERMSIG(status)},
+                    {"stderr", stderr_tail}};
+    }
+    if (WIFEXITED(status) && WEXITSTATUS(status) != 0) {
+        return json{{"error", fmt::format("{} exited with status {}{}", child.what, WEXITSTATUS(status),
+                                          stderr_tail.empty() ? "" : ": " + stderr_tail)},
+                    {"exit", WEXITSTATUS(status)},
                     {"stderr", stderr_tail}};
     }
     auto parsed = json::parse(data, nullptr, false);
@@ -337,7 +352,10 @@ json cudnn_info(Child& query) {
     if (!api.library.loaded()) return info;
     json answer = finish_child(query);
     json loaded_in_children = json::object();
-    if (!answer.contains("error")) {
+    if (answer.contains("error") && !answer.contains("signal")) {
+        // Hung or failed without a signal: asking again call by call would wait as long again for each call.
+        info["query_error"] = answer["error"];
+    } else if (!answer.contains("error")) {
         loaded_in_children = answer["loaded_sublibraries"];
         answer.erase("loaded_sublibraries");
         info.update(answer);
@@ -363,10 +381,16 @@ json cudnn_info(Child& query) {
                 status.erase("loaded_sublibraries");
             }
             if (status.contains("error")) {
-                status = {{"name", "CRASH"},
-                          {"code", -status.value("signal", 0)},
-                          {"signal", status.value("signal", 0)},
-                          {"message", status["error"]}};
+                // CRASH: killed by a signal (cuDNN aborts); TIMEOUT: hung; FAILED: exited, or no answer.
+                const std::string kind = status.contains("signal")     ? "CRASH"
+                                         : status.value("timeout", false) ? "TIMEOUT"
+                                                                          : "FAILED";
+                json entry{{"name", kind}, {"code", -1}, {"message", status["error"]}};
+                if (status.contains("signal")) {
+                    entry["code"] = -status["signal"].get<int>();
+                    entry["signal"] = status["signal"];
+                }
+                status = entry;
             }
             checks[name] = status;
         }

@@ -108,7 +108,8 @@ std::vector<PlannedCell> load_plans(const std::vector<fs::path>& paths, std::vec
             }
             continue;
         }
-        const std::string matrix = plan.value("name", "") != "" ? str_at(plan, {"name"}) : str_at(plan, {"file"});
+        const std::string name = str_at(plan, {"name"});
+        const std::string matrix = name.empty() ? str_at(plan, {"file"}) : name;
         std::size_t index = 0;
         for (const auto& entry : plan["cells"]) {
             ++index;

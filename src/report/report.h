@@ -133,7 +133,7 @@ struct AxisCoverage {
 
 struct Coverage {
     std::vector<AxisCoverage> axes;
-    std::vector<PlannedCell> not_run;  ///< Planned cells without results, in plan order.
+    std::vector<PlannedCell> not_run;  ///< Planned cells without results, by id.
     std::size_t unexercised() const;   ///< Planned axis values no cell exercised.
 };
 

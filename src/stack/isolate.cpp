@@ -188,10 +188,11 @@ std::string resolve_isolation(const std::string& requested) {
             execlp("bwrap", "bwrap", "--dev-bind", "/", "/", "--die-with-parent", "--", "true", nullptr);
             _exit(127);
         }
-        int status = 0;
-        while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+        int status = -1;
+        pid_t waited = -1;
+        while ((waited = waitpid(pid, &status, 0)) < 0 && errno == EINTR) {
         }
-        return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+        return waited == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0;
     }();
     return bwrap_works ? "bwrap" : "loader";
 }
