@@ -216,6 +216,28 @@ def test_a_small_real_wheel_from_pypi(tmp_path):
     assert run.returncode in (0, 1), run.stderr
 
 
+def test_auto_isolation_falls_back_to_the_loader_where_bwrap_cannot_start(tmp_path):
+    # A bwrap that cannot start a sandbox (as where user namespaces are off): auto takes the loader, says so in
+    # cell.json and in the reproduce line.
+    fake = tmp_path / "bin"
+    fake.mkdir()
+    (fake / "bwrap").write_text("#!/bin/sh\necho 'bwrap: No permissions to creating new namespace' >&2\nexit 1\n")
+    (fake / "bwrap").chmod(0o755)
+    prefix = host_prefix_without_cudnn(tmp_path)
+    out = tmp_path / "out"
+    env = dict(os.environ, PATH=f"{fake}{os.pathsep}{os.environ.get('PATH', '')}")
+    binary = os.environ.get("CUCONFORM_BIN")
+    if not binary:
+        pytest.skip("CUCONFORM_BIN is not set: run through ctest")
+    proc = subprocess.run([binary, "run", "--stack", str(prefix), "--out", str(out), "--quiet", "--only",
+                           "loader.cudnn.missing_shim"], capture_output=True, text=True, timeout=300, env=env)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    cell_dir = glob.glob(str(out / "*"))[0]
+    assert json.load(open(os.path.join(cell_dir, "cell.json")))["stack"]["isolation"] == "loader"
+    result = json.loads(open(os.path.join(cell_dir, "results.jsonl")).readline())
+    assert "--isolation loader" in result["reproduce"]
+
+
 def test_bwrap_isolation_hides_the_host_libraries(tmp_path):
     if subprocess.run(["bwrap", "--dev-bind", "/", "/", "true"], capture_output=True).returncode != 0:
         pytest.skip("bubblewrap is not usable here")
