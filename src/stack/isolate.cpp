@@ -3,7 +3,6 @@
 #include "stack/isolate.h"
 
 #include <dlfcn.h>
-#include <fcntl.h>
 #include <link.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -176,24 +175,8 @@ std::string resolve_isolation(const std::string& requested) {
         return used;  // re-executed inside the stack: keep what the parent chose
     }
     // bwrap is installed and may start a sandbox here (unprivileged user namespaces can be switched off).
-    static const bool bwrap_works = [] {
-        const pid_t pid = fork();
-        if (pid < 0) return false;
-        if (pid == 0) {
-            const int devnull = ::open("/dev/null", O_WRONLY);
-            if (devnull >= 0) {
-                dup2(devnull, STDOUT_FILENO);
-                dup2(devnull, STDERR_FILENO);
-            }
-            execlp("bwrap", "bwrap", "--dev-bind", "/", "/", "--die-with-parent", "--", "true", nullptr);
-            _exit(127);
-        }
-        int status = -1;
-        pid_t waited = -1;
-        while ((waited = waitpid(pid, &status, 0)) < 0 && errno == EINTR) {
-        }
-        return waited == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0;
-    }();
+    static const bool bwrap_works =
+        run_captured({"bwrap", "--dev-bind", "/", "/", "--die-with-parent", "--", "true"}, false).rc == 0;
     return bwrap_works ? "bwrap" : "loader";
 }
 
@@ -303,24 +286,20 @@ ContainerEngine find_engine(const std::string& choice) {
     engine.tried = choice.empty() ? std::vector<std::string>{"docker", "podman"} : std::vector<std::string>{choice};
     engine.name = engine.tried.front();
     for (const auto& name : engine.tried) {
-        const std::string probe = fmt::format("command -v {} >/dev/null 2>&1", name);
-        if (std::system(probe.c_str()) == 0) {
-            engine.name = name;
-            engine.found = true;
-            break;
+        // `info` both finds the engine on PATH (ENOENT when it is not) and asks whether it answers.
+        const auto info = run_captured({name, "info"}, false);
+        if (info.exec_errno == ENOENT) continue;
+        engine.name = name;
+        engine.found = true;
+        engine.works = info.rc == 0;
+        if (!engine.works) {
+            std::istringstream lines(info.output);
+            for (std::string line; std::getline(lines, line);) {
+                if (!line.empty()) engine.error = line;
+            }
         }
+        break;
     }
-    if (!engine.found) return engine;
-    const std::string err_file = fmt::format("/tmp/cuconform-engine-info.{}", getpid());
-    const std::string info = fmt::format("{} info >/dev/null 2>{}", engine.name, err_file);
-    engine.works = std::system(info.c_str()) == 0;
-    if (!engine.works) {
-        std::ifstream err(err_file);
-        for (std::string line; std::getline(err, line);) {
-            if (!line.empty()) engine.error = line;
-        }
-    }
-    std::remove(err_file.c_str());
     return engine;
 }
 

@@ -50,55 +50,6 @@ std::string join(const std::vector<int>& parts) {
     return out;
 }
 
-struct Captured {
-    int rc = -1;
-    int exec_errno = 0;
-    std::string output;
-};
-
-/// Runs argv, stdout and stderr together; echoes to stderr as it goes unless quiet.
-Captured run_captured(const std::vector<std::string>& argv, bool echo) {
-    Captured result;
-    int fds[2];
-    int err_pipe[2];
-    if (pipe2(fds, O_CLOEXEC) != 0 || pipe2(err_pipe, O_CLOEXEC) != 0) {
-        throw StackError(fmt::format("pipe failed: {}", std::strerror(errno)));
-    }
-    const pid_t pid = fork();
-    if (pid < 0) throw StackError(fmt::format("fork failed: {}", std::strerror(errno)));
-    if (pid == 0) {
-        dup2(fds[1], STDOUT_FILENO);
-        dup2(fds[1], STDERR_FILENO);
-        std::vector<char*> args;
-        for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-        args.push_back(nullptr);
-        execvp(args[0], args.data());
-        const int e = errno;
-        (void)!write(err_pipe[1], &e, sizeof e);
-        _exit(127);
-    }
-    close(fds[1]);
-    close(err_pipe[1]);
-    char buf[8192];
-    for (ssize_t n; (n = read(fds[0], buf, sizeof buf)) != 0;) {
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            break;
-        }
-        result.output.append(buf, static_cast<std::size_t>(n));
-        if (echo) (void)!write(STDERR_FILENO, buf, static_cast<std::size_t>(n));
-    }
-    close(fds[0]);
-    int e = 0;
-    if (read(err_pipe[0], &e, sizeof e) == sizeof e) result.exec_errno = e;
-    close(err_pipe[0]);
-    int status = 0;
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-    }
-    result.rc = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    return result;
-}
-
 /// pip's own ERROR lines (or its last lines), to quote.
 std::string pip_errors(const std::string& output) {
     std::vector<std::string> lines, errors;
@@ -189,6 +140,49 @@ private:
 };
 
 }  // namespace
+
+Captured run_captured(const std::vector<std::string>& argv, bool echo) {
+    Captured result;
+    int fds[2];
+    int err_pipe[2];
+    if (pipe2(fds, O_CLOEXEC) != 0 || pipe2(err_pipe, O_CLOEXEC) != 0) {
+        throw StackError(fmt::format("pipe failed: {}", std::strerror(errno)));
+    }
+    const pid_t pid = fork();
+    if (pid < 0) throw StackError(fmt::format("fork failed: {}", std::strerror(errno)));
+    if (pid == 0) {
+        dup2(fds[1], STDOUT_FILENO);
+        dup2(fds[1], STDERR_FILENO);
+        std::vector<char*> args;
+        for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+        args.push_back(nullptr);
+        execvp(args[0], args.data());
+        const int e = errno;
+        (void)!write(err_pipe[1], &e, sizeof e);
+        _exit(127);
+    }
+    close(fds[1]);
+    close(err_pipe[1]);
+    char buf[8192];
+    for (ssize_t n; (n = read(fds[0], buf, sizeof buf)) != 0;) {
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            break;
+        }
+        result.output.append(buf, static_cast<std::size_t>(n));
+        if (echo) (void)!write(STDERR_FILENO, buf, static_cast<std::size_t>(n));
+    }
+    close(fds[0]);
+    int e = 0;
+    if (read(err_pipe[0], &e, sizeof e) == sizeof e) result.exec_errno = e;
+    close(err_pipe[0]);
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    result.rc = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    return result;
+}
+
 
 StackRequest StackRequest::parse(const std::vector<std::string>& words) {
     StackRequest request;
