@@ -137,14 +137,14 @@ CommandSetup stack_setup = [](CLI::App& sub) -> std::function<int()> {
             auto p = container_plan(cuda, o->base.empty() ? cudnn : "", o->engine, o->out);
             if (!o->base.empty()) {
                 p.base = o->base;
-                p.build = fmt::format("{} build -f containers/Dockerfile --build-arg BASE={} -t {} .", p.engine, p.base,
+                p.build = fmt::format("{} build -f containers/Dockerfile --build-arg BASE={} -t {} .", p.engine.name, p.base,
                                       p.image);
             }
             fmt::print("# cell: cuda {} cudnn {} in {} (containers/Dockerfile)\n", cuda, cudnn.empty() ? "(image's)" : cudnn,
                        p.base);
             fmt::print("{}\n{}\n", p.build, p.run);
             for (const auto& note : p.notes) fmt::print("# note: {}\n", note);
-            return p.engine_works ? kExitOk : kExitNonConforming;
+            return p.engine.works ? kExitOk : kExitNonConforming;
         } catch (const StackError& e) {
             fmt::print(stderr, "cuconform stack: {}\n", e.what());
             return kExitHarnessError;

@@ -307,31 +307,27 @@ ContainerPlan container_plan(const std::string& cuda, const std::string& cudnn, 
                              const std::string& out_dir) {
     ContainerPlan plan;
     plan.base = container_base_tag(cuda, cudnn);
-    const ContainerEngine engine = find_engine(engine_choice);
-    const auto& engines = engine.tried;
-    plan.engine = engine.name;
-    plan.engine_found = engine.found;
-    plan.engine_works = engine.works;
-    plan.engine_error = engine.error;
+    plan.engine = find_engine(engine_choice);
+    const ContainerEngine& engine = plan.engine;
     const std::string short_cuda = cuda.substr(0, cuda.find('.', cuda.find('.') + 1));
     plan.image = fmt::format("cuconform:cuda{}-cudnn{}", short_cuda, cudnn.empty() ? "" : cudnn);
-    plan.build = fmt::format("{} build -f containers/Dockerfile --build-arg BASE={} -t {} .", plan.engine, plan.base,
+    plan.build = fmt::format("{} build -f containers/Dockerfile --build-arg BASE={} -t {} .", engine.name, plan.base,
                              plan.image);
-    const std::string gpus = plan.engine == "podman" ? "--device nvidia.com/gpu=all --security-opt=label=disable"
+    const std::string gpus = engine.name == "podman" ? "--device nvidia.com/gpu=all --security-opt=label=disable"
                                                      : "--gpus all";
-    plan.run = fmt::format("{} run --rm {} -v \"$PWD/{}:/results\" {} run --out /results", plan.engine, gpus, out_dir,
+    plan.run = fmt::format("{} run --rm {} -v \"$PWD/{}:/results\" {} run --out /results", engine.name, gpus, out_dir,
                            plan.image);
-    if (!plan.engine_found) {
+    if (!engine.found) {
         plan.notes.push_back(fmt::format("no container engine here ({} not found on PATH): these commands are for a GPU "
                                          "runner with docker or podman and the NVIDIA Container Toolkit",
-                                         fmt::join(engines, ", ")));
-    } else if (!plan.engine_works) {
+                                         fmt::join(engine.tried, ", ")));
+    } else if (!engine.works) {
         plan.notes.push_back(fmt::format("`{} info` fails here ({}): no usable container engine; start the daemon or "
                                          "run these commands on a GPU runner",
-                                         plan.engine, plan.engine_error.empty() ? "no message" : plan.engine_error));
+                                         engine.name, engine.error.empty() ? "no message" : engine.error));
     }
     plan.notes.push_back("the host needs only the NVIDIA driver; the image brings CUDA and cuDNN (cuda.md section 6b)");
-    if (plan.engine == "podman") {
+    if (engine.name == "podman") {
         plan.notes.push_back("CDI: run `sudo nvidia-ctk cdi generate --output=/etc/cdi/nvidia.yaml` once on the host");
     }
     return plan;

@@ -57,10 +57,7 @@ std::string resolve_isolation(const std::string& requested);
 
 /// `cuconform stack container-plan`: the image tag, build and run commands for a cell in a container.
 struct ContainerPlan {
-    std::string engine;      ///< docker or podman (the first that is installed), or "docker" when none is.
-    bool engine_found = false;
-    bool engine_works = false;
-    std::string engine_error;  ///< Why `<engine> info` failed.
+    ContainerEngine engine;    ///< docker or podman (the first that is installed), or "docker" when none is.
     std::string base;          ///< nvidia/cuda:12.4.1-cudnn-devel-ubuntu22.04
     std::string image;         ///< cuconform:cuda12.4-cudnn
     std::string build;         ///< The build command.
