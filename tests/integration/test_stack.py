@@ -60,18 +60,26 @@ def test_fetch_assembles_a_prefix_and_reuses_the_cache(tmp_path):
     assert "cuda12.4-cudnn9.1" in cli("stack", "list", "--cache", str(cache)).stdout
 
 
-def test_a_corrupt_wheel_is_downloaded_again(tmp_path):
-    index = make_cu12_index(str(tmp_path / "index"))
-    cache = tmp_path / "cache"
-    assert fetch_local(cache, index).returncode == 0
+def assert_damage_is_downloaded_again(cache, index, damage):
+    """Damages the cached cuDNN wheel with `damage(path, good_bytes)`; the next fetch must find it and restore it."""
     wheel = glob.glob(str(cache / "wheels" / "nvidia_cudnn_cu12-*.whl"))[0]
     good = open(wheel, "rb").read()
-    with open(wheel, "ab") as f:
-        f.write(b"bit rot")
+    damage(wheel, good)
     proc = fetch_local(cache, index)
     assert proc.returncode == 0, proc.stderr
     assert "is corrupt" in proc.stderr and "1 downloaded, 2 reused" in proc.stdout
     assert open(wheel, "rb").read() == good
+
+
+def test_a_corrupt_wheel_is_downloaded_again(tmp_path):
+    index = make_cu12_index(str(tmp_path / "index"))
+    cache = tmp_path / "cache"
+    assert fetch_local(cache, index).returncode == 0
+
+    def append(wheel, good):
+        with open(wheel, "ab") as f:
+            f.write(b"bit rot")
+    assert_damage_is_downloaded_again(cache, index, append)
 
 
 def test_an_unchanged_wheel_is_not_hashed_again_a_rewritten_one_is(tmp_path):
@@ -80,17 +88,14 @@ def test_an_unchanged_wheel_is_not_hashed_again_a_rewritten_one_is(tmp_path):
     assert fetch_local(cache, index).returncode == 0
     again = fetch_local(cache, index)
     assert again.returncode == 0 and "unchanged since its sha256 was checked" in again.stderr
-    # Same size, rewritten in place: the modification time says it changed, the sha256 says how.
-    wheel = glob.glob(str(cache / "wheels" / "nvidia_cudnn_cu12-*.whl"))[0]
-    good = open(wheel, "rb").read()
-    with open(wheel, "r+b") as f:
-        f.seek(len(good) // 2)
-        f.write(bytes([good[len(good) // 2] ^ 0xFF]))
-    assert os.path.getsize(wheel) == len(good)
-    proc = fetch_local(cache, index)
-    assert proc.returncode == 0, proc.stderr
-    assert "is corrupt" in proc.stderr and "1 downloaded, 2 reused" in proc.stdout
-    assert open(wheel, "rb").read() == good
+
+    def flip_one_byte(wheel, good):
+        # Same size, rewritten in place: the modification time says it changed, the sha256 says how.
+        with open(wheel, "r+b") as f:
+            f.seek(len(good) // 2)
+            f.write(bytes([good[len(good) // 2] ^ 0xFF]))
+        assert os.path.getsize(wheel) == len(good)
+    assert_damage_is_downloaded_again(cache, index, flip_one_byte)
 
 
 def test_a_version_pypi_does_not_have_quotes_pip(tmp_path):
