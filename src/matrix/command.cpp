@@ -381,12 +381,6 @@ CellStatus run_cell(const Cell& cell, const Options& o, const fs::path& out, con
     return finish_cell(cell, out, stack, {{"prefix", prefix}, {"cli", runner}}, p.rc, "`cuconform run`");
 }
 
-std::string joined_command(const std::vector<std::string>& argv) {
-    std::string out;
-    for (const auto& a : argv) out += (out.empty() ? "" : " ") + a;
-    return out;
-}
-
 /// `--provider container`: the cell's image (built once per run; a failed build fails every cell that needs it),
 /// then the catalogue inside it with the results directory mounted at /results.
 CellStatus run_container_cell(const Cell& cell, const Options& o, const fs::path& out, const Here& here,
@@ -401,17 +395,17 @@ CellStatus run_container_cell(const Cell& cell, const Options& o, const fs::path
     }
     auto [image, fresh] = images.try_emplace(c.image, "");
     if (fresh) {
-        fmt::print("cuconform matrix: cell {}: building the image {} ({})\n", cell.id, c.image, joined_command(c.build));
+        fmt::print("cuconform matrix: cell {}: building the image {} ({})\n", cell.id, c.image, fmt::join(c.build, " "));
         const auto b = run_process(c.build, true);
         if (b.rc != 0) {
             image->second = fmt::format("`{}` exited {}: {} (fix the image build, or the base image's tag; the other "
                                         "images go on)",
-                                        joined_command(c.build), b.rc, tail(b.err + b.out));
+                                        fmt::join(c.build, " "), b.rc, tail(b.err + b.out));
         }
     }
     if (!image->second.empty()) return provision_failed(cell, out, stack, image->second);
     fs::create_directories(out / cell.id);  // made here, so that it is this user's and not the engine's
-    fmt::print("cuconform matrix: cell {} in {} ({})\n", cell.id, c.image, joined_command(c.run));
+    fmt::print("cuconform matrix: cell {} in {} ({})\n", cell.id, c.image, fmt::join(c.run, " "));
     const auto p = run_process(c.run, false);
     return finish_cell(cell, out, stack,
                        {{"engine", engine.name}, {"image", c.image}, {"base", c.base}, {"stack", c.stack}}, p.rc,

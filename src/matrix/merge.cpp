@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 /// \file Merging shard result directories into one directory per cell: idempotent and order-independent.
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <fstream>
 #include <map>
@@ -62,9 +63,7 @@ nlohmann::json merge_plans(const std::vector<fs::path>& inputs, std::vector<std:
         if (!cell.matrix.empty()) names.insert(cell.matrix);
         merged["cells"].push_back(cell.record);
     }
-    std::string name;
-    for (const auto& n : names) name += (name.empty() ? "" : ", ") + n;
-    merged["name"] = name;
+    merged["name"] = fmt::format("{}", fmt::join(names, ", "));
     return merged;
 }
 

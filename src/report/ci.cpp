@@ -2,6 +2,7 @@
 /// \file CI outputs: JUnit XML (one testsuite per cell) and the Markdown step summary.
 #include <algorithm>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <ostream>
 #include <unordered_map>
 
@@ -146,13 +147,13 @@ void write_summary(std::ostream& out, const ResultSet& set, const ResultSet* bas
                 << md(cell.reason.empty() ? "no reason recorded in " + cell.source : cell.reason) << " |\n";
         }
     }
-    std::string missed;
+    std::vector<std::string> missed;
     for (const auto& axis : coverage.axes) {
         for (const auto& value : axis.values) {
-            if (!value.exercised()) missed += fmt::format("{}{} {}", missed.empty() ? "" : ", ", axis.axis, value.value);
+            if (!value.exercised()) missed.push_back(axis.axis + " " + value.value);
         }
     }
-    if (!missed.empty()) out << "\nPlanned but exercised by no cell: " << md(missed) << ".\n";
+    if (!missed.empty()) out << "\nPlanned but exercised by no cell: " << md(fmt::format("{}", fmt::join(missed, ", "))) << ".\n";
     std::size_t listed = 0, failures = 0;
     for (const auto& r : set.results) {
         if (!is_failure(r.verdict)) continue;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -50,13 +51,13 @@ void print_coverage(const ResultSet& set, const knowledge::KnowledgeBase* kb) {
                                  cell.reason.empty() ? "no reason recorded in " + cell.source : cell.reason);
     }
     for (const auto& axis : coverage.axes) {
-        std::string missed;
+        std::vector<std::string> missed;
         for (const auto& value : axis.values) {
-            if (!value.exercised()) missed += (missed.empty() ? "" : ", ") + value.value;
+            if (!value.exercised()) missed.push_back(value.value);
         }
         if (!missed.empty()) {
             std::cerr << fmt::format("cuconform: coverage: {} {} planned but exercised by no cell\n", axis.axis,
-                                     missed);
+                                     fmt::join(missed, ", "));
         }
     }
 }

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <fmt/chrono.h>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <map>
 #include <ostream>
 #include <unordered_map>
@@ -685,8 +686,7 @@ struct Builder {
             out += fmt::format(" <code>{}</code><td>", html(axis.axis));
             for (const auto& value : axis.values) {
                 if (!value.exercised()) continue;
-                std::string cells;
-                for (const auto& id : value.cells) cells += (cells.empty() ? "" : ", ") + id;
+                const std::string cells = fmt::format("{}", fmt::join(value.cells, ", "));
                 out += fmt::format("<span class=\"badge vP\" title=\"{}\">{} \u00d7{}</span> ", html(cells),
                                    html(value.value), value.cells.size());
             }
@@ -703,9 +703,7 @@ struct Builder {
             }
             out += "<td>";
             if (!axis.known_elsewhere.empty()) {
-                std::string known;
-                for (const auto& v : axis.known_elsewhere) known += (known.empty() ? "" : ", ") + v;
-                append_html(out, known);
+                append_html(out, fmt::format("{}", fmt::join(axis.known_elsewhere, ", ")));
                 out += " <small>(";
                 append_html(out, axis.known_source);
                 out += ")</small>";
