@@ -330,15 +330,21 @@ CellStatus finish_cell(const Cell& cell, const fs::path& out, const json& stack,
     return {cell.id, "ran", rc, ""};
 }
 
-CellStatus run_cell(const Cell& cell, const Options& o, const fs::path& out, const Here& here) {
+/// The toolkit CLIs of one run, by toolkit and cuDNN headers: the CLI, or why there is none. Each is fetched, brought up
+/// to date and checked once per run, not once per cell.
+using ToolkitClis = std::map<std::pair<std::string, std::string>, std::pair<std::string, std::string>>;
+
+CellStatus run_cell(const Cell& cell, const Options& o, const fs::path& out, const Here& here, ToolkitClis& toolkits) {
     const std::string self = self_path();
     json stack{{"provider", cell.provider}, {"cuda", cell.cuda}, {"cudnn", cell.cudnn}};
     if (auto skipped = skip_without_gpu(cell, here)) return *skipped;
     // The catalogue compiled with the cell's toolkit and cuDNN headers: this CLI, or one built against them.
     std::string runner = self;
     if (!same_release(here.toolkit, cell.toolkit) || !same_release(here.toolkit_cudnn, cell.toolkit_cudnn)) {
-        std::string reason;
-        runner = toolkit_cli(cell, reason);
+        auto [known, fresh] = toolkits.try_emplace({cell.toolkit, cell.toolkit_cudnn});
+        if (fresh) known->second.first = toolkit_cli(cell, known->second.second);
+        runner = known->second.first;
+        const std::string& reason = known->second.second;
         if (runner.empty()) {
             return provision_failed(cell, out, stack,
                                     fmt::format("this CLI is built with CUDA {} / cuDNN {}, the cell needs CUDA {} / "
@@ -467,9 +473,10 @@ int run_cells(const Matrix& m, const std::vector<Cell>& cells, const Options& o,
     int rc = 0;
     std::size_t ran = 0;
     std::map<std::string, std::string> images;  // container images built in this run, and why one failed
+    ToolkitClis toolkits;
     for (std::size_t i = 0; i < cells.size(); ++i) {
         const auto s = engine ? run_container_cell(cells[i], o, fs::absolute(out), here, *engine, images)
-                              : run_cell(cells[i], o, out, here);
+                              : run_cell(cells[i], o, out, here, toolkits);
         auto& entry = summary["cells"][i];
         entry["status"] = s.status;
         entry["exit"] = s.exit;
