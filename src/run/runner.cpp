@@ -267,9 +267,11 @@ private:
         for (auto& c : running) polls.push_back({c.result_fd, POLLIN, 0});
         // Wake at least every 100 ms to check timeouts and processes without a result pipe.
         poll(polls.data(), polls.size(), 100);
-        for (std::size_t i = 0; i < running.size();) {
+        // `polls[p]` belongs to the child that was at position p when the array was built; `i` moves back when a
+        // finished child is erased, `p` never does.
+        for (std::size_t i = 0, p = 0; i < running.size(); ++p) {
             Child& c = running[i];
-            if (c.result_fd >= 0 && (polls[i].revents & (POLLIN | POLLHUP))) {
+            if (c.result_fd >= 0 && (polls[p].revents & (POLLIN | POLLHUP))) {
                 char buf[4096];
                 ssize_t n = read(c.result_fd, buf, sizeof buf);
                 if (n > 0) {
