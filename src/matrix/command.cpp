@@ -18,6 +18,7 @@
 #include <optional>
 #include <sstream>
 
+#include "core/process.h"
 #include "matrix/matrix.h"
 #include "probe/fingerprint.h"
 #include "run/results.h"
@@ -46,67 +47,6 @@ struct Options {
     int slots = 1;
     std::string resources_out;
 };
-
-struct Process {
-    int rc = -1;
-    std::string out;  ///< Standard output (when captured).
-    std::string err;  ///< Standard error (when captured).
-};
-
-/// Runs argv without a shell. With `capture`, stdout and stderr are collected; otherwise inherited.
-Process run_process(const std::vector<std::string>& argv, bool capture) {
-    int out_pipe[2] = {-1, -1}, err_pipe[2] = {-1, -1};
-    if (capture && (pipe2(out_pipe, O_CLOEXEC) != 0 || pipe2(err_pipe, O_CLOEXEC) != 0)) {
-        return {-1, "", "could not create a pipe"};
-    }
-    std::cout.flush();
-    const pid_t pid = fork();
-    if (pid == 0) {
-        if (capture) {
-            dup2(out_pipe[1], 1);
-            dup2(err_pipe[1], 2);
-        }
-        std::vector<char*> args;
-        for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-        args.push_back(nullptr);
-        execvp(args[0], args.data());  // a bare name (cmake, docker) is looked up on PATH
-        dprintf(2, "could not execute %s: %s (is it installed and on PATH?)\n", args[0], std::strerror(errno));
-        _exit(127);
-    }
-    Process p;
-    if (capture) {
-        close(out_pipe[1]);
-        close(err_pipe[1]);
-        pollfd fds[2] = {{out_pipe[0], POLLIN, 0}, {err_pipe[0], POLLIN, 0}};
-        std::string* sinks[2] = {&p.out, &p.err};
-        int open_fds = 2;
-        while (open_fds > 0 && poll(fds, 2, -1) >= 0) {
-            for (int i = 0; i < 2; ++i) {
-                if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
-                char buf[4096];
-                const ssize_t n = read(fds[i].fd, buf, sizeof buf);
-                if (n > 0)
-                    sinks[i]->append(buf, static_cast<std::size_t>(n));
-                else {
-                    close(fds[i].fd);
-                    fds[i].fd = -1;
-                    --open_fds;
-                }
-            }
-        }
-    }
-    int status = 0;
-    if (pid > 0 && waitpid(pid, &status, 0) == pid) {
-        p.rc = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    }
-    return p;
-}
-
-std::string tail(std::string text, std::size_t max = 600) {
-    while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
-    if (text.size() > max) text = "..." + text.substr(text.size() - max);
-    return text.empty() ? "(no output)" : text;
-}
 
 std::string self_path() { return fs::read_symlink("/proc/self/exe").string(); }
 
@@ -163,10 +103,10 @@ std::string built_against(const fs::path& build) {
 
 /// Whether `cli` was compiled with CUDA `cuda` and cuDNN `cudnn` headers (its own probe says); `why` otherwise.
 bool compiled_with(const std::string& cli, const std::string& cuda, const std::string& cudnn, std::string& why) {
-    const auto p = run_process({cli, "probe", "--no-gpus"}, true);
+    const auto p = process::run({cli, "probe", "--no-gpus"});
     json fp = json::parse(p.out, nullptr, false);
-    if (p.rc != 0 || fp.is_discarded() || !fp.contains("toolkit")) {
-        why = fmt::format("`{} probe` exited {}: {}", cli, p.rc, tail(p.err + p.out));
+    if (p.rc() != 0 || fp.is_discarded() || !fp.contains("toolkit")) {
+        why = fmt::format("`{} probe` exited {}: {}", cli, p.rc(), process::tail(p.err + p.out));
         return false;
     }
     const std::string built_cuda = fp["toolkit"].value("cuda", ""), built_cudnn = fp["toolkit"].value("cudnn", "");
@@ -188,13 +128,13 @@ std::string toolkit_cli(const Cell& cell, std::string& reason) {
     fmt::print("cuconform matrix: cell {}: toolkit CUDA {} with cuDNN {} headers (cuconform stack fetch-toolkit "
                "cuda={} cudnn={})\n",
                cell.id, cell.toolkit, cudnn, cell.toolkit, cudnn);
-    const auto p = run_process(fetch, true);
+    const auto p = process::run(fetch);
     const std::string prefix = last_line(p.out);
-    if (p.rc != 0 || prefix.empty() || !fs::is_directory(prefix)) {
+    if (p.rc() != 0 || prefix.empty() || !fs::is_directory(prefix)) {
         reason = fmt::format(
             "`cuconform stack fetch-toolkit cuda={} cudnn={}` exited {}: {} (check that PyPI is "
             "reachable; the other cells go on)",
-            cell.toolkit, cudnn, p.rc, tail(p.err + p.out));
+            cell.toolkit, cudnn, p.rc(), process::tail(p.err + p.out));
         return "";
     }
     const fs::path source = CUCONFORM_SOURCE_DIR;
@@ -217,25 +157,25 @@ std::string toolkit_cli(const Cell& cell, std::string& reason) {
         // Sources may have changed since that build: let the build system decide what is out of date.
         fmt::print("cuconform matrix: cell {}: bringing {} up to date (cmake --build {})\n", cell.id, cli.string(),
                    build.string());
-        const auto b = run_process({"cmake", "--build", build.string(), "-j", "2"}, true);
-        if (b.rc != 0) {
-            reason = b.rc == 127
+        const auto b = process::run({"cmake", "--build", build.string(), "-j", "2"});
+        if (b.rc() != 0) {
+            reason = b.rc() == 127
                          ? fmt::format("`cmake --build {}`: {} (scripts/conform installs cmake)", build.string(),
-                                       tail(b.err + b.out))
+                                       process::tail(b.err + b.out))
                          : fmt::format("`cmake --build {}` exited {}: {} (the sources no longer build against CUDA {} / "
                                        "cuDNN {}; fix them, or remove {} to configure it afresh)",
-                                       build.string(), b.rc, tail(b.err + b.out), cell.toolkit, cudnn, build.string());
+                                       build.string(), b.rc(), process::tail(b.err + b.out), cell.toolkit, cudnn, build.string());
             return "";
         }
     } else {
         fmt::print("cuconform matrix: cell {}: building {} (scripts/build-toolkit {})\n", cell.id, cli.string(),
                    prefix);
-        const auto b = run_process({(source / "scripts" / "build-toolkit").string(), prefix, build.string()}, true);
-        if (b.rc != 0 || !fs::exists(cli)) {
+        const auto b = process::run({(source / "scripts" / "build-toolkit").string(), prefix, build.string()});
+        if (b.rc() != 0 || !fs::exists(cli)) {
             reason = fmt::format(
                 "`scripts/build-toolkit {} {}` exited {}: {} (fix the build, or run the cell from a "
                 "build made with CUDA {} / cuDNN {})",
-                prefix, build.string(), b.rc, tail(b.err + b.out), cell.toolkit, cudnn);
+                prefix, build.string(), b.rc(), process::tail(b.err + b.out), cell.toolkit, cudnn);
             return "";
         }
     }
@@ -359,14 +299,14 @@ CellStatus run_cell(const Cell& cell, const Options& o, const fs::path& out, con
             self, "stack", "fetch", "cuda=" + cell.cuda, "cudnn=" + cell.cudnn, "--print-prefix"};
         fmt::print("cuconform matrix: cell {}: fetching the stack (cuconform stack fetch cuda={} cudnn={})\n", cell.id,
                    cell.cuda, cell.cudnn);
-        const auto p = run_process(fetch, true);
+        const auto p = process::run(fetch);
         const std::string last = last_line(p.out);
-        if (p.rc != 0) {
+        if (p.rc() != 0) {
             return provision_failed(cell, out, stack,
                                     fmt::format("`cuconform stack fetch cuda={} cudnn={} --print-prefix` exited {}: {} "
                                                 "(check that this build has `cuconform stack` and that PyPI is "
                                                 "reachable; the other cells go on)",
-                                                cell.cuda, cell.cudnn, p.rc, tail(p.err + p.out)));
+                                                cell.cuda, cell.cudnn, p.rc(), process::tail(p.err + p.out)));
         }
         if (last.empty() || !fs::is_directory(last)) {
             return provision_failed(cell, out, stack,
@@ -383,8 +323,8 @@ CellStatus run_cell(const Cell& cell, const Options& o, const fs::path& out, con
     if (!prefix.empty()) argv.insert(argv.end(), {"--stack", prefix});
     fmt::print("cuconform matrix: cell {} ({} stack CUDA {} / cuDNN {}, catalogue built with CUDA {}{})\n", cell.id,
                cell.provider, cell.cuda, cell.cudnn, cell.toolkit, runner == self ? "" : ": " + runner);
-    const auto p = run_process(argv, false);
-    return finish_cell(cell, out, stack, {{"prefix", prefix}, {"cli", runner}}, p.rc, "`cuconform run`");
+    const auto p = process::run(argv, {.output = process::Output::Inherit});
+    return finish_cell(cell, out, stack, {{"prefix", prefix}, {"cli", runner}}, p.rc(), "`cuconform run`");
 }
 
 /// `--provider container`: the cell's image (built once per run; a failed build fails every cell that needs it),
@@ -402,19 +342,19 @@ CellStatus run_container_cell(const Cell& cell, const Options& o, const fs::path
     auto [image, fresh] = images.try_emplace(c.image, "");
     if (fresh) {
         fmt::print("cuconform matrix: cell {}: building the image {} ({})\n", cell.id, c.image, fmt::join(c.build, " "));
-        const auto b = run_process(c.build, true);
-        if (b.rc != 0) {
+        const auto b = process::run(c.build);
+        if (b.rc() != 0) {
             image->second = fmt::format("`{}` exited {}: {} (fix the image build, or the base image's tag; the other "
                                         "images go on)",
-                                        fmt::join(c.build, " "), b.rc, tail(b.err + b.out));
+                                        fmt::join(c.build, " "), b.rc(), process::tail(b.err + b.out));
         }
     }
     if (!image->second.empty()) return provision_failed(cell, out, stack, image->second);
     fs::create_directories(out / cell.id);  // made here, so that it is this user's and not the engine's
     fmt::print("cuconform matrix: cell {} in {} ({})\n", cell.id, c.image, fmt::join(c.run, " "));
-    const auto p = run_process(c.run, false);
+    const auto p = process::run(c.run, {.output = process::Output::Inherit});
     return finish_cell(cell, out, stack,
-                       {{"engine", engine.name}, {"image", c.image}, {"base", c.base}, {"stack", c.stack}}, p.rc,
+                       {{"engine", engine.name}, {"image", c.image}, {"base", c.base}, {"stack", c.stack}}, p.rc(),
                        fmt::format("`{} run`", engine.name));
 }
 
@@ -574,10 +514,10 @@ int run_command(const Options& o) {
          std::vector<std::vector<std::string>>{{self, "report", out.string(), "-o", report.string()},
                                                {self, "table", out.string(), "-o", report.string()},
                                                {self, "junit", out.string(), "-o", (report / "junit.xml").string()}}) {
-        const auto p = run_process(argv, true);
-        if (p.rc != 0 && p.rc != 1) {
-            fmt::print(stderr, "cuconform matrix run: `cuconform {}` failed (exit {}): {}\n", argv[1], p.rc,
-                       tail(p.err + p.out));
+        const auto p = process::run(argv);
+        if (p.rc() != 0 && p.rc() != 1) {
+            fmt::print(stderr, "cuconform matrix run: `cuconform {}` failed (exit {}): {}\n", argv[1], p.rc(),
+                       process::tail(p.err + p.out));
             rc = kExitHarnessError;
         } else if (argv[1] == "report") {
             std::cerr << p.err;  // its warnings and the coverage lines: cells without results, values not exercised

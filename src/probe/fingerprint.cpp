@@ -2,10 +2,7 @@
 /// \file Measures the stack: libraries by soname, their versions, the GPUs (in a child), the environment.
 #include "probe/fingerprint.h"
 
-#include <fcntl.h>
-#include <poll.h>
 #include <sys/utsname.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -21,6 +18,7 @@
 #include <fmt/format.h>
 #include <fstream>
 
+#include "core/process.h"
 #include "core/util.h"
 #include "core/version.h"
 #include "loader/apis.h"
@@ -97,122 +95,63 @@ json kernel_driver_version() {
     return rest.substr(begin, end == std::string::npos ? std::string::npos : end - begin);
 }
 
-/// The last non-empty lines of what a child wrote to `file` (its standard error), at most `max` characters.
-std::string tail_of(std::FILE* file, std::size_t max = 400) {
-    std::string text;
-    std::rewind(file);
-    char buf[4096];
-    for (std::size_t n; (n = std::fread(buf, 1, sizeof buf, file)) > 0;) text.append(buf, n);
-    while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
-    if (text.size() > max) text = "..." + text.substr(text.size() - max);
-    std::replace(text.begin(), text.end(), '\n', ' ');
-    return text;
-}
-
 /// A query running in a forked child (start_child), collected by finish_child.
-struct Child {
+struct Query {
     std::string what;  ///< What it does, for messages ("the GPU query").
-    pid_t pid = -1;
-    int fd = -1;                  ///< Read end of the pipe the child writes its JSON to.
-    std::FILE* err = nullptr;     ///< The child's standard error.
+    process::Child child;
     int timeout_s = 30;
-    std::string error;            ///< Set when it could not start.
 };
 
-/// Starts `fn` in a forked child, which writes the JSON it returns to a pipe. Whatever the libraries do there
-/// (initialise CUDA, abort when a sub-library cannot load) never touches this process, and this process can go on
-/// with other work meanwhile. The child runs ordinary code (json, fmt, malloc, the libraries), which is safe only
-/// because the probing process has a single thread: start no thread before the probe.
-Child start_child(const std::string& what, const std::function<json()>& fn, int timeout_s) {
-    Child child{what};
-    child.timeout_s = timeout_s;
-    int fds[2];
-    if (pipe2(fds, O_CLOEXEC) != 0) {
-        child.error = fmt::format("pipe() failed: {}", std::strerror(errno));
-        return child;
-    }
-    child.err = std::tmpfile();
-    std::fflush(nullptr);
-    child.pid = fork();
-    if (child.pid < 0) {
-        child.error = fmt::format("fork() failed: {}", std::strerror(errno));
-        close(fds[0]);
-        close(fds[1]);
-        if (child.err) std::fclose(child.err);
-        child.err = nullptr;
-        return child;
-    }
-    if (child.pid == 0) {
-        close(fds[0]);
-        if (child.err) dup2(fileno(child.err), STDERR_FILENO);
-        std::string out;
-        try {
-            out = fn().dump();
-        } catch (const std::exception& e) {
-            out = json{{"error", e.what()}}.dump();
-        }
-        std::size_t done = 0;
-        while (done < out.size()) {
-            ssize_t n = write(fds[1], out.data() + done, out.size() - done);
-            if (n <= 0) break;
-            done += static_cast<std::size_t>(n);
-        }
-        _exit(0);
-    }
-    close(fds[1]);
-    child.fd = fds[0];
-    return child;
+/// Starts `fn` in a forked child, which hands back the JSON it returns. Whatever the libraries do there (initialise
+/// CUDA, abort when a sub-library cannot load) never touches this process, and this process can go on with other
+/// work meanwhile.
+Query start_child(const std::string& what, const std::function<json()>& fn, int timeout_s) {
+    process::Options options;
+    options.output = process::Output::Tail;
+    options.result_fd = 3;
+    auto child = process::Child::call(
+        [&fn] {
+            std::string out;
+            try {
+                out = fn().dump();
+            } catch (const std::exception& e) {
+                out = json{{"error", e.what()}}.dump();
+            }
+            return process::write_all(3, out) ? 0 : 1;
+        },
+        options);
+    return Query{what, std::move(child), timeout_s};
 }
 
 /// The JSON the child wrote, or an object with "error" (and "signal" and "stderr" when the child was killed).
-json finish_child(Child& child) {
-    if (!child.error.empty()) return json{{"error", child.error}};
-    std::string data;
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(child.timeout_s);
-    bool timed_out = false;
-    while (true) {
-        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-        if (left.count() <= 0) {
-            timed_out = true;
-            break;
-        }
-        pollfd p{child.fd, POLLIN, 0};
-        if (poll(&p, 1, static_cast<int>(left.count())) <= 0) continue;
-        char buf[4096];
-        ssize_t n = read(child.fd, buf, sizeof buf);
-        if (n <= 0) break;
-        data.append(buf, static_cast<std::size_t>(n));
-    }
-    close(child.fd);
-    if (timed_out) kill(child.pid, SIGKILL);
-    int status = 0;
-    waitpid(child.pid, &status, 0);
-    const std::string stderr_tail = child.err ? tail_of(child.err) : "";
-    if (child.err) std::fclose(child.err);
-    if (timed_out) {
-        return json{{"error", fmt::format("{} did not answer within {} s", child.what, child.timeout_s)},
+json finish_child(Query& query) {
+    if (query.child.pid() <= 0) return json{{"error", fmt::format("{} was not started", query.what)}};
+    const auto status = query.child.wait_for(std::chrono::seconds(query.timeout_s));
+    const std::string stderr_tail = process::tail(query.child.output_tail(400), 400);
+    const std::string shown = stderr_tail == "(no output)" ? "" : ": " + stderr_tail;
+    if (status.timed_out) {
+        return json{{"error", fmt::format("{} did not answer within {} s", query.what, query.timeout_s)},
                     {"timeout", true}};
     }
-    if (WIFSIGNALED(status)) {
-        return json{{"error", fmt::format("{} crashed with signal {} ({}){}", child.what, WTERMSIG(status),
-                                          strsignal(WTERMSIG(status)), stderr_tail.empty() ? "" : ": " + stderr_tail)},
-                    {"signal", WTERMSIG(status)},
-                    {"stderr", stderr_tail}};
+    if (status.signal != 0) {
+        return json{{"error", fmt::format("{} crashed with signal {} ({}){}", query.what, status.signal,
+                                          strsignal(status.signal), shown)},
+                    {"signal", status.signal},
+                    {"stderr", shown.empty() ? "" : stderr_tail}};
     }
-    if (WIFEXITED(status) && WEXITSTATUS(status) != 0) {
-        return json{{"error", fmt::format("{} exited with status {}{}", child.what, WEXITSTATUS(status),
-                                          stderr_tail.empty() ? "" : ": " + stderr_tail)},
-                    {"exit", WEXITSTATUS(status)},
-                    {"stderr", stderr_tail}};
+    if (status.exit_code != 0) {
+        return json{{"error", fmt::format("{} exited with status {}{}", query.what, status.exit_code, shown)},
+                    {"exit", status.exit_code},
+                    {"stderr", shown.empty() ? "" : stderr_tail}};
     }
-    auto parsed = json::parse(data, nullptr, false);
-    if (parsed.is_discarded()) return json{{"error", fmt::format("{} returned no readable answer", child.what)}};
+    auto parsed = json::parse(query.child.result_data(), nullptr, false);
+    if (parsed.is_discarded()) return json{{"error", fmt::format("{} returned no readable answer", query.what)}};
     return parsed;
 }
 
 json in_child(const std::string& what, const std::function<json()>& fn, int timeout_s) {
-    Child child = start_child(what, fn, timeout_s);
-    return finish_child(child);
+    Query query = start_child(what, fn, timeout_s);
+    return finish_child(query);
 }
 
 json query_gpus() {
@@ -331,9 +270,9 @@ std::vector<std::pair<std::string, cudnnStatus_t (*)()>> cudnn_checks(const load
 /// needs, such as libnvrtc.so) cannot load: cuDNN 8.6 even in cudnnGetVersion, 9.19 without its graph library. So
 /// the calls run in a child, started here and collected by cudnn_info() (the parent loads cuBLAS meanwhile). The
 /// version checks make the shim load each sub-library and compare its version with its own.
-Child start_cudnn_query() {
+Query start_cudnn_query() {
     const auto& api = loader::cudnn();
-    if (!api.library.loaded()) return Child{};
+    if (!api.library.loaded()) return Query{};
     return start_child("cuDNN's version query and sub-library checks", [&api] {
         json a = cudnn_versions(api);
         a["version_checks"] = json::object();
@@ -343,7 +282,7 @@ Child start_cudnn_query() {
     }, 30);
 }
 
-json cudnn_info(Child& query) {
+json cudnn_info(Query& query) {
     const auto& api = loader::cudnn();
     json info{{"library", api.library.record()},
               {"built", Version::from_cudnn_int(loader::built_cudnn_version()).str()},
@@ -453,7 +392,7 @@ json probe_fingerprint(const ProbeOptions& options) {
     }
     fp["runtime"] = runtime;
 
-    Child cudnn_query = start_cudnn_query();  // runs while cuBLAS loads below
+    Query cudnn_query = start_cudnn_query();  // runs while cuBLAS loads below
     const auto& blas = loader::cublas();
     json cublas{{"library", blas.library.record()}, {"library_lt", blas.library_lt.record()},
                 {"present", blas.library.loaded() && blas.library_lt.loaded()}};

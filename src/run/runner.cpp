@@ -20,6 +20,7 @@
 
 #include "catalog/expectation.h"
 #include "core/command.h"
+#include "core/process.h"
 #include "core/version.h"
 #include "probe/fingerprint.h"
 #include "report/report.h"
@@ -36,6 +37,8 @@ using Clock = std::chrono::steady_clock;
 namespace {
 
 constexpr std::size_t kOutputTailBytes = 4096;
+/// Where a case process finds the pipe for its observed outcome.
+constexpr int kResultFd = 3;
 
 bool matches_any(const std::vector<std::string>& globs, const std::string& text) {
     if (globs.empty()) return true;
@@ -56,49 +59,22 @@ struct Job {
     std::vector<Outcome> earlier;  ///< Observed outcomes of failed attempts (for FLAKY).
 };
 
-/// A case process in flight.
+/// A case process in flight (no process when the harness cannot apply the variant here).
 struct Child {
-    pid_t pid = -1;
-    int result_fd = -1;
-    std::string output_path;
-    std::string result_data;
-    Clock::time_point started;
+    process::Child process;
     Job job;
-    bool timed_out = false;
     std::string harness_unsupported;  ///< The harness cannot apply the variant here (no process was started).
 };
 
-void write_all(int fd, const std::string& data) {
-    std::size_t done = 0;
-    while (done < data.size()) {
-        ssize_t n = write(fd, data.data() + done, data.size() - done);
-        if (n <= 0) return;
-        done += static_cast<std::size_t>(n);
-    }
-}
-
-std::string read_tail(const std::string& path) {
-    std::ifstream in(path, std::ios::binary | std::ios::ate);
-    if (!in) return {};
-    const auto size = static_cast<std::size_t>(in.tellg());
-    const std::size_t from = size > kOutputTailBytes ? size - kOutputTailBytes : 0;
-    in.seekg(static_cast<std::streamoff>(from));
-    std::string tail(size - from, '\0');
-    in.read(tail.data(), static_cast<std::streamsize>(tail.size()));
-    return tail;
-}
-
-/// Applies the variant's variables in a case process (after fork, before any CUDA call).
-void apply_env(const Variant& variant) {
+/// The variant's variables for a case process (set before any CUDA call, and before the loader starts when the
+/// process is exec'd).
+process::EnvChanges variant_env(const Variant& variant) {
+    process::EnvChanges env;
     for (const auto& [name, value] : variant.env) {
-        if (name == "LD_LIBRARY_PATH") continue;  // Handled by the loader's --library-path.
-        if (value) {
-            setenv(name.c_str(), value->c_str(), 1);
-        } else {
-            unsetenv(name.c_str());
-        }
+        if (name != "LD_LIBRARY_PATH") env[name] = value;  // LD_LIBRARY_PATH: the loader's --library-path.
     }
-    if (variant.memory_cap_mib) setenv("CUCONFORM_MEMORY_CAP_MIB", std::to_string(*variant.memory_cap_mib).c_str(), 1);
+    if (variant.memory_cap_mib) env["CUCONFORM_MEMORY_CAP_MIB"] = std::to_string(*variant.memory_cap_mib);
+    return env;
 }
 
 /// Runs the reproducer and reports its outcome; an exception is the harness's error, not a crash.
@@ -205,134 +181,83 @@ private:
         child.job = std::move(job);
         const auto& spec = *child.job.spec;
         const auto& variant = child.job.variant;
-        const std::string stem = fmt::format("{}.{}", spec.id, variant.name);
-        child.output_path = fmt::format("{}/.work/{}.out", cell_dir_, stem);
-        fs::create_directories(cell_dir_ + "/.work");
-
-        std::optional<ExecPlan> plan;
+        process::Options options;
+        options.output = process::Output::Tail;
+        options.result_fd = kResultFd;
+        options.env = variant_env(variant);
         if (variant.needs_exec()) {
+            const std::string stem = fmt::format("{}.{}", spec.id, variant.name);
+            fs::create_directories(cell_dir_ + "/.work");
             auto isolation = plan_isolated_exec(variant, fingerprint_, fmt::format("{}/.work/{}.shadow", cell_dir_, stem),
                                                 {"__case", "--id", spec.id, "--variant", variant.name, "--fingerprint",
-                                                 fingerprint_path_, "--result-fd", "3"});
+                                                 fingerprint_path_, "--result-fd", std::to_string(kResultFd)});
             if (!isolation.plan) {
                 child.harness_unsupported = isolation.unsupported_reason;
-                child.started = Clock::now();
                 return child;
             }
-            plan = std::move(isolation.plan);
+            child.process = process::Child::exec(isolation.plan->argv, options);
+            return child;
         }
-
-        int fds[2];
-        if (pipe2(fds, O_CLOEXEC) != 0) throw std::runtime_error("pipe2 failed: " + std::string(strerror(errno)));
-        child.started = Clock::now();
-        pid_t pid = fork();
-        if (pid < 0) throw std::runtime_error("fork failed: " + std::string(strerror(errno)));
-        if (pid == 0) {
-            setpgid(0, 0);  // Its own process group, so a timeout kills everything it started.
-            int out = open(child.output_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-            if (out >= 0) {
-                dup2(out, STDOUT_FILENO);
-                dup2(out, STDERR_FILENO);
-                close(out);
-            }
-            int devnull = open("/dev/null", O_RDONLY);
-            if (devnull >= 0) dup2(devnull, STDIN_FILENO);
-            dup2(fds[1], 3);  // dup2 clears O_CLOEXEC on the copy: fd 3 survives an exec.
-            apply_env(variant);
-            if (plan) {
-                std::vector<char*> argv;
-                for (auto& a : plan->argv) argv.push_back(a.data());
-                argv.push_back(nullptr);
-                execv(argv[0], argv.data());
-                dprintf(3, "%s", json(Outcome::error(Domain::Harness, "EXEC_FAILED", errno,
-                                                     fmt::format("could not start the dynamic loader {} for an isolated case process: {}; "
-                                                                 "check that it exists (PT_INTERP of cuconform)",
-                                                                 argv[0], strerror(errno))))
-                                     .dump()
-                                     .c_str());
-                _exit(3);
-            }
-            write_all(3, json(observe(spec, variant, fingerprint_)).dump());
-            std::fflush(nullptr);
-            _exit(0);
-        }
-        close(fds[1]);
-        child.pid = pid;
-        child.result_fd = fds[0];
+        child.process = process::Child::call(
+            [&] { return process::write_all(kResultFd, json(observe(spec, variant, fingerprint_)).dump()) ? 0 : 1; },
+            options);
         return child;
     }
 
     void wait_some(std::vector<Child>& running, std::vector<Job>& retry_queue) {
         std::vector<pollfd> polls;
-        for (auto& c : running) polls.push_back({c.result_fd, POLLIN, 0});
+        for (auto& c : running) polls.push_back({c.process.result_fd(), POLLIN, 0});
         // Wake at least every 100 ms to check timeouts and processes without a result pipe.
         poll(polls.data(), polls.size(), 100);
         // `polls[p]` belongs to the child that was at position p when the array was built; `i` moves back when a
         // finished child is erased, `p` never does.
         for (std::size_t i = 0, p = 0; i < running.size(); ++p) {
             Child& c = running[i];
-            if (c.result_fd >= 0 && (polls[p].revents & (POLLIN | POLLHUP))) {
-                char buf[4096];
-                ssize_t n = read(c.result_fd, buf, sizeof buf);
-                if (n > 0) {
-                    c.result_data.append(buf, static_cast<std::size_t>(n));
-                } else {
-                    close(c.result_fd);
-                    c.result_fd = -1;
-                }
-            }
-            const double elapsed = std::chrono::duration<double>(Clock::now() - c.started).count();
-            if (c.pid > 0 && !c.timed_out && elapsed > options_.timeout_s) {
-                kill(-c.pid, SIGKILL);
-                kill(c.pid, SIGKILL);
-                c.timed_out = true;
-            }
-            if (c.result_fd >= 0 && c.pid > 0) {
+            if (polls[p].revents & (POLLIN | POLLHUP)) c.process.read_result();
+            if (c.process.running() && c.process.elapsed_s() > options_.timeout_s) c.process.kill_timed_out();
+            // Done when the case process has ended, whoever still holds its result pipe (a grandchild it left
+            // behind): what it wrote is already in the pipe.
+            if (c.harness_unsupported.empty() && !c.process.try_wait()) {
                 ++i;
                 continue;
             }
-            int status = 0;
-            if (c.pid > 0) {
-                // Never block: a process that closed its result pipe but lives on must still meet its timeout.
-                pid_t r = waitpid(c.pid, &status, WNOHANG);
-                if (r == 0) {
-                    ++i;
-                    continue;
-                }
-            }
-            if (c.result_fd >= 0) close(c.result_fd);
-            finish(c, status, elapsed, retry_queue);
+            c.process.drain_result();
+            finish(c, retry_queue);
             running.erase(running.begin() + static_cast<long>(i));
         }
     }
 
-    void finish(Child& c, int status, double elapsed_s, std::vector<Job>& retry_queue) {
+    void finish(Child& c, std::vector<Job>& retry_queue) {
         Outcome observed;
+        const double elapsed_s = c.process.elapsed_s();
+        const process::Status status = c.harness_unsupported.empty() ? *c.process.try_wait() : process::Status{};
         if (!c.harness_unsupported.empty()) {
             observed = Outcome::unsupported(c.harness_unsupported);
-        } else if (c.timed_out) {
+        } else if (status.exec_errno != 0) {
+            observed = Outcome::error(Domain::Harness, "EXEC_FAILED", status.exec_errno,
+                                      fmt::format("could not start the dynamic loader for an isolated case process: {}; "
+                                                  "check that it exists (PT_INTERP of cuconform)",
+                                                  strerror(status.exec_errno)));
+        } else if (status.timed_out) {
             observed = Outcome::timeout(fmt::format("no result after {:.1f} s; the process group was killed", elapsed_s));
-        } else if (c.pid > 0 && WIFSIGNALED(status)) {
-            observed = Outcome::crash(WTERMSIG(status), fmt::format("killed by signal {} ({})", WTERMSIG(status),
-                                                                    strsignal(WTERMSIG(status))));
+        } else if (status.signal != 0) {
+            observed = Outcome::crash(status.signal,
+                                      fmt::format("killed by signal {} ({})", status.signal, strsignal(status.signal)));
         } else {
-            auto parsed = json::parse(c.result_data, nullptr, false);
+            auto parsed = json::parse(c.process.result_data(), nullptr, false);
             if (parsed.is_discarded() || !parsed.is_object()) {
                 observed = Outcome::crash(
                     0, fmt::format("the case process exited with status {} without reporting an outcome (a library "
                                    "called exit()?); its output_tail shows what it printed, and `{}` reruns it alone",
-                                   WIFEXITED(status) ? WEXITSTATUS(status) : -1,
-                                   reproduce_command(options_, *c.job.spec, c.job.variant)));
+                                   status.exit_code, reproduce_command(options_, *c.job.spec, c.job.variant)));
             } else {
                 observed = parsed.get<Outcome>();
             }
         }
         ResultRecord r = base_record(c.job);
         r.observed = observed;
-        r.duration_ms = elapsed_s * 1000.0;
-        r.output_tail = read_tail(c.output_path);
-        std::error_code ec;
-        fs::remove(c.output_path, ec);
+        r.duration_ms = c.harness_unsupported.empty() ? elapsed_s * 1000.0 : 0.0;
+        r.output_tail = c.process.output_tail(kOutputTailBytes);
         const Judgement j = c.harness_unsupported.empty() ? judge(c.job.expected.outcome, observed)
                                                           : Judgement{Verdict::Unsupported, FailKind::None};
         r.verdict = j.verdict;
@@ -542,7 +467,7 @@ int run_case_process(const std::string& id, const std::string& variant_name, con
             observed = observe(*spec, *it, fingerprint.is_discarded() ? json::object() : fingerprint);
         }
     }
-    write_all(result_fd, json(observed).dump());
+    process::write_all(result_fd, json(observed).dump());
     return 0;
 }
 

@@ -17,6 +17,7 @@
 #include <set>
 #include <sstream>
 
+#include "core/process.h"
 #include "core/util.h"
 #include "run/isolation.h"
 #include "stack/stack.h"
@@ -176,7 +177,8 @@ std::string resolve_isolation(const std::string& requested) {
     }
     // bwrap is installed and may start a sandbox here (unprivileged user namespaces can be switched off).
     static const bool bwrap_works =
-        run_captured({"bwrap", "--dev-bind", "/", "/", "--die-with-parent", "--", "true"}, false).rc == 0;
+        process::run({"bwrap", "--dev-bind", "/", "/", "--die-with-parent", "--", "true"}, {.output = process::Output::Discard})
+            .ok();
     return bwrap_works ? "bwrap" : "loader";
 }
 
@@ -197,17 +199,12 @@ void enter_stack(const std::string& prefix, const std::string& isolation) {
         args.erase(args.begin(), it + 1);
     }
     const auto argv = stack_exec_argv(canonical_prefix, isolation, exe, args);
-    setenv(kStackMarker, canonical_prefix.c_str(), 1);
-    setenv(kIsolationMarker, isolation.c_str(), 1);
-    setenv(run::kSelfExe, exe.c_str(), 1);
-    setenv("LD_LIBRARY_PATH", library_path_for(canonical_prefix).c_str(), 1);
-    std::vector<char*> cargv;
-    for (const auto& a : argv) cargv.push_back(const_cast<char*>(a.c_str()));
-    cargv.push_back(nullptr);
-    std::fflush(nullptr);
-    execvp(cargv[0], cargv.data());
+    const int error = process::exec_in_place(argv, {{kStackMarker, canonical_prefix},
+                                                    {kIsolationMarker, isolation},
+                                                    {run::kSelfExe, exe},
+                                                    {"LD_LIBRARY_PATH", library_path_for(canonical_prefix)}});
     throw StackError(fmt::format("cannot start {} to run inside the stack {}: {}{}", argv[0], prefix,
-                                 std::strerror(errno),
+                                 std::strerror(error),
                                  isolation == "bwrap" ? "; install bubblewrap or use --isolation loader" : ""));
 }
 
@@ -287,13 +284,13 @@ ContainerEngine find_engine(const std::string& choice) {
     engine.name = engine.tried.front();
     for (const auto& name : engine.tried) {
         // `info` both finds the engine on PATH (ENOENT when it is not) and asks whether it answers.
-        const auto info = run_captured({name, "info"}, false);
+        const auto info = process::run({name, "info"}, {.output = process::Output::Merge, .timeout_s = 60});
         if (info.exec_errno == ENOENT) continue;
         engine.name = name;
         engine.found = true;
-        engine.works = info.rc == 0;
+        engine.works = info.ok();
         if (!engine.works) {
-            std::istringstream lines(info.output);
+            std::istringstream lines(info.out);
             for (std::string line; std::getline(lines, line);) {
                 if (!line.empty()) engine.error = line;
             }

@@ -19,6 +19,7 @@
 #include <map>
 #include <sstream>
 
+#include "core/process.h"
 #include "core/util.h"
 #include "run/results.h"
 
@@ -140,49 +141,6 @@ private:
 };
 
 }  // namespace
-
-Captured run_captured(const std::vector<std::string>& argv, bool echo) {
-    Captured result;
-    int fds[2];
-    int err_pipe[2];
-    if (pipe2(fds, O_CLOEXEC) != 0 || pipe2(err_pipe, O_CLOEXEC) != 0) {
-        throw StackError(fmt::format("pipe failed: {}", std::strerror(errno)));
-    }
-    const pid_t pid = fork();
-    if (pid < 0) throw StackError(fmt::format("fork failed: {}", std::strerror(errno)));
-    if (pid == 0) {
-        dup2(fds[1], STDOUT_FILENO);
-        dup2(fds[1], STDERR_FILENO);
-        std::vector<char*> args;
-        for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-        args.push_back(nullptr);
-        execvp(args[0], args.data());
-        const int e = errno;
-        (void)!write(err_pipe[1], &e, sizeof e);
-        _exit(127);
-    }
-    close(fds[1]);
-    close(err_pipe[1]);
-    char buf[8192];
-    for (ssize_t n; (n = read(fds[0], buf, sizeof buf)) != 0;) {
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            break;
-        }
-        result.output.append(buf, static_cast<std::size_t>(n));
-        if (echo) (void)!write(STDERR_FILENO, buf, static_cast<std::size_t>(n));
-    }
-    close(fds[0]);
-    int e = 0;
-    if (read(err_pipe[0], &e, sizeof e) == sizeof e) result.exec_errno = e;
-    close(err_pipe[0]);
-    int status = 0;
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-    }
-    result.rc = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    return result;
-}
-
 
 StackRequest StackRequest::parse(const std::vector<std::string>& words) {
     StackRequest request;
@@ -309,17 +267,17 @@ public:
     }
 
     void check_pip() {
-        const auto probe = run_captured({pip_python(), "-m", "pip", "--version"}, false);
+        const auto probe = process::run({pip_python(), "-m", "pip", "--version"}, {.output = process::Output::Merge});
         if (probe.exec_errno != 0) {
             throw StackError(fmt::format("cannot run '{}' ({}): pip is needed to download NVIDIA's wheels; install "
                                          "Python 3 with pip, or set CUCONFORM_PYTHON to a python that has it",
                                          pip_python(), std::strerror(probe.exec_errno)));
         }
-        if (probe.rc != 0) {
+        if (!probe.ok()) {
             throw StackError(fmt::format("'{} -m pip' does not work, so NVIDIA's wheels cannot be downloaded: "
                                          "install pip (python3 -m ensurepip --user, or apt-get install python3-pip), "
                                          "or set CUCONFORM_PYTHON to a python that has it{}",
-                                         pip_python(), pip_errors(probe.output)));
+                                         pip_python(), pip_errors(probe.out)));
         }
     }
 
@@ -424,22 +382,22 @@ private:
         argv.insert(argv.end(), options_.pip_args.begin(), options_.pip_args.end());
         argv.insert(argv.end(), {"--dest", staging.string(), requirement});
         say(fmt::format("downloading {} (pip download --no-deps --only-binary=:all:)", requirement));
-        const auto result = run_captured(argv, !options_.quiet);
-        if (result.rc != 0) {
+        const auto result = process::run(argv, {.output = process::Output::Merge, .echo = !options_.quiet});
+        if (!result.ok()) {
             fs::remove_all(staging, ec);
-            if (disk_full(result.output)) throw_disk_full(cache_, "downloading " + requirement);
-            const bool no_match = result.output.find("No matching distribution") != std::string::npos ||
-                                  result.output.find("Could not find a version") != std::string::npos;
+            if (disk_full(result.out)) throw_disk_full(cache_, "downloading " + requirement);
+            const bool no_match = result.out.find("No matching distribution") != std::string::npos ||
+                                  result.out.find("Could not find a version") != std::string::npos;
             if (no_match && !must) return "";
             if (no_match) {
                 throw StackError(fmt::format("PyPI has no wheel for {} (for {}); `{} -m pip index versions {}` lists the "
                                              "published versions{}",
                                              requirement, kPlatforms.front(), pip_python(),
                                              requirement.substr(0, requirement.find_first_of("<>=!~")),
-                                             pip_errors(result.output)));
+                                             pip_errors(result.out)));
             }
-            throw StackError(fmt::format("pip could not download {} (exit {}){}", requirement, result.rc,
-                                         pip_errors(result.output)));
+            throw StackError(fmt::format("pip could not download {} (exit {}){}", requirement, result.rc(),
+                                         pip_errors(result.out)));
         }
         std::string file;
         for (const auto& e : fs::directory_iterator(staging)) {
@@ -448,7 +406,7 @@ private:
         if (file.empty()) {
             fs::remove_all(staging, ec);
             throw StackError(fmt::format("pip reported success for {} but left no wheel in {}{}", requirement,
-                                         staging.string(), pip_errors(result.output)));
+                                         staging.string(), pip_errors(result.out)));
         }
         guarded(cache_, "moving " + file + " into " + wheels.string(),
                 [&] { fs::rename(staging / file, wheels / file); });
@@ -465,12 +423,13 @@ private:
 fs::path unpack_wheel(const fs::path& cache, const fs::path& tmp, const std::string& file) {
     const fs::path dest = tmp / "wheels" / fs::path(file).stem();
     const auto unzip =
-        run_captured({pip_python(), "-m", "zipfile", "-e", (cache / "wheels" / file).string(), dest.string()}, false);
-    if (unzip.rc != 0 || unzip.exec_errno != 0) {
+        process::run({pip_python(), "-m", "zipfile", "-e", (cache / "wheels" / file).string(), dest.string()},
+                     {.output = process::Output::Merge});
+    if (!unzip.ok()) {
         std::error_code ec;
         fs::remove_all(tmp, ec);
-        if (disk_full(unzip.output)) throw_disk_full(cache, "unpacking " + file);
-        throw StackError(fmt::format("cannot unpack {} into {}{}", file, dest.string(), pip_errors(unzip.output)));
+        if (disk_full(unzip.out)) throw_disk_full(cache, "unpacking " + file);
+        throw StackError(fmt::format("cannot unpack {} into {}{}", file, dest.string(), pip_errors(unzip.out)));
     }
     return dest;
 }

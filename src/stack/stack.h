@@ -90,17 +90,6 @@ nlohmann::json list_stacks(const std::string& cache);
 /// Reads PREFIX/stack.json; an empty object when the prefix was not made by `stack fetch`.
 nlohmann::json read_stack_json(const std::string& prefix);
 
-/// How a command run by run_captured ended: its exit status (128 + signal when killed, 127 when it could not
-/// start), errno of a failed exec (ENOENT: not on PATH), and its stdout and stderr together.
-struct Captured {
-    int rc = -1;
-    int exec_errno = 0;
-    std::string output;
-};
-/// Runs argv (looked up on PATH, no shell), stdout and stderr together; with `echo`, copies them to stderr as they
-/// come.
-Captured run_captured(const std::vector<std::string>& argv, bool echo);
-
 /// Byte size of a directory tree (symlinks count as links, not as their targets).
 std::uintmax_t tree_size(const std::string& path);
 
