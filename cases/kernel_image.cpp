@@ -104,13 +104,13 @@ CUCONFORM_CASE({
         when gpu.cc < 7.5 -> error(cuda, CUDA_ERROR_NO_BINARY_FOR_GPU)
         otherwise -> ok
     )",
-    .reproduce = [](CaseContext& ctx) {
-        const auto& gpus = ctx.fingerprint["gpus"];
-        if (gpus.empty()) return Outcome::unsupported("no GPU");
-        const auto driver = ctx.fingerprint["driver"].value("version", std::string());
-        return judge_image(cuconform_fatbin_suite, cuconform_fatbin_suite_size,
-                           gpus[0].value("cc", std::string("0.0")).c_str(), driver.empty() ? nullptr : driver.c_str());
-    },
+    .reproduce =
+        [](CaseContext& ctx) {
+            if (!ctx.fingerprint.has_gpu()) return Outcome::unsupported("no GPU");
+            const auto& driver = ctx.fingerprint.driver.version;
+            return judge_image(cuconform_fatbin_suite, cuconform_fatbin_suite_size, ctx.fingerprint.gpus[0].cc.c_str(),
+                               driver ? driver->c_str() : nullptr);
+        },
 });
 
 // Tests the driver's own answer when the image has SASS for sm_75 only.

@@ -25,3 +25,47 @@ function(cuconform_add_fatbin)
     set_source_files_properties("${embed}" PROPERTIES OBJECT_DEPENDS "${fatbin}" LANGUAGE ASM)
     target_sources(${ARG_TARGET} PRIVATE "${embed}")
 endfunction()
+
+# cuconform_room(<name> [PUBLIC <room|target>...] [PRIVATE <room|target>...] [EXCLUDE <file>...])
+# One room of src/: an OBJECT library cuconform_<name> of src/<name>/*.cpp. Its headers are reachable as
+# "<name>/x.h" only by itself and by the rooms that name it (directly or through a PUBLIC room): the include
+# directory is rooms/<name>/, which holds a single link <name> -> src/<name>. Bare room names in PUBLIC and
+# PRIVATE mean cuconform_<room>.
+function(cuconform_room name)
+    cmake_parse_arguments(ARG "" "" "PUBLIC;PRIVATE;EXCLUDE" ${ARGN})
+    file(GLOB sources CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/${name}/*.cpp)
+    foreach(excluded IN LISTS ARG_EXCLUDE)
+        list(REMOVE_ITEM sources ${CMAKE_CURRENT_SOURCE_DIR}/${name}/${excluded})
+    endforeach()
+    add_library(cuconform_${name} OBJECT ${sources})
+    cuconform_room_include(cuconform_${name} ${name} ${CMAKE_CURRENT_SOURCE_DIR}/${name})
+    foreach(scope PUBLIC PRIVATE)
+        set(deps "")
+        foreach(dep IN LISTS ARG_${scope})
+            if(TARGET cuconform_${dep})
+                list(APPEND deps cuconform_${dep})
+            else()
+                list(APPEND deps ${dep})
+            endif()
+        endforeach()
+        target_link_libraries(cuconform_${name} ${scope} ${deps})
+    endforeach()
+    cuconform_warnings(cuconform_${name})
+    set_property(GLOBAL APPEND PROPERTY CUCONFORM_ROOMS cuconform_${name})
+endfunction()
+
+# Gives <target> the include directory rooms/<name>/ holding the link <name> -> <dir>.
+function(cuconform_room_include target name dir)
+    set(include ${CMAKE_BINARY_DIR}/rooms/${name})
+    file(MAKE_DIRECTORY ${include})
+    if(NOT EXISTS ${include}/${name})
+        file(CREATE_LINK ${dir} ${include}/${name} SYMBOLIC)
+    endif()
+    target_include_directories(${target} PUBLIC ${include})
+endfunction()
+
+# Links every room (and the embedded kernel images) into an executable, plus the further object libraries given.
+function(cuconform_link_rooms target)
+    get_property(rooms GLOBAL PROPERTY CUCONFORM_ROOMS)
+    target_link_libraries(${target} PRIVATE ${rooms} cuconform_kernels ${ARGN})
+endfunction()

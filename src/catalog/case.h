@@ -11,6 +11,7 @@
 
 #include "core/outcome.h"
 #include "core/util.h"
+#include "results/fingerprint.h"
 
 namespace cuconform {
 
@@ -36,7 +37,7 @@ struct Variant {
 
 /// What a reproducer sees in its (child) process.
 struct CaseContext {
-    const nlohmann::json& fingerprint;  ///< The stack the run belongs to.
+    const results::Fingerprint& fingerprint;  ///< The stack the run belongs to.
     const Variant& variant;
 };
 

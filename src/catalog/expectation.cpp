@@ -30,7 +30,8 @@ const expect::Expectation& parsed(const CaseSpec& spec) {
 
 }  // namespace
 
-ExpectedDecision decide_expectation(const CaseSpec& spec, const Variant& variant, const nlohmann::json& fingerprint) {
+ExpectedDecision decide_expectation(const CaseSpec& spec, const Variant& variant,
+                                    const results::Fingerprint& fingerprint) {
     const auto facts = facts_from_fingerprint(fingerprint, variant);
     const auto decision = parsed(spec).decide(*facts);
     return {decision.outcome, decision.rule_index, decision.rule_text, decision.why};

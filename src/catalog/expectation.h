@@ -19,7 +19,8 @@ struct ExpectedDecision {
 
 /// Evaluates `spec`'s rules on the facts of `fingerprint` plus `variant`. Throws (with the case,
 /// rule and column) when the rules are malformed.
-ExpectedDecision decide_expectation(const CaseSpec& spec, const Variant& variant, const nlohmann::json& fingerprint);
+ExpectedDecision decide_expectation(const CaseSpec& spec, const Variant& variant,
+                                    const results::Fingerprint& fingerprint);
 
 /// Parses every registered case's rules; throws on the first malformed one.
 void validate_catalog();

@@ -12,72 +12,61 @@ using nlohmann::json;
 
 namespace {
 
-Value version_or_null(const json& part, const char* key) {
-    if (!part.is_object() || !part.contains(key) || !part[key].is_string()) return Value();
-    auto v = Version::parse(part[key].get<std::string>());
+Value version_or_null(const std::optional<std::string>& text) {
+    if (!text) return Value();
+    auto v = Version::parse(*text);
     return v ? Value(*v) : Value();
 }
 
-const json& member(const json& j, const char* key) {
-    static const json empty = json::object();
-    return j.is_object() && j.contains(key) ? j[key] : empty;
-}
+Value version_or_null(const std::string& text) { return version_or_null(std::optional<std::string>(text)); }
 
 }  // namespace
 
-std::unique_ptr<expect::MapFacts> facts_from_fingerprint(const json& fp, const Variant& variant) {
+std::unique_ptr<expect::MapFacts> facts_from_fingerprint(const results::Fingerprint& fp, const Variant& variant) {
     auto facts = std::make_unique<expect::MapFacts>();
     auto& f = *facts;
-    const json& driver = member(fp, "driver");
-    f.set("driver", driver.value("present", false));
-    f.set("driver.version", version_or_null(driver, "version"));
-    f.set("driver.cuda", version_or_null(driver, "cuda"));
+    f.set("driver", fp.driver.present);
+    f.set("driver.version", version_or_null(fp.driver.version));
+    f.set("driver.cuda", version_or_null(fp.driver.cuda));
 
-    const json& runtime = member(fp, "runtime");
-    f.set("runtime", runtime.value("present", false));
-    f.set("runtime.version", version_or_null(runtime, "version"));
+    f.set("runtime", fp.runtime.present);
+    f.set("runtime.version", version_or_null(fp.runtime.version));
 
-    const json& toolkit = member(fp, "toolkit");
-    f.set("toolkit", version_or_null(toolkit, "cuda"));
-    f.set("toolkit.cuda", version_or_null(toolkit, "cuda"));
-    f.set("toolkit.cudnn", version_or_null(toolkit, "cudnn"));
-    f.set("toolkit.nvcc", version_or_null(toolkit, "nvcc"));  // the nvcc that compiles kernels (may not be toolkit's)
+    f.set("toolkit", version_or_null(fp.toolkit.cuda));
+    f.set("toolkit.cuda", version_or_null(fp.toolkit.cuda));
+    f.set("toolkit.cudnn", version_or_null(fp.toolkit.cudnn));
+    f.set("toolkit.nvcc", version_or_null(fp.toolkit.nvcc));  // the nvcc that compiles kernels (may not be toolkit's)
 
-    const json& cudnn = member(fp, "cudnn");
-    f.set("cudnn", cudnn.value("present", false));
-    f.set("cudnn.loaded", version_or_null(cudnn, "loaded"));
-    f.set("cudnn.built", version_or_null(cudnn, "built"));
-    f.set("cudnn.cudart", version_or_null(cudnn, "cudart"));
-    f.set("cudnn.max_device_cc", version_or_null(cudnn, "max_device_cc"));
-    for (const auto& sub : member(cudnn, "sublibraries")) {
-        std::string soname = sub.value("soname", "");
+    const auto& cudnn = fp.cudnn;
+    f.set("cudnn", cudnn.present);
+    f.set("cudnn.loaded", version_or_null(cudnn.loaded));
+    f.set("cudnn.built", version_or_null(cudnn.built));
+    f.set("cudnn.cudart", version_or_null(cudnn.cudart));
+    f.set("cudnn.max_device_cc", version_or_null(cudnn.max_device_cc));
+    for (const auto& sub : cudnn.sublibraries) {
+        const std::string& soname = sub.soname;
         const auto begin = std::string("libcudnn_").size();
         const auto end = soname.find(".so");
         if (soname.rfind("libcudnn_", 0) != 0 || end == std::string::npos) continue;
-        f.set("cudnn.sublib." + soname.substr(begin, end - begin), sub.value("found", false));
+        f.set("cudnn.sublib." + soname.substr(begin, end - begin), sub.found);
     }
 
-    const json& cublas = member(fp, "cublas");
-    f.set("cublas", cublas.value("present", false));
-    f.set("cublas.version", version_or_null(cublas, "version"));
+    f.set("cublas", fp.cublas.present);
+    f.set("cublas.version", version_or_null(fp.cublas.version));
 
-    const json& gpus = member(fp, "gpus");
-    const bool any = gpus.is_array() && !gpus.empty();
+    const bool any = fp.has_gpu();
     f.set("gpu", any);
-    f.set("gpu.count", any ? static_cast<double>(gpus.size()) : 0.0);
-    f.set("gpu.cc", any ? version_or_null(gpus[0], "cc") : Value());
-    f.set("gpu.name", any ? Value(gpus[0].value("name", "")) : Value());
-    f.set("gpu.memory_mib", any ? Value(static_cast<double>(gpus[0].value("memory_bytes", 0ull) >> 20)) : Value());
-    const json& gpu_error = member(fp, "gpu_error");
-    f.set("gpu.error", gpu_error.contains("name") ? Value(gpu_error["name"].get<std::string>()) : Value());
+    f.set("gpu.count", static_cast<double>(fp.gpus.size()));
+    f.set("gpu.cc", any ? version_or_null(fp.gpus[0].cc) : Value());
+    f.set("gpu.name", any ? Value(fp.gpus[0].name) : Value());
+    f.set("gpu.memory_mib", any ? Value(static_cast<double>(fp.gpus[0].memory_bytes.value_or(0) >> 20)) : Value());
+    f.set("gpu.error", fp.gpu_error && !fp.gpu_error->name.empty() ? Value(fp.gpu_error->name) : Value());
 
-    for (const auto& [name, value] : member(fp, "env").items()) {
-        f.set("env." + name, value.is_string() ? Value(value.get<std::string>()) : Value());
-    }
+    for (const auto& [name, value] : fp.env) f.set("env." + name, value ? Value(*value) : Value());
     // The variant's own variables are what the case process sees.
     for (const auto& [name, value] : variant.env) f.set("env." + name, value ? Value(*value) : Value());
     f.set("variant", variant.name);
-    f.set("host.arch", Value(member(fp, "host").value("arch", "")));
+    f.set("host.arch", Value(fp.host.arch));
     define_knowledge_functions(f);
     return facts;
 }

@@ -16,7 +16,8 @@ namespace cuconform {
 ///   cudnn, cudnn.loaded, cudnn.built, cudnn.cudart, cudnn.max_device_cc, cudnn.sublib.<name>
 ///   cublas, cublas.version       gpu, gpu.count, gpu.cc, gpu.name, gpu.memory_mib, gpu.error
 ///   env.<NAME> (null when unset)  variant   host.arch
-std::unique_ptr<expect::MapFacts> facts_from_fingerprint(const nlohmann::json& fingerprint, const Variant& variant);
+std::unique_ptr<expect::MapFacts> facts_from_fingerprint(const results::Fingerprint& fingerprint,
+                                                         const Variant& variant);
 
 /// The fact paths and functions case expectations may use (checked when the catalogue loads).
 const expect::Vocabulary& catalog_vocabulary();

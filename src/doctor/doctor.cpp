@@ -53,7 +53,7 @@ std::optional<Version> toolkit_version_at(const fs::path& dir) {
 
 class Examiner {
 public:
-    explicit Examiner(const json& fp) : fp_(fp) {}
+    explicit Examiner(json fp) : fp_(std::move(fp)) {}
 
     std::vector<Finding> run() {
         check_driver();
@@ -438,7 +438,7 @@ private:
              "command must show it."});
     }
 
-    const json& fp_;
+    json fp_;
     std::vector<Finding> findings_;
 };
 
@@ -458,9 +458,11 @@ std::string_view to_string(Severity severity) {
     return "?";
 }
 
-std::vector<Finding> examine(const json& fingerprint) { return Examiner(fingerprint).run(); }
+std::vector<Finding> examine(const results::Fingerprint& fingerprint) {
+    return Examiner(results::to_json(fingerprint)).run();
+}
 
-json to_json(const std::vector<Finding>& findings, const json& fingerprint) {
+json to_json(const std::vector<Finding>& findings, const results::Fingerprint& fingerprint) {
     json list = json::array();
     int errors = 0;
     for (const auto& f : findings) {
@@ -473,7 +475,7 @@ json to_json(const std::vector<Finding>& findings, const json& fingerprint) {
     return {{"schema", "cuconform.doctor/1"},
             {"healthy", errors == 0},
             {"findings", list},
-            {"fingerprint", fingerprint}};
+            {"fingerprint", results::to_json(fingerprint)}};
 }
 
 }  // namespace cuconform::doctor

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "results/fingerprint.h"
+
 namespace cuconform::doctor {
 
 enum class Severity { Info, Warning, Error };
@@ -29,9 +31,9 @@ struct DriverRequirement {
 };
 
 /// Examines a fingerprint (and the files and variables it names). Pure: no CUDA call.
-std::vector<Finding> examine(const nlohmann::json& fingerprint);
+std::vector<Finding> examine(const results::Fingerprint& fingerprint);
 
-nlohmann::json to_json(const std::vector<Finding>& findings, const nlohmann::json& fingerprint);
+nlohmann::json to_json(const std::vector<Finding>& findings, const results::Fingerprint& fingerprint);
 std::string_view to_string(Severity severity);
 
 /// `j[key]` as text: the string itself, other JSON as JSON, `fallback` when absent or null.

@@ -2,11 +2,8 @@
 /// \file dlopen by soname, with the loader's own record of what it did.
 #include "loader/library.h"
 
-#include "core/util.h"
-
 #include <dlfcn.h>
 #include <link.h>
-
 #include <unistd.h>
 
 #include <cstdio>
@@ -14,6 +11,10 @@
 #include <filesystem>
 #include <memory>
 #include <set>
+#include <sstream>
+
+#include "core/process.h"
+#include "core/util.h"
 
 namespace cuconform::loader {
 namespace fs = std::filesystem;
@@ -26,55 +27,7 @@ std::string resolved(const std::string& path) {
     return ec ? path : real.string();
 }
 
-/// ld.so.cache as `ldconfig -p` prints it, read once per process.
-const std::vector<std::string>& cache_listing() {
-    static const std::vector<std::string> lines = [] {
-        std::vector<std::string> out;
-        for (const char* ldconfig : {"/sbin/ldconfig", "/usr/sbin/ldconfig"}) {
-            if (access(ldconfig, X_OK) != 0) continue;
-            std::unique_ptr<FILE, int (*)(FILE*)> pipe(popen((std::string(ldconfig) + " -p 2>/dev/null").c_str(), "r"),
-                                                      pclose);
-            if (!pipe) break;
-            char line[4096];
-            while (std::fgets(line, sizeof line, pipe.get())) out.emplace_back(line);
-            break;
-        }
-        return out;
-    }();
-    return lines;
-}
-
-/// `ldconfig -p` lines: "\tlibcudnn.so.9 (libc6,x86-64) => /usr/local/cuda-13.0/lib/libcudnn.so.9".
-std::vector<std::string> cache_entries(const std::string& soname) {
-    std::vector<std::string> paths;
-    {
-        for (const std::string& text : cache_listing()) {
-            auto name_begin = text.find_first_not_of(" \t");
-            if (name_begin == std::string::npos || text.compare(name_begin, soname.size() + 1, soname + " ") != 0) {
-                continue;
-            }
-            auto arrow = text.find("=> ");
-            if (arrow == std::string::npos) continue;
-            std::string path = text.substr(arrow + 3);
-            while (!path.empty() && (path.back() == '\n' || path.back() == ' ')) path.pop_back();
-            paths.push_back(path);
-        }
-    }
-    return paths;
-}
-
 }  // namespace
-
-void to_json(nlohmann::json& j, const LoadRecord& r) {
-    j = nlohmann::json{{"soname", r.soname}, {"found", r.found}};
-    if (r.found) {
-        j["path"] = r.path;
-        j["real_path"] = r.real_path;
-    } else {
-        j["error"] = r.error;
-        j["search_path"] = r.search_path;
-    }
-}
 
 Library Library::open(const std::string& soname) {
     Library lib;
@@ -124,8 +77,34 @@ std::vector<std::string> loader_search_path() {
     return dirs;
 }
 
-nlohmann::json find_installed(const std::string& soname) {
-    nlohmann::json found = nlohmann::json::array();
+const std::vector<std::pair<std::string, std::string>>& ld_cache() {
+    static const std::vector<std::pair<std::string, std::string>> entries = [] {
+        std::vector<std::pair<std::string, std::string>> out;
+        for (const char* ldconfig : {"/sbin/ldconfig", "/usr/sbin/ldconfig"}) {
+            if (access(ldconfig, X_OK) != 0) continue;
+            const auto listing = process::run({ldconfig, "-p"}, {.timeout_s = 30});
+            // "\tlibcudnn.so.9 (libc6,x86-64) => /usr/local/cuda-13.0/lib/libcudnn.so.9"
+            std::istringstream lines(listing.out);
+            for (std::string line; std::getline(lines, line);) {
+                const auto name_begin = line.find_first_not_of(" \t");
+                const auto name_end = line.find(' ', name_begin);
+                const auto arrow = line.find("=> ");
+                if (name_begin == std::string::npos || name_end == std::string::npos || arrow == std::string::npos) {
+                    continue;
+                }
+                std::string path = line.substr(arrow + 3);
+                while (!path.empty() && (path.back() == '\r' || path.back() == ' ')) path.pop_back();
+                out.emplace_back(line.substr(name_begin, name_end - name_begin), path);
+            }
+            break;
+        }
+        return out;
+    }();
+    return entries;
+}
+
+std::vector<results::Copy> find_installed(const std::string& soname) {
+    std::vector<results::Copy> found;
     std::set<std::string> seen;
     const auto ld_library_path = split_path_list(std::getenv("LD_LIBRARY_PATH"));
     auto add = [&](const std::string& path, const char* via) {
@@ -133,13 +112,15 @@ nlohmann::json find_installed(const std::string& soname) {
         if (!fs::exists(path, ec)) return;
         const std::string real = resolved(path);
         if (!seen.insert(real).second) return;
-        found.push_back({{"path", path}, {"real_path", real}, {"via", via}});
+        found.push_back({path, real, via});
     };
     for (const auto& dir : loader_search_path()) {
         bool from_env = std::find(ld_library_path.begin(), ld_library_path.end(), dir) != ld_library_path.end();
         add((fs::path(dir) / soname).string(), from_env ? "LD_LIBRARY_PATH" : "system");
     }
-    for (const auto& path : cache_entries(soname)) add(path, "ld.so.cache");
+    for (const auto& [name, path] : ld_cache()) {
+        if (name == soname) add(path, "ld.so.cache");
+    }
     return found;
 }
 

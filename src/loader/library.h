@@ -3,24 +3,15 @@
 /// recording what the dynamic loader did: the file it picked, or its own error message.
 #pragma once
 
-#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "results/fingerprint.h"
+
 namespace cuconform::loader {
 
-/// What happened when one soname was asked of the dynamic loader.
-struct LoadRecord {
-    std::string soname;       ///< What was asked for ("libcudnn.so.9").
-    bool found = false;
-    std::string path;         ///< The file the loader mapped, as it named it (may be a symlink).
-    std::string real_path;    ///< The same file with symlinks resolved.
-    std::string error;        ///< dlerror() when not found.
-    std::vector<std::string> search_path;  ///< Directories the loader searches for it, in order (RTLD_DI_SERINFO).
-};
-
-void to_json(nlohmann::json& j, const LoadRecord& r);
+using results::LoadRecord;
 
 /// A dlopen handle. Never dlclose'd: CUDA libraries do not survive being unloaded and reloaded.
 class Library {
@@ -52,8 +43,11 @@ std::optional<std::string> loaded_path(const std::string& soname);
 /// between the last two unless the process was started with `ld.so --inhibit-cache`.
 std::vector<std::string> loader_search_path();
 
-/// Every file named `soname` the loader could pick: in the search path and in ld.so.cache.
-/// Each entry is {"path", "real_path", "via": "LD_LIBRARY_PATH" | "ld.so.cache" | "system" | "RUNPATH"}.
-nlohmann::json find_installed(const std::string& soname);
+/// Every file named `soname` the loader could pick: in the search path and in ld.so.cache (via: LD_LIBRARY_PATH,
+/// system, ld.so.cache).
+std::vector<results::Copy> find_installed(const std::string& soname);
+
+/// ld.so.cache as `ldconfig -p` lists it, read once per process: (soname, path) in the cache's order.
+const std::vector<std::pair<std::string, std::string>>& ld_cache();
 
 }  // namespace cuconform::loader

@@ -396,14 +396,10 @@ nlohmann::json github_matrix(const std::vector<Cell>& cells) {
     return nlohmann::json{{"include", include}};
 }
 
-nlohmann::json resource_spec(const nlohmann::json& fingerprint, int slots_per_gpu) {
+nlohmann::json resource_spec(const results::Fingerprint& fingerprint, int slots_per_gpu) {
     auto gpus = nlohmann::json::array();
-    const auto listed = fingerprint.value("gpus", nlohmann::json::array());
-    for (std::size_t i = 0; i < listed.size(); ++i) {
-        const auto& gpu = listed[i];
-        const auto index = gpu.is_object() && gpu.contains("index") ? gpu["index"].dump() : std::to_string(i);
-        gpus.push_back({{"id", index}, {"slots", slots_per_gpu}});
-    }
+    for (const auto& gpu : fingerprint.gpus)
+        gpus.push_back({{"id", std::to_string(gpu.index)}, {"slots", slots_per_gpu}});
     return nlohmann::json{{"version", {{"major", 1}, {"minor", 0}}}, {"local", {{{"gpus", gpus}}}}};
 }
 

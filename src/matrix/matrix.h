@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "results/fingerprint.h"
+
 namespace cuconform::matrix {
 
 /// A matrix file that cannot be read: names the file, its 1-based line (0 when unknown) and what to do.
@@ -94,21 +96,7 @@ nlohmann::json github_matrix(const std::vector<Cell>& cells);
 std::vector<std::string> merge_results(const std::vector<std::filesystem::path>& inputs,
                                        const std::filesystem::path& out, std::vector<std::string>& warnings);
 
-/// `matrix run --provider container`: the cell's image, built from containers/Dockerfile on NVIDIA's CUDA image with
-/// cuDNN for its toolkit (a wheel stack fetched into it when the run stack is not the image's), and the command lines.
-struct ContainerCommands {
-    std::string base;                ///< nvidia/cuda:12.4.1-cudnn-devel-ubuntu22.04
-    std::string image;               ///< cuconform:12.4.1-cudnn-devel-ubuntu22.04[-stack-cuda12.9-cudnn9.10]
-    std::string stack;               ///< "cuda=12.9 cudnn=9.10" (the Dockerfile's STACK); empty: the image's own.
-    std::vector<std::string> build;  ///< ENGINE build -f SOURCE/containers/Dockerfile --build-arg BASE=... -t IMAGE SOURCE
-    std::vector<std::string> run;    ///< ENGINE run --rm [--user U:G] [GPUs] -v OUT:/results IMAGE run --out /results ...
-};
-/// `run_args` are further `cuconform run` options (--only, --variant, ...). Throws (stack::StackError) when no
-/// NVIDIA CUDA image with cuDNN is known for the cell's toolkit and cuDNN headers.
-ContainerCommands container_commands(const Cell& cell, const std::string& engine, const std::filesystem::path& source,
-                                     const std::filesystem::path& out, const std::vector<std::string>& run_args);
-
 /// A CTest resource specification (`ctest --resource-spec-file`) with one `gpus` slot per GPU of a fingerprint.
-nlohmann::json resource_spec(const nlohmann::json& fingerprint, int slots_per_gpu = 1);
+nlohmann::json resource_spec(const results::Fingerprint& fingerprint, int slots_per_gpu = 1);
 
 }  // namespace cuconform::matrix

@@ -3,82 +3,59 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
-#include <fstream>
 #include <map>
 #include <set>
-#include <sstream>
 
+#include "core/files.h"
 #include "matrix/matrix.h"
-#include "report/report.h"
-#include "run/results.h"
+#include "results/plan.h"
+#include "results/store.h"
 
 namespace cuconform::matrix {
 namespace fs = std::filesystem;
 namespace {
 
-std::string read_file(const fs::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::stringstream text;
-    text << in.rdbuf();
-    return text.str();
-}
-
-void write_file_atomically(const fs::path& path, const std::string& content) {
-    const fs::path tmp = path.string() + ".tmp";
-    {
-        std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-        out << content;
-        if (!out)
-            throw std::runtime_error(fmt::format("could not write {}: check the directory is writable", tmp.string()));
-    }
-    fs::rename(tmp, path);
-}
-
+/// The cell directories found under the inputs, by cell id.
 struct CellInputs {
-    std::vector<fs::path> results;
-    std::set<std::string> cell_json;  ///< Contents; the greatest wins (order-independent).
-    std::set<std::string> fingerprint_json;
+    std::vector<results::CellStore> stores;
 };
 
-/// The cell id of a directory: cell.json's "id", else the directory's name.
-std::string cell_id_of(const fs::path& dir) {
-    try {
-        std::ifstream in(dir / "cell.json");
-        if (in) {
-            const auto info = nlohmann::json::parse(in);
-            if (info.is_object() && info.value("id", "") != "") return info["id"].get<std::string>();
+/// The cell id of a directory: its cell.json's "id", else the directory's name.
+std::string cell_id_of(const results::CellStore& store, std::vector<std::string>& warnings) {
+    const auto cell = store.read_cell(warnings);
+    return cell ? cell->id : store.dir().filename().string();
+}
+
+void collect(const fs::path& dir, std::map<std::string, CellInputs>& cells, std::vector<std::string>& warnings) {
+    const results::CellStore store(dir);
+    std::error_code ec;
+    if (fs::exists(store.results_path(), ec) || fs::exists(store.cell_path(), ec)) {
+        cells[cell_id_of(store, warnings)].stores.push_back(store);
+    }
+    for (const auto& entry : fs::directory_iterator(dir, ec)) {
+        if (entry.is_directory() && !entry.is_symlink()) collect(entry.path(), cells, warnings);
+    }
+}
+
+/// A cell id is a folder name under the merged directory: one path component that stays inside it.
+bool is_safe_cell_id(const std::string& id) {
+    return !id.empty() && id != "." && id != ".." && id.find('/') == std::string::npos &&
+           id.find('\0') == std::string::npos;
+}
+
+/// Of several copies of a record, the greatest serialisation: the same choice whatever the order of the inputs.
+template <typename Record>
+std::optional<Record> greatest(const std::vector<Record>& copies) {
+    std::optional<Record> best;
+    std::string best_text;
+    for (const auto& copy : copies) {
+        std::string text = results::to_json(copy).dump();
+        if (!best || text > best_text) {
+            best = copy;
+            best_text = std::move(text);
         }
-    } catch (const nlohmann::json::exception&) {
     }
-    return dir.filename().string();
-}
-
-/// One matrix.json for the merged directory: every planned cell of the inputs' matrix.json files, the record that got
-/// furthest per cell (report::load_plans decides, so merge and report agree).
-nlohmann::json merge_plans(const std::vector<fs::path>& inputs, std::vector<std::string>& warnings) {
-    const auto planned = report::load_plans(inputs, warnings);
-    std::set<std::string> names;
-    nlohmann::json merged{{"scope", "merged"}, {"cells", nlohmann::json::array()}};
-    for (const auto& cell : planned) {
-        if (!cell.matrix.empty()) names.insert(cell.matrix);
-        merged["cells"].push_back(cell.record);
-    }
-    merged["name"] = fmt::format("{}", fmt::join(names, ", "));
-    return merged;
-}
-
-void collect(const fs::path& dir, std::map<std::string, CellInputs>& cells) {
-    const bool has_results = fs::exists(dir / "results.jsonl");
-    const bool has_cell = fs::exists(dir / "cell.json");
-    if (has_results || has_cell) {
-        auto& inputs = cells[cell_id_of(dir)];
-        if (has_results) inputs.results.push_back(dir / "results.jsonl");
-        if (has_cell) inputs.cell_json.insert(read_file(dir / "cell.json"));
-        if (fs::exists(dir / "fingerprint.json")) inputs.fingerprint_json.insert(read_file(dir / "fingerprint.json"));
-    }
-    for (const auto& entry : fs::directory_iterator(dir)) {
-        if (entry.is_directory()) collect(entry.path(), cells);
-    }
+    return best;
 }
 
 }  // namespace
@@ -93,7 +70,7 @@ std::vector<std::string> merge_results(const std::vector<fs::path>& inputs, cons
                             "holding <cell>/results.jsonl)",
                             input.string()));
         }
-        collect(input, cells);
+        collect(input, cells, warnings);
     }
     if (cells.empty()) {
         throw std::runtime_error(
@@ -102,47 +79,52 @@ std::vector<std::string> merge_results(const std::vector<fs::path>& inputs, cons
     }
     std::vector<std::string> written;
     for (const auto& [id, in] : cells) {
-        // Per (case, variant): the record with the greatest (started_at, serialised content).
-        std::map<std::pair<std::string, std::string>, std::pair<std::string, std::string>> best;
-        for (const auto& path : in.results) {
-            std::ifstream lines(path);
-            std::size_t number = 0;
-            for (std::string line; std::getline(lines, line);) {
-                ++number;
-                if (line.empty()) continue;
-                nlohmann::json record;
-                try {
-                    record = nlohmann::json::parse(line);
-                } catch (const nlohmann::json::exception&) {
-                    warnings.push_back(fmt::format("{}:{}: not JSON (a line cut short?); left out of the merge",
-                                                   path.string(), number));
-                    continue;
-                }
-                if (!record.is_object() || !record.contains("case") || !record["case"].is_string()) {
-                    warnings.push_back(fmt::format("{}:{}: not a result record (no \"case\"); left out of the merge",
-                                                   path.string(), number));
-                    continue;
-                }
-                const auto key = std::make_pair(record["case"].get<std::string>(), record.value("variant", "default"));
-                auto candidate = std::make_pair(record.value("started_at", ""), record.dump());
-                auto it = best.find(key);
-                if (it == best.end() || it->second < candidate) best[key] = std::move(candidate);
+        if (!is_safe_cell_id(id)) {
+            warnings.push_back(
+                fmt::format("cell id \"{}\" (from {}) is not a folder name; that cell is left out of "
+                            "the merge",
+                            id, in.stores.front().cell_path().string()));
+            continue;
+        }
+        std::vector<results::StoredResult> records;
+        std::vector<results::CellRecord> cell_copies;
+        std::vector<results::Fingerprint> fingerprints;
+        for (const auto& store : in.stores) {
+            std::error_code ec;
+            if (fs::exists(store.results_path(), ec)) {
+                for (auto& r : store.read_results(warnings)) records.push_back(std::move(r));
             }
+            if (auto cell = store.read_cell(warnings)) cell_copies.push_back(std::move(*cell));
+            if (auto fp = store.read_fingerprint(warnings)) fingerprints.push_back(std::move(*fp));
         }
-        const fs::path dir = out / id;
-        fs::create_directories(dir);
-        if (!best.empty()) {
-            std::string content;
-            for (const auto& [key, record] : best) content += record.second + "\n";
-            write_file_atomically(dir / "results.jsonl", content);
+        for (auto& r : records) r.cell = id;  // records of a cell directory belong to that cell
+        auto kept = results::deduplicate(std::move(records));
+        std::sort(kept.begin(), kept.end(), [](const auto& a, const auto& b) {
+            return std::tie(a.result.case_id, a.result.variant) < std::tie(b.result.case_id, b.result.variant);
+        });
+        const results::CellStore merged(out / id);
+        merged.create();
+        if (!kept.empty()) {
+            std::vector<std::string> lines;
+            for (const auto& r : kept) lines.push_back(results::to_line(r.result, id));
+            merged.write_results(lines);
         }
-        if (!in.cell_json.empty()) write_file_atomically(dir / "cell.json", *in.cell_json.rbegin());
-        if (!in.fingerprint_json.empty())
-            write_file_atomically(dir / "fingerprint.json", *in.fingerprint_json.rbegin());
+        if (const auto cell = greatest(cell_copies)) merged.write_cell(*cell);
+        if (const auto fp = greatest(fingerprints)) merged.write_fingerprint(*fp);
         written.push_back(id);
     }
-    const auto plan = merge_plans(inputs, warnings);
-    if (!plan["cells"].empty()) write_file_atomically(out / "matrix.json", plan.dump(2) + "\n");
+    const auto planned = results::load_plans(inputs, warnings);
+    if (!planned.empty()) {
+        results::MatrixPlan plan;
+        plan.scope = "merged";
+        std::set<std::string> names;
+        for (const auto& cell : planned) {
+            if (!cell.matrix_name.empty()) names.insert(cell.matrix_name);
+            plan.cells.push_back(cell);
+        }
+        plan.name = fmt::format("{}", fmt::join(names, ", "));
+        write_file_atomically(out / "matrix.json", results::to_json(plan).dump(2) + "\n");
+    }
     return written;
 }
 

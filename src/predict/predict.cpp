@@ -306,7 +306,7 @@ std::vector<Question> ask(const Stack& s, const KnowledgeBase& kb) {
     return out;
 }
 
-json synthetic_fingerprint(const Stack& s, const KnowledgeBase& kb) {
+results::Fingerprint synthetic_fingerprint(const Stack& s, const KnowledgeBase& kb) {
     json fp{{"schema", "cuconform.fingerprint/1"},
             {"synthetic", true},
             {"created", now_iso8601()},
@@ -340,10 +340,10 @@ json synthetic_fingerprint(const Stack& s, const KnowledgeBase& kb) {
     json env = json::object();
     for (const auto& [name, value] : s.env) env[name] = value ? json(*value) : json(nullptr);
     fp["env"] = env;
-    return fp;
+    return results::parse_fingerprint(fp);
 }
 
-std::vector<CasePrediction> predict_cases(const json& fingerprint) {
+std::vector<CasePrediction> predict_cases(const results::Fingerprint& fingerprint) {
     std::vector<CasePrediction> out;
     for (const auto& spec : CaseRegistry::instance().all()) {
         for (const auto& variant : spec.runs()) {
@@ -398,7 +398,7 @@ json to_json(const Prediction& p) {
         cases.push_back(j);
     }
     return {{"schema", kPredictSchema},
-            {"stack", p.fingerprint},
+            {"stack", results::to_json(p.fingerprint)},
             {"questions", questions},
             {"summary", {{"yes", counts[0]}, {"no", counts[1]}, {"unknown", counts[2]}}},
             {"cases", cases}};

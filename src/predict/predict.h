@@ -14,6 +14,7 @@
 #include "catalog/expectation.h"
 #include "core/version.h"
 #include "knowledge/knowledge.h"
+#include "results/fingerprint.h"
 
 namespace cuconform::predict {
 
@@ -68,7 +69,7 @@ knowledge::Answer ptx_jit_answer(const Version& toolkit, const Version& driver, 
 std::optional<knowledge::Fact<Version>> driver_cuda(const Version& driver, const knowledge::KnowledgeBase& kb);
 
 /// The fingerprint a probe of this stack would produce (src/probe/fingerprint.cpp's shape), marked synthetic.
-nlohmann::json synthetic_fingerprint(const Stack& stack, const knowledge::KnowledgeBase& kb);
+results::Fingerprint synthetic_fingerprint(const Stack& stack, const knowledge::KnowledgeBase& kb);
 
 /// One case x variant of the catalogue evaluated on the synthetic fingerprint.
 struct CasePrediction {
@@ -79,10 +80,10 @@ struct CasePrediction {
 };
 
 /// Evaluates every registered case (all variants) on `fingerprint`.
-std::vector<CasePrediction> predict_cases(const nlohmann::json& fingerprint);
+std::vector<CasePrediction> predict_cases(const results::Fingerprint& fingerprint);
 
 struct Prediction {
-    nlohmann::json fingerprint;
+    results::Fingerprint fingerprint;
     std::vector<Question> questions;
     std::vector<CasePrediction> cases;
 };

@@ -2,26 +2,27 @@
 /// \file Measures the stack: libraries by soname, their versions, the GPUs (in a child), the environment.
 #include "probe/fingerprint.h"
 
+#include <fmt/format.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <array>
 #include <cctype>
-#include <chrono>
 #include <cerrno>
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <ctime>
 #include <filesystem>
-#include <fmt/format.h>
 #include <fstream>
 
 #include "core/process.h"
 #include "core/util.h"
 #include "core/version.h"
 #include "loader/apis.h"
+#include "results/fingerprint.h"
 
 extern char** environ;
 
@@ -47,31 +48,31 @@ std::string read_first_line(const fs::path& path) {
     return line;
 }
 
-json host_info() {
-    json host;
+results::Host host_info() {
+    results::Host host;
     utsname u{};
     if (uname(&u) == 0) {
-        host["kernel"] = u.release;
-        host["arch"] = u.machine;
-        host["hostname"] = u.nodename;
+        host.kernel = u.release;
+        host.arch = u.machine;
+        host.hostname = u.nodename;
     }
     std::ifstream os_release("/etc/os-release");
     for (std::string line; std::getline(os_release, line);) {
         if (line.rfind("PRETTY_NAME=", 0) == 0) {
             auto value = line.substr(12);
             value.erase(std::remove(value.begin(), value.end(), '"'), value.end());
-            host["os"] = value;
+            host.os = value;
         }
     }
     return host;
 }
 
-json env_info() {
-    json env = json::object();
+std::map<std::string, std::optional<std::string>> env_info() {
+    std::map<std::string, std::optional<std::string>> env;
     for (const char* name : kEnvNames) {
         if (is_secret_name(name)) continue;
         const char* value = std::getenv(name);
-        env[name] = value ? json(value) : json(nullptr);
+        env[name] = value ? std::optional<std::string>(value) : std::nullopt;
     }
     for (char** e = environ; e && *e; ++e) {
         std::string_view entry(*e);
@@ -84,13 +85,13 @@ json env_info() {
 }
 
 /// The kernel module's version: "NVRM version: NVIDIA UNIX x86_64 Kernel Module  580.65.06  ...".
-json kernel_driver_version() {
+std::optional<std::string> kernel_driver_version() {
     const std::string line = read_first_line("/proc/driver/nvidia/version");
     auto pos = line.find("Kernel Module");
-    if (pos == std::string::npos) return nullptr;
+    if (pos == std::string::npos) return std::nullopt;
     std::string rest = line.substr(pos + 13);
     auto begin = rest.find_first_not_of(' ');
-    if (begin == std::string::npos) return nullptr;
+    if (begin == std::string::npos) return std::nullopt;
     auto end = rest.find(' ', begin);
     return rest.substr(begin, end == std::string::npos ? std::string::npos : end - begin);
 }
@@ -208,29 +209,29 @@ json loaded_sublibraries() {
 }
 
 /// `loaded_elsewhere`: the sub-libraries the probe's children loaded ({soname: path}), where the checks ran.
-json sublibrary_info(const std::string& soname, const std::string& shim_dir, const json& loaded_elsewhere) {
-    json info{{"soname", soname}};
+results::Sublibrary sublibrary_info(const std::string& soname, const std::string& shim_dir,
+                                    const json& loaded_elsewhere) {
+    results::Sublibrary info{soname};
     auto loaded = loader::loaded_path(soname);
     if (!loaded && loaded_elsewhere.contains(soname)) loaded = loaded_elsewhere[soname].get<std::string>();
-    info["loaded"] = loaded.has_value();
-    if (loaded) info["path"] = *loaded;
-    json copies = json::array();
+    info.loaded = loaded.has_value();
+    if (loaded) info.path = *loaded;
     std::error_code ec;
     const bool next_to_shim = !shim_dir.empty() && fs::exists(fs::path(shim_dir) / soname, ec);
     if (next_to_shim) {
-        copies.push_back({{"path", (fs::path(shim_dir) / soname).string()},
-                          {"real_path", fs::canonical(fs::path(shim_dir) / soname, ec).string()},
-                          {"via", "RUNPATH $ORIGIN of the cuDNN shim"}});
+        info.copies.push_back({(fs::path(shim_dir) / soname).string(),
+                               fs::canonical(fs::path(shim_dir) / soname, ec).string(),
+                               "RUNPATH $ORIGIN of the cuDNN shim"});
     }
     for (auto& c : loader::find_installed(soname)) {
-        bool dup = std::any_of(copies.begin(), copies.end(), [&](const json& x) { return x["real_path"] == c["real_path"]; });
-        if (!dup) copies.push_back(c);
+        const bool dup = std::any_of(info.copies.begin(), info.copies.end(),
+                                     [&](const results::Copy& x) { return x.real_path == c.real_path; });
+        if (!dup) info.copies.push_back(c);
     }
     // Found means the loader can reach it, which `copies` alone does not say: a copy listed in ld.so.cache is
     // out of reach when the process runs with `ld.so --inhibit-cache`. Ask the loader itself, but only when
     // the answer is not already known (loading the big engine libraries costs tens of milliseconds).
-    info["found"] = loaded.has_value() || next_to_shim || loader::Library::open(soname).loaded();
-    info["copies"] = copies;
+    info.found = loaded.has_value() || next_to_shim || loader::Library::open(soname).loaded();
     return info;
 }
 
@@ -282,31 +283,47 @@ Query start_cudnn_query() {
     }, 30);
 }
 
-json cudnn_info(Query& query) {
+/// A version check's answer as the child reported it.
+results::CudnnCheck check_from(const json& status) {
+    results::CudnnCheck check{status.value("name", ""), status.value("code", 0LL), std::nullopt,
+                              status.value("message", "")};
+    if (status.contains("signal")) check.signal = status["signal"].get<int>();
+    return check;
+}
+
+void apply_versions(results::Cudnn& info, const json& answer) {
+    if (answer.contains("loaded")) info.loaded = answer["loaded"].get<std::string>();
+    if (answer.contains("cudart")) info.cudart = answer["cudart"].get<std::string>();
+    if (answer.contains("max_device_cc")) info.max_device_cc = answer["max_device_cc"].get<std::string>();
+}
+
+results::Cudnn cudnn_info(Query& query) {
     const auto& api = loader::cudnn();
-    json info{{"library", api.library.record()},
-              {"built", Version::from_cudnn_int(loader::built_cudnn_version()).str()},
-              {"installed", loader::find_installed(loader::cudnn_soname())}};
-    info["present"] = api.library.loaded();
+    results::Cudnn info;
+    info.library = api.library.record();
+    info.built = Version::from_cudnn_int(loader::built_cudnn_version()).str();
+    info.installed = loader::find_installed(loader::cudnn_soname());
+    info.present = api.library.loaded();
     if (!api.library.loaded()) return info;
     json answer = finish_child(query);
     json loaded_in_children = json::object();
     if (answer.contains("error") && !answer.contains("signal")) {
         // Hung or failed without a signal: asking again call by call would wait as long again for each call.
-        info["query_error"] = answer["error"];
+        info.query_error = answer["error"].get<std::string>();
     } else if (!answer.contains("error")) {
         loaded_in_children = answer["loaded_sublibraries"];
-        answer.erase("loaded_sublibraries");
-        info.update(answer);
+        apply_versions(info, answer);
+        for (const auto& [name, status] : answer["version_checks"].items())
+            info.version_checks[name] = check_from(status);
     } else {
         // Something killed it: ask again, one call per child, to say which, with cuDNN's message.
         json versions = in_child("cuDNN's version query", [&api] { return cudnn_versions(api); }, 30);
         if (versions.contains("error")) {
-            info["query_error"] = versions["error"];  // the library is there, but a first call kills the process
+            info.query_error =
+                versions["error"].get<std::string>();  // the library is there, but a first call kills the process
         } else {
-            info.update(versions);
+            apply_versions(info, versions);
         }
-        json checks = json::object();
         for (const auto& [name, fn] : cudnn_checks(api)) {
             json status = in_child(fmt::format("cuDNN's {} version check", name), [fn = fn] {
                 json st = status_json(fn());
@@ -317,31 +334,50 @@ json cudnn_info(Query& query) {
                 for (const auto& [soname, path] : status["loaded_sublibraries"].items()) {
                     if (!loaded_in_children.contains(soname)) loaded_in_children[soname] = path;
                 }
-                status.erase("loaded_sublibraries");
             }
             if (status.contains("error")) {
                 // CRASH: killed by a signal (cuDNN aborts); TIMEOUT: hung; FAILED: exited, or no answer.
                 const std::string kind = status.contains("signal")     ? "CRASH"
                                          : status.value("timeout", false) ? "TIMEOUT"
                                                                           : "FAILED";
-                json entry{{"name", kind}, {"code", -1}, {"message", status["error"]}};
+                results::CudnnCheck check{kind, -1, std::nullopt, status["error"].get<std::string>()};
                 if (status.contains("signal")) {
-                    entry["code"] = -status["signal"].get<int>();
-                    entry["signal"] = status["signal"];
+                    check.signal = status["signal"].get<int>();
+                    check.code = -*check.signal;
                 }
-                status = entry;
+                info.version_checks[name] = check;
+            } else {
+                info.version_checks[name] = check_from(status);
             }
-            checks[name] = status;
         }
-        info["version_checks"] = checks;
     }
     const std::string shim_dir = fs::path(api.library.record().path).parent_path().string();
-    json subs = json::array();
     for (const auto& soname : loader::cudnn_sublibrary_sonames()) {
-        subs.push_back(sublibrary_info(soname, shim_dir, loaded_in_children));
+        info.sublibraries.push_back(sublibrary_info(soname, shim_dir, loaded_in_children));
     }
-    info["sublibraries"] = subs;
     return info;
+}
+
+/// The GPU query's answer: the GPUs, or why there are none.
+void apply_gpus(results::Fingerprint& fp, const json& answer) {
+    for (const auto& g : answer.value("gpus", json::array())) {
+        results::Gpu gpu{g.value("index", 0LL), g.value("name", ""), g.value("cc", "")};
+        if (g.contains("sm_count")) gpu.sm_count = g["sm_count"].get<long long>();
+        if (g.contains("memory_bytes")) gpu.memory_bytes = g["memory_bytes"].get<unsigned long long>();
+        if (g.contains("uuid")) gpu.uuid = g["uuid"].get<std::string>();
+        if (g.contains("pci")) gpu.pci = g["pci"].get<std::string>();
+        fp.gpus.push_back(gpu);
+    }
+    if (!answer.contains("error")) return;
+    const json& e = answer["error"];
+    if (e.is_string()) {
+        fp.gpu_error = results::GpuError{"", e.get<std::string>(), std::nullopt, std::nullopt};
+    } else {
+        results::GpuError error{e.value("name", "UNKNOWN"), e.value("message", ""), std::nullopt, std::nullopt};
+        if (e.contains("call")) error.call = e["call"].get<std::string>();
+        if (e.contains("code")) error.code = e["code"].get<long long>();
+        fp.gpu_error = error;
+    }
 }
 
 }  // namespace
@@ -361,66 +397,65 @@ bool is_recorded_env_name(std::string_view name) {
     return std::any_of(kEnvPrefixes.begin(), kEnvPrefixes.end(), [&](const char* p) { return name.rfind(p, 0) == 0; });
 }
 
-json probe_fingerprint(const ProbeOptions& options) {
-    json fp{{"schema", kFingerprintSchema}, {"created", now_iso8601()}, {"cuconform", CUCONFORM_VERSION},
-            {"host", host_info()}};
-    fp["toolkit"] = {{"cuda", Version::from_cuda_int(loader::built_cudart_version()).str()},
-                     {"nvcc", CUCONFORM_BUILT_CUDA_VERSION},
-                     {"cudnn", Version::from_cudnn_int(loader::built_cudnn_version()).str()}};
+results::Fingerprint probe_fingerprint(const ProbeOptions& options) {
+    results::Fingerprint fp;
+    fp.created = now_iso8601();
+    fp.cuconform = CUCONFORM_VERSION;
+    fp.host = host_info();
+    fp.toolkit = {Version::from_cuda_int(loader::built_cudart_version()).str(), CUCONFORM_BUILT_CUDA_VERSION,
+                  Version::from_cudnn_int(loader::built_cudnn_version()).str()};
 
     const auto& drv = loader::cuda_driver();
-    json driver{{"library", drv.library.record()}, {"present", drv.library.loaded()}};
-    driver["version"] = kernel_driver_version();
+    fp.driver.library = drv.library.record();
+    fp.driver.present = drv.library.loaded();
+    fp.driver.version = kernel_driver_version();
     if (int v = 0; drv.cuDriverGetVersion && drv.cuDriverGetVersion(&v) == CUDA_SUCCESS) {
-        driver["cuda"] = Version::from_cuda_int(v).str();
+        fp.driver.cuda = Version::from_cuda_int(v).str();
     }
-    fp["driver"] = driver;
 
     const auto& rt = loader::cuda_runtime();
-    json runtime{{"library", rt.library.record()}, {"present", rt.library.loaded()},
-                 {"installed", loader::find_installed(loader::runtime_soname())}};
+    fp.runtime.library = rt.library.record();
+    fp.runtime.present = rt.library.loaded();
+    fp.runtime.installed = loader::find_installed(loader::runtime_soname());
     if (int v = 0; rt.cudaRuntimeGetVersion) {
         // CUDA 11's runtime answers cudaErrorInsufficientDriver (35) here when no driver is loaded; 12 and 13 answer.
         const auto rc = rt.cudaRuntimeGetVersion(&v);
         if (rc == cudaSuccess) {
-            runtime["version"] = Version::from_cuda_int(v).str();
+            fp.runtime.version = Version::from_cuda_int(v).str();
         } else {
             const char* name = rt.cudaGetErrorName ? rt.cudaGetErrorName(rc) : nullptr;
-            runtime["version_error"] = {
-                {"call", "cudaRuntimeGetVersion"}, {"code", static_cast<int>(rc)}, {"name", name ? name : ""}};
+            fp.runtime.version_error =
+                results::CallError{"cudaRuntimeGetVersion", static_cast<int>(rc), name ? name : ""};
         }
     }
-    fp["runtime"] = runtime;
 
     Query cudnn_query = start_cudnn_query();  // runs while cuBLAS loads below
     const auto& blas = loader::cublas();
-    json cublas{{"library", blas.library.record()}, {"library_lt", blas.library_lt.record()},
-                {"present", blas.library.loaded() && blas.library_lt.loaded()}};
+    fp.cublas.library = blas.library.record();
+    fp.cublas.library_lt = blas.library_lt.record();
+    fp.cublas.present = blas.library.loaded() && blas.library_lt.loaded();
     if (blas.cublasGetProperty) {
         int major = 0, minor = 0, patch = 0;
         blas.cublasGetProperty(MAJOR_VERSION, &major);
         blas.cublasGetProperty(MINOR_VERSION, &minor);
         blas.cublasGetProperty(PATCH_LEVEL, &patch);
-        cublas["version"] = fmt::format("{}.{}.{}", major, minor, patch);
+        fp.cublas.version = fmt::format("{}.{}.{}", major, minor, patch);
     }
     if (blas.cublasLtGetVersion) {
         size_t v = blas.cublasLtGetVersion();
-        cublas["lt_version"] = fmt::format("{}.{}.{}", v / 10000, (v % 10000) / 100, v % 100);
+        fp.cublas.lt_version = fmt::format("{}.{}.{}", v / 10000, (v % 10000) / 100, v % 100);
     }
-    fp["cublas"] = cublas;
-    fp["cudnn"] = cudnn_info(cudnn_query);
+    fp.cudnn = cudnn_info(cudnn_query);
 
-    fp["gpus"] = json::array();
     if (!drv.library.loaded()) {
-        fp["gpu_error"] = {{"name", "DRIVER_NOT_FOUND"},
-                           {"message", fmt::format("{} could not be loaded: {}", loader::kDriverSoname,
-                                                   drv.library.record().error)}};
+        fp.gpu_error = results::GpuError{
+            "DRIVER_NOT_FOUND",
+            fmt::format("{} could not be loaded: {}", loader::kDriverSoname, drv.library.record().error), std::nullopt,
+            std::nullopt};
     } else if (options.gpus) {
-        json answer = in_child("the GPU query", query_gpus, options.gpu_probe_timeout_s);
-        if (answer.contains("gpus")) fp["gpus"] = answer["gpus"];
-        if (answer.contains("error")) fp["gpu_error"] = answer["error"];
+        apply_gpus(fp, in_child("the GPU query", query_gpus, options.gpu_probe_timeout_s));
     }
-    fp["env"] = env_info();
+    fp.env = env_info();
     return fp;
 }
 

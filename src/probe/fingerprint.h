@@ -2,13 +2,12 @@
 /// \file The fingerprint: the measured description of a stack (reports/schema/fingerprint.schema.json).
 #pragma once
 
-#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 
-namespace cuconform::probe {
+#include "results/fingerprint.h"
 
-inline constexpr const char* kFingerprintSchema = "cuconform.fingerprint/1";
+namespace cuconform::probe {
 
 struct ProbeOptions {
     /// Ask the driver for its GPUs. This initialises CUDA, so it happens in a forked child process:
@@ -20,7 +19,7 @@ struct ProbeOptions {
 /// Loads the driver, the runtime, cuDNN (shim and sub-libraries) and cuBLAS by soname, and records
 /// for each what the loader did and what version the library reports; the three cuDNN versions users
 /// ask for (built, installed, loaded); the GPUs; the relevant environment (never secret-looking names).
-nlohmann::json probe_fingerprint(const ProbeOptions& options = {});
+results::Fingerprint probe_fingerprint(const ProbeOptions& options = {});
 
 /// True for variable names that may hold secrets (*TOKEN*, *KEY*, *SECRET*, *PASSWORD*, any case).
 bool is_secret_name(std::string_view name);

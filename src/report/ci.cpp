@@ -48,7 +48,7 @@ void write_junit(std::ostream& stream, const ResultSet& set) {
     // without one), so that CI shows a cell that could not be provisioned instead of silently testing less.
     const auto not_run = matrix_coverage(set, nullptr).not_run;
     std::size_t not_run_skipped = 0;
-    for (const auto& cell : not_run) not_run_skipped += cell.status == "skipped";
+    for (const auto& cell : not_run) not_run_skipped += cell.status == results::CellStatus::Skipped;
     std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
     double all_ms = 0;
     for (const auto& r : set.results) all_ms += r.duration_ms;
@@ -57,14 +57,16 @@ void write_junit(std::ostream& stream, const ResultSet& set) {
                        total.total + not_run.size(), total.failed(), not_run.size() - not_run_skipped,
                        total.skipped() + not_run_skipped, all_ms / 1000.0);
     for (const auto& cell : not_run) {
-        const bool skipped = cell.status == "skipped";
+        const bool skipped = cell.status == results::CellStatus::Skipped;
         const std::string reason = cell.reason.empty() ? "no reason recorded in " + cell.source : cell.reason;
-        out += fmt::format("  <testsuite name=\"{0}\" tests=\"1\" failures=\"0\" errors=\"{1}\" skipped=\"{2}\" "
-                           "time=\"0\">\n    <testcase classname=\"cuconform.matrix\" name=\"{0}[provision]\" "
-                           "time=\"0\">\n      <{3} message=\"{4}: {5}\"{6}>{5}</{3}>\n    </testcase>\n"
-                           "  </testsuite>\n",
-                           xml(cell.id), skipped ? 0 : 1, skipped ? 1 : 0, skipped ? "skipped" : "error",
-                           xml(cell.status), xml(reason), skipped ? "" : " type=\"" + xml(cell.status) + "\"");
+        out += fmt::format(
+            "  <testsuite name=\"{0}\" tests=\"1\" failures=\"0\" errors=\"{1}\" skipped=\"{2}\" "
+            "time=\"0\">\n    <testcase classname=\"cuconform.matrix\" name=\"{0}[provision]\" "
+            "time=\"0\">\n      <{3} message=\"{4}: {5}\"{6}>{5}</{3}>\n    </testcase>\n"
+            "  </testsuite>\n",
+            xml(cell.id), skipped ? 0 : 1, skipped ? 1 : 0, skipped ? "skipped" : "error",
+            xml(std::string(results::to_string(cell.status))), xml(reason),
+            skipped ? "" : " type=\"" + xml(std::string(results::to_string(cell.status))) + "\"");
     }
     for (std::size_t c = 0; c < set.cells.size(); ++c) {
         Tally t;
@@ -99,8 +101,8 @@ void write_junit(std::ostream& stream, const ResultSet& set) {
                 std::string body = detail;
                 if (r->observed.native_code) body += fmt::format("\nnative code: {}", *r->observed.native_code);
                 if (!r->observed.message.empty()) body += "\nmessage: " + r->observed.message;
-                body += fmt::format("\nrule #{}: {}", r->rule_index, r->rule_text);
-                if (!r->rule_why.empty()) body += "\nwhy: " + r->rule_why;
+                body += fmt::format("\nrule #{}: {}", r->rule.index, r->rule.text);
+                if (!r->rule.why.empty()) body += "\nwhy: " + r->rule.why;
                 if (!r->reason.empty()) body += "\nreason: " + r->reason;
                 if (!r->reproduce.empty()) body += "\nreproduce: " + r->reproduce;
                 if (!r->output_tail.empty()) body += "\n--- output tail ---\n" + r->output_tail;
@@ -143,7 +145,7 @@ void write_summary(std::ostream& out, const ResultSet& set, const ResultSet* bas
     if (!coverage.not_run.empty()) {
         out << "\n### Planned cells without results\n\n| cell | status | why |\n| --- | --- | --- |\n";
         for (const auto& cell : coverage.not_run) {
-            out << "| " << md(cell.id) << " | " << md(cell.status) << " | "
+            out << "| " << md(cell.id) << " | " << md(std::string(results::to_string(cell.status))) << " | "
                 << md(cell.reason.empty() ? "no reason recorded in " + cell.source : cell.reason) << " |\n";
         }
     }

@@ -24,18 +24,11 @@ constexpr std::array kCudnnOnDevice{"rnn.lstm.forward_backward"};
 constexpr std::array kRuntimeOnDevice{"device.", "memory.", "precision.fp16.", "precision.bf16.", "precision.fp32.",
                                       "rnn.lstm.", "dtype.conv.mixed_float_half", "skew.runtime."};
 
-std::optional<Version> version_at(const json& fp, const char* part, const char* key, const std::string& fallback = {}) {
-    if (fp.is_object() && fp.contains(part) && fp[part].is_object() && fp[part].contains(key) &&
-        fp[part][key].is_string()) {
-        if (auto v = Version::parse(fp[part][key].get<std::string>())) return v;
+std::optional<Version> version_or(const std::optional<std::string>& measured, const std::string& fallback = {}) {
+    if (measured) {
+        if (auto v = Version::parse(*measured)) return v;
     }
     return fallback.empty() ? std::nullopt : Version::parse(fallback);
-}
-
-std::optional<Version> gpu_cc(const json& fp) {
-    if (!fp.is_object() || !fp.contains("gpus") || !fp["gpus"].is_array() || fp["gpus"].empty()) return std::nullopt;
-    const json& gpu = fp["gpus"][0];
-    return gpu.contains("cc") && gpu["cc"].is_string() ? Version::parse(gpu["cc"].get<std::string>()) : std::nullopt;
 }
 
 bool observed_named(const Result& r, std::string_view name) { return r.observed.is_error() && r.observed.name == name; }
@@ -61,12 +54,13 @@ std::vector<Comparison> compare_with_knowledge(const ResultSet& set, const knowl
         const Result& r = set.results[i];
         if (r.variant != "default" || r.observed.is_unsupported() || r.verdict == Verdict::Unsupported) continue;
         const Cell& cell = set.cells[r.cell];
-        const json& fp = cell.fingerprint;
-        const auto driver = version_at(fp, "driver", "version");
-        const auto runtime = version_at(fp, "runtime", "version", cell.stack_cuda);
-        const auto toolkit = version_at(fp, "toolkit", "cuda", cell.toolkit_cuda);
-        const auto cudnn = version_at(fp, "cudnn", "loaded", cell.stack_cudnn);
-        const auto cc = gpu_cc(fp);
+        const results::Fingerprint fp = cell.fingerprint.value_or(results::Fingerprint{});
+        const auto driver = version_or(fp.driver.version);
+        const auto runtime = version_or(fp.runtime.version, cell.stack_cuda);
+        const auto toolkit =
+            version_or(fp.toolkit.cuda.empty() ? std::nullopt : std::optional(fp.toolkit.cuda), cell.toolkit_cuda);
+        const auto cudnn = version_or(fp.cudnn.loaded, cell.stack_cudnn);
+        const auto cc = fp.has_gpu() ? Version::parse(fp.gpus[0].cc) : std::nullopt;
         const bool ok = r.observed.is_ok();
         auto add = [&](const char* check, Answer answer, bool error_observed) {
             // An observed error where the facts say yes, or ok where they say no; unknown decides nothing.

@@ -2,8 +2,10 @@
 /// \file The matrix-coverage view: which values of each matrix axis the cells with results exercised, which planned
 /// values no cell exercised (and why their cells did not run), and what the knowledge base knows beyond the matrix.
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
+#include <iostream>
 #include <set>
 
 #include "core/version.h"
@@ -43,16 +45,16 @@ std::string sm_name(const std::string& cc) {
 
 /// Axis values of a cell with results: what the matrix asked for (cell.json "matrix", else its matrix.json entry),
 /// else what it measured.
-std::map<std::string, std::string> axes_of(const Cell& cell, const std::map<std::string, std::string>* planned) {
+std::map<std::string, std::string> axes_of(const Cell& cell, const PlannedCell* planned) {
     std::map<std::string, std::string> out;
     const nlohmann::json* asked =
-        cell.info.contains("matrix") && cell.info["matrix"].is_object() ? &cell.info["matrix"] : nullptr;
+        cell.record.matrix.is_object() && !cell.record.matrix.empty() ? &cell.record.matrix : nullptr;
     auto pick = [&](const char* key, const std::string& measured) {
         std::string value;
         if (asked != nullptr && asked->contains(key) && (*asked)[key].is_string()) {
             value = (*asked)[key].get<std::string>();
-        } else if (planned != nullptr && planned->contains(key)) {
-            value = planned->at(key);
+        } else if (planned != nullptr) {
+            value = planned->axis(key);
         }
         out[key] = value.empty() ? major_minor(measured) : value;
     };
@@ -99,7 +101,7 @@ Coverage matrix_coverage(const ResultSet& set, const knowledge::KnowledgeBase* k
         if (!has_results[i]) continue;
         ran.insert(set.cells[i].id);
         const auto it = plan.find(set.cells[i].id);
-        cell_axes.push_back(axes_of(set.cells[i], it == plan.end() ? nullptr : &it->second->axes));
+        cell_axes.push_back(axes_of(set.cells[i], it == plan.end() ? nullptr : it->second));
         cell_axes.back()["\x01id"] = set.cells[i].id;
     }
     for (const auto& planned : set.planned) {
@@ -119,11 +121,11 @@ Coverage matrix_coverage(const ResultSet& set, const knowledge::KnowledgeBase* k
             value.cells.push_back(a.at("\x01id"));
         }
         for (const auto& planned : coverage.not_run) {
-            const auto it = planned.axes.find(spec.axis);
-            if (it == planned.axes.end() || it->second.empty()) continue;
-            auto& value = values[it->second];
-            value.value = it->second;
-            value.not_run.push_back(fmt::format("{} ({}): {}", planned.id, planned.status.empty() ? "?" : planned.status,
+            const std::string axis_value = planned.axis(spec.axis);
+            if (axis_value.empty()) continue;
+            auto& value = values[axis_value];
+            value.value = axis_value;
+            value.not_run.push_back(fmt::format("{} ({}): {}", planned.id, results::to_string(planned.status),
                                                 planned.reason.empty() ? "no reason recorded" : planned.reason));
         }
         if (values.empty()) continue;
@@ -163,6 +165,26 @@ Coverage matrix_coverage(const ResultSet& set, const knowledge::KnowledgeBase* k
         coverage.axes.push_back(std::move(axis));
     }
     return coverage;
+}
+
+/// One line per planned cell without results and per axis value no cell exercised: what a nightly log should show.
+void print_coverage(const ResultSet& set, const knowledge::KnowledgeBase* kb) {
+    const Coverage coverage = matrix_coverage(set, kb);
+    for (const auto& cell : coverage.not_run) {
+        std::cerr << fmt::format("cuconform: cell {} has no results ({}): {}\n", cell.id,
+                                 results::to_string(cell.status),
+                                 cell.reason.empty() ? "no reason recorded in " + cell.source : cell.reason);
+    }
+    for (const auto& axis : coverage.axes) {
+        std::vector<std::string> missed;
+        for (const auto& value : axis.values) {
+            if (!value.exercised()) missed.push_back(value.value);
+        }
+        if (!missed.empty()) {
+            std::cerr << fmt::format("cuconform: coverage: {} {} planned but exercised by no cell\n", axis.axis,
+                                     fmt::join(missed, ", "));
+        }
+    }
 }
 
 }  // namespace cuconform::report

@@ -79,7 +79,7 @@ struct Builder {
     std::vector<std::int8_t> change;              // per result
     std::vector<std::int32_t> baseline_of;        // per result: index into the baseline, or -1
     std::vector<std::uint32_t> fp_of_cell;
-    std::vector<const nlohmann::json*> fps;
+    std::vector<nlohmann::json> fps;  ///< Each distinct fingerprint once, as JSON.
     std::string out;
     bool full = false;
     Coverage coverage;
@@ -93,14 +93,15 @@ struct Builder {
             key.clear();
             key.push_back(verdict_letter(r.verdict));
             key.push_back(static_cast<char>('0' + static_cast<int>(r.fail_kind)));
-            for (const std::string* part : {&r.expected.reason, &r.expected.name, &r.observed.name, &r.observed.reason,
-                                            &r.observed.message, &r.rule_text, &r.rule_why, &r.reason, &r.output_tail}) {
+            for (const std::string* part :
+                 {&r.expected.reason, &r.expected.name, &r.observed.name, &r.observed.reason, &r.observed.message,
+                  &r.rule.text, &r.rule.why, &r.reason, &r.output_tail}) {
                 key.append(*part).push_back('\x1f');
             }
             key.append(fmt::format("{}|{}|{}|{}|{}|{}|{}", static_cast<int>(r.expected.kind),
                                    static_cast<int>(r.expected.domain), static_cast<int>(r.observed.kind),
                                    static_cast<int>(r.observed.domain), r.observed.native_code.value_or(-1),
-                                   r.observed.signal, r.rule_index * 1000 + r.attempts));
+                                   r.observed.signal, r.rule.index * 1000 + r.attempts));
             key.append(reproduce_template(r, set));
             auto [it, inserted] = index.try_emplace(key, static_cast<std::uint32_t>(sig_first.size()));
             if (inserted) sig_first.push_back(static_cast<std::uint32_t>(i));
@@ -139,8 +140,9 @@ struct Builder {
         }
         std::unordered_map<std::string, std::uint32_t> fp_index;
         for (const auto& c : set.cells) {
-            auto [it, inserted] = fp_index.try_emplace(c.fingerprint.dump(), static_cast<std::uint32_t>(fps.size()));
-            if (inserted) fps.push_back(&c.fingerprint);
+            nlohmann::json fp = c.fingerprint ? results::to_json(*c.fingerprint) : nlohmann::json::object();
+            auto [it, inserted] = fp_index.try_emplace(fp.dump(), static_cast<std::uint32_t>(fps.size()));
+            if (inserted) fps.push_back(std::move(fp));
             fp_of_cell.push_back(it->second);
         }
     }
@@ -155,9 +157,9 @@ struct Builder {
                              cell_tally[col].conforms() ? 1 : 0});
         }
         nlohmann::json fingerprints = nlohmann::json::array();
-        for (const auto* fp : fps) {
+        for (const auto& fp : fps) {
             nlohmann::json flat = nlohmann::json::array();
-            flatten(*fp, "", flat);
+            flatten(fp, "", flat);
             fingerprints.push_back(std::move(flat));
         }
         nlohmann::json sigs = nlohmann::json::array();
@@ -166,7 +168,7 @@ struct Builder {
             sigs.push_back({static_cast<int>(r.verdict), to_string(r.fail_kind), r.expected.str(), r.observed.str(),
                             short_outcome(r.observed),
                             r.observed.native_code ? nlohmann::json(*r.observed.native_code) : nlohmann::json(),
-                            r.observed.message, r.rule_index, r.rule_text, r.rule_why, r.reason, r.output_tail,
+                            r.observed.message, r.rule.index, r.rule.text, r.rule.why, r.reason, r.output_tail,
                             reproduce_template(r, set), r.attempts});
         }
         nlohmann::json rows = nlohmann::json::array();
@@ -264,7 +266,7 @@ struct Builder {
         out += "A run conforms when every result is PASS, UNSUPPORTED or WAIVED.</p>";
         out += fmt::format("<p class=tally id=tally>{}</p>", html(tally_line(total)));
         std::size_t unrun = 0;
-        for (const auto& cell : coverage.not_run) unrun += cell.status != "skipped";
+        for (const auto& cell : coverage.not_run) unrun += cell.status != results::CellStatus::Skipped;
         if (unrun > 0) {
             out += fmt::format("<p class=\"criterion bad\"><strong>\u2717 {} planned cell{} did not run.</strong> "
                                "The verdicts above cover only the cells that did; see <a href=#not-run>Matrix "
@@ -586,8 +588,8 @@ struct Builder {
             item("Observed", r.observed.str());
             if (r.observed.native_code) item("Native code", std::to_string(*r.observed.native_code));
             item("Message", r.observed.message, true);
-            item("Rule", fmt::format("#{} {}", r.rule_index, r.rule_text));
-            item("Why", r.rule_why);
+            item("Rule", fmt::format("#{} {}", r.rule.index, r.rule.text));
+            item("Why", r.rule.why);
             item("Reason", r.reason);
             if (r.attempts > 1) item("Attempts", std::to_string(r.attempts));
             item("Duration", fmt::format("{:.1f} ms", r.duration_ms));
@@ -631,12 +633,12 @@ struct Builder {
         out += "</tbody></table></div>";
         if (!full) out += "</details>";
         nlohmann::json reference = nlohmann::json::array();
-        if (!fps.empty()) flatten(*fps[0], "", reference);
+        if (!fps.empty()) flatten(fps[0], "", reference);
         std::map<std::string, std::string> ref;
         for (const auto& kv : reference) ref[kv[0].get<std::string>()] = kv[1].get<std::string>();
         for (std::size_t f = 0; f < fps.size() && f < 300; ++f) {
             nlohmann::json flat = nlohmann::json::array();
-            flatten(*fps[f], "", flat);
+            flatten(fps[f], "", flat);
             std::size_t differs = 0;
             for (const auto& kv : flat) {
                 auto it = ref.find(kv[0].get<std::string>());
@@ -717,13 +719,14 @@ struct Builder {
                                coverage.not_run.size());
             for (const auto& cell : coverage.not_run) {
                 auto axis = [&](const char* key) {
-                    const auto it = cell.axes.find(key);
-                    return it == cell.axes.end() ? std::string("?") : it->second;
+                    const std::string value = cell.axis(key);
+                    return value.empty() ? std::string("?") : value;
                 };
-                out += fmt::format("<tr><th scope=row><code>{}</code><td>CUDA {} \u00b7 cuDNN {}<td>CUDA {} \u00b7 "
-                                   "cuDNN {}<td>{}<td>{}<td>",
-                                   html(cell.id), html(axis("toolkit")), html(axis("toolkit_cudnn")),
-                                   html(axis("cuda")), html(axis("cudnn")), html(axis("runner")), html(cell.status));
+                out += fmt::format(
+                    "<tr><th scope=row><code>{}</code><td>CUDA {} \u00b7 cuDNN {}<td>CUDA {} \u00b7 "
+                    "cuDNN {}<td>{}<td>{}<td>",
+                    html(cell.id), html(axis("toolkit")), html(axis("toolkit_cudnn")), html(axis("cuda")),
+                    html(axis("cudnn")), html(axis("runner")), html(std::string(results::to_string(cell.status))));
                 append_html(out, cell.reason.empty() ? "no reason recorded (" + cell.source + ")" : cell.reason);
             }
             out += "</tbody></table></div>";

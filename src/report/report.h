@@ -4,15 +4,21 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <iosfwd>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
 #include "core/outcome.h"
 #include "knowledge/knowledge.h"
+#include "results/cell.h"
+#include "results/fingerprint.h"
+#include "results/plan.h"
+#include "results/result.h"
 
 namespace cuconform::report {
 
@@ -22,62 +28,30 @@ struct Evidence {
     std::size_t line = 0;
 };
 
-/// One line of results.jsonl (reports/schema/result.schema.json), parsed.
-struct Result {
+/// One result as the report holds it: the record, its cell (an index into ResultSet::cells) and its evidence.
+struct Result : results::Result {
     std::uint32_t cell = 0;  ///< Index into ResultSet::cells.
-    std::string case_id;
-    std::string family;
-    std::string title;
-    std::string variant;
-    Outcome expected;
-    Outcome observed;
-    int rule_index = 0;
-    std::string rule_text;
-    std::string rule_why;
-    Verdict verdict = Verdict::Pass;
-    FailKind fail_kind = FailKind::None;
-    std::string reason;  ///< UNSUPPORTED: why; WAIVED: the waiver and its bug link.
-    double duration_ms = 0;
-    int attempts = 1;
-    std::string output_tail;
-    std::string reproduce;
-    std::string started_at;
     Evidence source;
 };
 
 /// One matrix cell: its cell.json, its fingerprint, and the axis values the report groups by.
 struct Cell {
     std::string id;
-    std::string directory;        ///< The results directory it was read from (empty for synthetic cells).
-    nlohmann::json info;          ///< cell.json as written by the runner ({} when absent).
-    nlohmann::json fingerprint;   ///< fingerprint.json ({} when absent).
-    std::string toolkit_cuda;     ///< What the suite was compiled with.
+    std::string directory;       ///< The results directory it was read from (empty for synthetic cells).
+    results::CellRecord record;  ///< cell.json (only the id when absent).
+    std::optional<results::Fingerprint> fingerprint;  ///< fingerprint.json, when it was there and valid.
+    std::string toolkit_cuda;                         ///< What the suite was compiled with.
     std::string toolkit_cudnn;
-    std::string stack_cuda;       ///< What it ran against (differs from the toolkit in skew cells).
+    std::string stack_cuda;  ///< What it ran against (differs from the toolkit in skew cells).
     std::string stack_cudnn;
-    std::string provider;         ///< host | wheels | container.
-    std::string gpu;              ///< "none" or "H100 (9.0)".
+    std::string provider;                    ///< host | wheels | container.
+    std::string gpu;                         ///< "none" or "H100 (9.0)".
     std::string compute_capability() const;  ///< "9.0" from the gpu field, or "none".
 };
 
-/// A cell a matrix planned (matrix.json of `cuconform matrix run`, `matrix shard --run` or `merge`) and what
-/// became of it. Cells that ran are also in ResultSet::cells; the others exist only here.
-struct PlannedCell {
-    std::string id;
-    std::string status;  ///< ran | skipped | provision-failed | harness-error | pending (planned, never reached)
-    std::string reason;
-    std::map<std::string, std::string> axes;  ///< toolkit, toolkit_cudnn, cuda, cudnn, runner, provider, variants.
-    std::string matrix;                       ///< The matrix's name (or file) as matrix.json gives it.
-    std::string source;                       ///< The matrix.json it was read from.
-    nlohmann::json record;                    ///< The cell's entry in matrix.json, as written.
-};
-
-/// Every matrix.json under `paths` (each a directory, searched recursively, or a file), one PlannedCell per id in
-/// id order: a cell that ran beats one that did not (a retry that worked), then the status further along, then the
-/// greater record, so that neither the order nor repetition of the inputs changes the outcome. Files that are not a
-/// matrix.json add a warning naming them.
-std::vector<PlannedCell> load_plans(const std::vector<std::filesystem::path>& paths,
-                                    std::vector<std::string>& warnings);
+/// A cell a matrix planned (matrix.json) and what became of it. Cells that ran are also in ResultSet::cells; the
+/// others exist only here.
+using PlannedCell = results::PlannedCell;
 
 /// Everything loaded from one or more results arguments.
 struct ResultSet {
@@ -140,8 +114,9 @@ struct Coverage {
 /// The matrix-coverage view of a result set; `kb` adds what the knowledge base knows beyond the matrix.
 Coverage matrix_coverage(const ResultSet& set, const knowledge::KnowledgeBase* kb);
 
-/// Parses one record (throws std::exception with the reason when it does not match the schema).
-Result parse_result(const nlohmann::json& record, ResultSet& set);
+/// One line on standard error per planned cell without results and per axis value no cell exercised: what a
+/// nightly log should show.
+void print_coverage(const ResultSet& set, const knowledge::KnowledgeBase* kb);
 
 struct HtmlOptions {
     std::string title = "cuconform compatibility report";
@@ -161,6 +136,17 @@ void write_html(std::ostream& out, const ResultSet& set, const HtmlOptions& opti
 void write_summary(std::ostream& out, const ResultSet& set, const ResultSet* baseline = nullptr);
 /// JUnit XML: one testsuite per cell; skipped for UNSUPPORTED/WAIVED, failure for the failure verdicts.
 void write_junit(std::ostream& out, const ResultSet& set);
+
+/// Writes `path` atomically with what `write` prints (a full disk leaves the old file, never half of the new one).
+void write_output(const std::filesystem::path& path, const std::function<void(std::ostream&)>& write);
+
+/// What publish wrote.
+struct Published {
+    std::filesystem::path index, table, junit, summary;
+    Tally tally;
+};
+/// Every output of `set` in `dir`: index.html, table.md and table.csv, junit.xml, summary.md.
+Published publish(const ResultSet& set, const std::filesystem::path& dir, const HtmlOptions& options = {});
 
 /// One entry of the compatibility table.
 struct TableEntry {
@@ -221,7 +207,5 @@ struct SyntheticSpec {
 ResultSet make_synthetic(const SyntheticSpec& spec);
 /// Writes a ResultSet as results directories (DIR/<cell>/{results.jsonl,cell.json,fingerprint.json}).
 void write_results_dirs(const std::filesystem::path& directory, const ResultSet& set);
-/// The record as one schema-conforming JSON object.
-nlohmann::json to_record(const Result& result, const ResultSet& set);
 
 }  // namespace cuconform::report

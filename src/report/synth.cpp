@@ -1,13 +1,15 @@
 // SPDX-License-Identifier: Apache-2.0
 /// \file Deterministic synthetic results for tests and the benchmark (never for real reports).
+#include <fmt/format.h>
+
 #include <array>
 #include <cctype>
 #include <cmath>
-#include <fmt/format.h>
 #include <fstream>
 #include <random>
 
 #include "report/report.h"
+#include "results/store.h"
 
 namespace cuconform::report {
 namespace fs = std::filesystem;
@@ -112,24 +114,35 @@ void force_verdict(Result& r, Verdict verdict, Rng& rng) {
     }
 }
 
-nlohmann::json make_fingerprint(const Cell& c) {
-    nlohmann::json gpus = nlohmann::json::array();
+results::Fingerprint make_fingerprint(const Cell& c) {
+    results::Fingerprint fp;
     if (c.gpu != "none") {
-        gpus.push_back({{"name", c.gpu.substr(0, c.gpu.find(' '))},
-                        {"cc", c.compute_capability()},
-                        {"memory_bytes", 85899345920LL}});
+        fp.gpus.push_back({0, c.gpu.substr(0, c.gpu.find(' ')), c.compute_capability(), std::nullopt, 85899345920ULL});
     }
     const bool driver = c.gpu != "none";
-    return {{"schema", "cuconform.fingerprint/1"},
-            {"toolkit", {{"cuda", c.toolkit_cuda}, {"cudnn", c.toolkit_cudnn}}},
-            {"driver", {{"present", driver}, {"version", driver ? nlohmann::json("580.65.06") : nlohmann::json()},
-                        {"cuda", driver ? nlohmann::json("13.0") : nlohmann::json()}}},
-            {"runtime", {{"version", c.stack_cuda}}},
-            {"cudnn", {{"built", c.toolkit_cudnn}, {"loaded", c.stack_cudnn}, {"cudart", c.stack_cuda}}},
-            {"gpus", gpus},
-            {"env", {{"CUDA_HOME", "/usr/local/cuda"}, {"CUDA_VISIBLE_DEVICES", nullptr},
-                     {"LD_LIBRARY_PATH", c.provider == "wheels" ? "/venv/lib/nvidia/cudnn/lib" : "/usr/local/cuda/lib64"}}},
-            {"libraries", {{"libcudnn.so.9", fmt::format("/usr/local/cuda/lib64/libcudnn.so.{}", c.stack_cudnn)}}}};
+    fp.created = "2025-06-01T02:00:00Z";
+    fp.toolkit = {c.toolkit_cuda, c.toolkit_cuda, c.toolkit_cudnn};
+    fp.driver.present = driver;
+    if (driver) {
+        fp.driver.version = "580.65.06";
+        fp.driver.cuda = "13.0";
+    }
+    fp.runtime.present = true;
+    fp.runtime.version = c.stack_cuda;
+    fp.cudnn.present = true;
+    fp.cudnn.built = c.toolkit_cudnn;
+    fp.cudnn.loaded = c.stack_cudnn;
+    fp.cudnn.cudart = c.stack_cuda;
+    fp.cudnn.library = {"libcudnn.so.9",
+                        true,
+                        fmt::format("/usr/local/cuda/lib64/libcudnn.so.{}", c.stack_cudnn),
+                        fmt::format("/usr/local/cuda/lib64/libcudnn.so.{}", c.stack_cudnn),
+                        "",
+                        {}};
+    fp.env = {{"CUDA_HOME", "/usr/local/cuda"},
+              {"CUDA_VISIBLE_DEVICES", std::nullopt},
+              {"LD_LIBRARY_PATH", c.provider == "wheels" ? "/venv/lib/nvidia/cudnn/lib" : "/usr/local/cuda/lib64"}};
+    return fp;
 }
 
 }  // namespace
@@ -155,12 +168,13 @@ ResultSet make_synthetic(const SyntheticSpec& spec) {
         c.stack_cudnn = kCudnn[b];
         c.gpu = kGpu[g];
         c.provider = kProvider[p];
-        c.info = {{"id", id},
-                  {"toolkit", {{"cuda", c.toolkit_cuda}, {"cudnn", c.toolkit_cudnn}}},
-                  {"stack", {{"provider", c.provider}, {"cuda", c.stack_cuda}, {"cudnn", c.stack_cudnn},
-                             {"prefix", "/opt/stacks/" + id}}},
-                  {"gpu", c.gpu},
-                  {"variants", {"default"}}};
+        c.record.id = id;
+        c.record.toolkit = {c.toolkit_cuda, c.toolkit_cuda, c.toolkit_cudnn};
+        c.record.stack.provider = c.provider;
+        c.record.stack.cuda = c.stack_cuda;
+        c.record.stack.cudnn = c.stack_cudnn;
+        c.record.stack.prefix = "/opt/stacks/" + id;
+        c.record.gpu = c.gpu;
         c.fingerprint = make_fingerprint(c);
     }
     const auto templates = case_templates();
@@ -179,9 +193,9 @@ ResultSet make_synthetic(const SyntheticSpec& spec) {
             r.expected = t.expected;
             r.expected.message.clear();
             r.expected.native_code.reset();
-            r.rule_index = t.expected.is_ok() ? 1 : 0;
-            r.rule_text = t.expected.is_ok() ? "otherwise -> ok" : "when cudnn.loaded >= 9.0 -> " + t.expected.str();
-            r.rule_why = fmt::format("cudnn.loaded = {}", set.cells[cell].stack_cudnn);
+            r.rule.index = t.expected.is_ok() ? 1 : 0;
+            r.rule.text = t.expected.is_ok() ? "otherwise -> ok" : "when cudnn.loaded >= 9.0 -> " + t.expected.str();
+            r.rule.why = fmt::format("cudnn.loaded = {}", set.cells[cell].stack_cudnn);
             r.observed = t.expected;
             r.duration_ms = std::round(base_ms * (0.5 + rng.unit()) * 10) / 10;
             r.reproduce = fmt::format("cuconform run --cell {} --case {} --variant default", set.cells[cell].id, case_id);
@@ -209,15 +223,16 @@ ResultSet make_synthetic(const SyntheticSpec& spec) {
 }
 
 void write_results_dirs(const fs::path& directory, const ResultSet& set) {
-    std::vector<std::ofstream> outs;
-    for (const auto& c : set.cells) {
-        const fs::path dir = directory / c.id;
-        fs::create_directories(dir);
-        std::ofstream(dir / "cell.json") << c.info.dump(2) << '\n';
-        std::ofstream(dir / "fingerprint.json") << c.fingerprint.dump(2) << '\n';
-        outs.emplace_back(dir / "results.jsonl");
+    std::vector<std::vector<std::string>> lines(set.cells.size());
+    for (const auto& r : set.results) lines.at(r.cell).push_back(results::to_line(r, set.cells.at(r.cell).id));
+    for (std::size_t i = 0; i < set.cells.size(); ++i) {
+        const auto& c = set.cells[i];
+        const results::CellStore store(directory / c.id);
+        store.create();
+        store.write_cell(c.record);
+        if (c.fingerprint) store.write_fingerprint(*c.fingerprint);
+        store.write_results(lines[i]);
     }
-    for (const auto& r : set.results) outs.at(r.cell) << to_record(r, set).dump() << '\n';
 }
 
 }  // namespace cuconform::report

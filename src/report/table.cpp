@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 /// \file The compatibility table: stacks by families, each entry tested / predicted / unknown with its evidence.
 #include <fmt/format.h>
+
 #include <fstream>
 #include <map>
 #include <set>
+#include <sstream>
 #include <stdexcept>
 #include <tuple>
 
@@ -135,11 +137,8 @@ CompatTable build_table(const ResultSet& set) {
 }
 
 void write_table(const fs::path& directory, const ResultSet& set) {
-    fs::create_directories(directory);
     const CompatTable table = build_table(set);
-    std::ofstream md_out(directory / "table.md");
-    std::ofstream csv_out(directory / "table.csv");
-    if (!md_out || !csv_out) throw std::runtime_error("cannot write table.md/table.csv in " + directory.string());
+    std::ostringstream md_out, csv_out;
     md_out << "# Compatibility table\n\n"
            << "Rows are stacks (CUDA toolkit, CUDA the cell ran against, cuDNN, compute capability); columns are case "
               "families.\n\n"
@@ -176,6 +175,8 @@ void write_table(const fs::path& directory, const ResultSet& set) {
         md_out << '\n';
         csv_out << '\n';
     }
+    write_output(directory / "table.md", [&](std::ostream& out) { out << md_out.str(); });
+    write_output(directory / "table.csv", [&](std::ostream& out) { out << csv_out.str(); });
 }
 
 }  // namespace cuconform::report

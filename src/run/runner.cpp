@@ -3,6 +3,7 @@
 #include "run/runner.h"
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <fnmatch.h>
 #include <poll.h>
 #include <signal.h>
@@ -13,7 +14,6 @@
 #include <chrono>
 #include <cstring>
 #include <filesystem>
-#include <fmt/format.h>
 #include <fstream>
 #include <map>
 #include <set>
@@ -22,12 +22,10 @@
 #include "core/command.h"
 #include "core/process.h"
 #include "core/version.h"
+#include "isolate/variant.h"
 #include "probe/fingerprint.h"
-#include "report/report.h"
-#include "run/isolation.h"
-#include "run/results.h"
+#include "results/store.h"
 #include "run/waivers.h"
-#include "stack/isolate.h"
 
 namespace cuconform::run {
 namespace fs = std::filesystem;
@@ -78,7 +76,7 @@ process::EnvChanges variant_env(const Variant& variant) {
 }
 
 /// Runs the reproducer and reports its outcome; an exception is the harness's error, not a crash.
-Outcome observe(const CaseSpec& spec, const Variant& variant, const json& fingerprint) {
+Outcome observe(const CaseSpec& spec, const Variant& variant, const results::Fingerprint& fingerprint) {
     CaseContext context{fingerprint, variant};
     try {
         return spec.reproduce(context);
@@ -98,13 +96,17 @@ std::string reproduce_command(const RunOptions& options, const CaseSpec& spec, c
 
 class Runner {
 public:
-    Runner(const RunOptions& options, json fingerprint, std::string cell_dir, std::string cell_id,
-           std::vector<Waiver> waivers)
-        : options_(options), waivers_(std::move(waivers)), fingerprint_(std::move(fingerprint)), cell_dir_(std::move(cell_dir)),
-          cell_id_(std::move(cell_id)), log_(cell_dir_ + "/results.jsonl"), tty_(isatty(STDOUT_FILENO) != 0),
-          color_(tty_ && std::getenv("NO_COLOR") == nullptr) {
-        fingerprint_path_ = cell_dir_ + "/fingerprint.json";
-    }
+    Runner(const RunOptions& options, results::Fingerprint fingerprint, const results::CellStore& store,
+           std::string cell_id, std::vector<Waiver> waivers)
+        : options_(options),
+          waivers_(std::move(waivers)),
+          fingerprint_(std::move(fingerprint)),
+          cell_dir_(store.dir().string()),
+          cell_id_(std::move(cell_id)),
+          fingerprint_path_(store.fingerprint_path()),
+          log_(store, cell_id_),
+          tty_(isatty(STDOUT_FILENO) != 0),
+          color_(tty_ && std::getenv("NO_COLOR") == nullptr) {}
 
     int run(std::vector<Job> jobs) {
         total_ = jobs.size();
@@ -139,37 +141,33 @@ public:
 
 private:
     /// Results that need no process: a GPU case without a GPU, an expectation of `unsupported`.
-    std::optional<ResultRecord> settle_without_process(const Job& job) {
-        const bool has_gpu = !fingerprint_["gpus"].empty();
+    std::optional<results::Result> settle_without_process(const Job& job) {
         std::string reason;
-        if (job.spec->needs_gpu && !has_gpu) {
-            const auto& err = fingerprint_.value("gpu_error", json::object());
-            reason = fmt::format("needs a GPU; none is usable here ({}: {})", err.value("name", "NO_GPU"),
-                                 err.value("message", "no device"));
+        if (job.spec->needs_gpu && !fingerprint_.has_gpu()) {
+            const auto& err = fingerprint_.gpu_error;
+            reason = fmt::format("needs a GPU; none is usable here ({}: {})",
+                                 err && !err->name.empty() ? err->name : "NO_GPU", err ? err->message : "no device");
         } else if (job.expected.outcome.is_unsupported()) {
             reason = job.expected.outcome.reason;
         } else {
             return std::nullopt;
         }
-        ResultRecord r = base_record(job);
+        results::Result r = base_record(job);
         r.observed = Outcome::unsupported(reason);
         r.verdict = Verdict::Unsupported;
         r.reason = reason;
         return r;
     }
 
-    ResultRecord base_record(const Job& job) const {
-        ResultRecord r;
-        r.cell = cell_id_;
+    results::Result base_record(const Job& job) const {
+        results::Result r;
         r.case_id = job.spec->id;
         r.family = job.spec->family();
         r.title = job.spec->title;
         r.variant = job.variant.name;
         r.variant_spec = job.variant.to_json();
         r.expected = job.expected.outcome;
-        r.rule_index = job.expected.rule_index;
-        r.rule_text = job.expected.rule_text;
-        r.rule_why = job.expected.why;
+        r.rule = {job.expected.rule_index, job.expected.rule_text, job.expected.why};
         r.attempts = job.attempt;
         r.reproduce = reproduce_command(options_, *job.spec, job.variant);
         r.started_at = now_iso8601();
@@ -188,9 +186,10 @@ private:
         if (variant.needs_exec()) {
             const std::string stem = fmt::format("{}.{}", spec.id, variant.name);
             fs::create_directories(cell_dir_ + "/.work");
-            auto isolation = plan_isolated_exec(variant, fingerprint_, fmt::format("{}/.work/{}.shadow", cell_dir_, stem),
-                                                {"__case", "--id", spec.id, "--variant", variant.name, "--fingerprint",
-                                                 fingerprint_path_, "--result-fd", std::to_string(kResultFd)});
+            auto isolation =
+                isolate::plan_isolated_exec(variant, fingerprint_, fmt::format("{}/.work/{}.shadow", cell_dir_, stem),
+                                            {"__case", "--id", spec.id, "--variant", variant.name, "--fingerprint",
+                                             fingerprint_path_, "--result-fd", std::to_string(kResultFd)});
             if (!isolation.plan) {
                 child.harness_unsupported = isolation.unsupported_reason;
                 return child;
@@ -254,7 +253,7 @@ private:
                 observed = parsed.get<Outcome>();
             }
         }
-        ResultRecord r = base_record(c.job);
+        results::Result r = base_record(c.job);
         r.observed = observed;
         r.duration_ms = c.harness_unsupported.empty() ? elapsed_s * 1000.0 : 0.0;
         r.output_tail = c.process.output_tail(kOutputTailBytes);
@@ -285,7 +284,7 @@ private:
         record(r);
     }
 
-    void record(const ResultRecord& r) {
+    void record(const results::Result& r) {
         log_.append(r);
         ++counts_[r.verdict];
         ++done_;
@@ -326,11 +325,11 @@ private:
 
     const RunOptions& options_;
     std::vector<Waiver> waivers_;
-    json fingerprint_;
+    results::Fingerprint fingerprint_;
     std::string cell_dir_;
     std::string cell_id_;
     std::string fingerprint_path_;
-    ResultLog log_;
+    results::ResultAppender log_;
     bool tty_;
     bool color_;
     std::map<Verdict, int> counts_;
@@ -375,55 +374,34 @@ std::vector<const CaseSpec*> select_cases(const RunOptions& options) {
     return selected;
 }
 
-std::string default_cell_id(const json& fp) {
-    std::string gpu = "nogpu";
-    if (!fp["gpus"].empty()) gpu = "sm" + fp["gpus"][0].value("cc", "?");
-    std::erase(gpu, '.');
-    return fmt::format("host-cuda{}-cudnn{}-{}", fp["runtime"].value("version", "none"),
-                       fp["cudnn"].value("loaded", "none"), gpu);
-}
-
-
-int run_catalog(const RunOptions& options) {
+RunOutcome run_catalog(const RunOptions& options) {
     validate_catalog();
     const auto selected = select_cases(options);
     if (selected.empty()) {
         fmt::print(stderr, "cuconform run: no case matches the selection; see `cuconform list` for ids and families\n");
-        return 2;
+        return {kExitHarnessError, {}};
     }
-    json fingerprint = probe::probe_fingerprint();
-    const std::string cell_id = !options.cell.empty()     ? options.cell
-                                : options.stack.is_object() ? stack::stack_cell_id(options.stack, fingerprint)
-                                                            : default_cell_id(fingerprint);
-    const std::string cell_dir = (fs::path(options.out_dir) / cell_id).string();
-    fs::create_directories(cell_dir);
-    write_json_atomically(cell_dir + "/fingerprint.json", fingerprint);
-    json cell{{"id", cell_id},
-              {"toolkit", fingerprint["toolkit"]},
-              {"stack", options.stack.is_object() ? options.stack : json{{"provider", "host"}, {"prefix", ""}}},
-              {"gpu", fingerprint["gpus"].empty()
-                          ? std::string("none")
-                          : fmt::format("{} ({})", fingerprint["gpus"][0].value("name", "?"),
-                                        fingerprint["gpus"][0].value("cc", "?"))}};
-    // The cell is the stack it was given (a wheel stack's own versions); what this build could load from it is
-    // in the fingerprint. A cuDNN 8 stack under a cuDNN 9 build is still "cuDNN 8.9.6", not "none".
-    const json versions = cell["stack"].value("versions", json::object());
-    const auto runtime = Version::parse(versions.value("cuda_runtime", ""));
-    cell["stack"]["cuda"] = runtime ? runtime->truncated(2).str() : fingerprint["runtime"].value("version", "none");
-    cell["stack"]["cudnn"] = versions.value("cudnn", fingerprint["cudnn"].value("loaded", "none"));
-    cell["stack"]["loaded"] = {{"cuda", fingerprint["runtime"].value("version", "none")},
-                               {"cudnn", fingerprint["cudnn"].value("loaded", "none")}};
-    write_json_atomically(cell_dir + "/cell.json", cell);
+    const auto fingerprint = probe::probe_fingerprint();
+    const std::string cell_id = !options.cell.empty()
+                                    ? options.cell
+                                    : results::cell_id_for(options.stack.value_or(results::CellStack{}), fingerprint);
+    const results::CellStore store(fs::path(options.out_dir) / cell_id);
+    store.create();
+    store.write_fingerprint(fingerprint);
+    results::CellRecord cell = results::cell_for(cell_id, fingerprint, options.stack.value_or(results::CellStack{}));
+    cell.run = {{"jobs", options.jobs}, {"timeout_s", options.timeout_s}, {"retries", options.retries}};
+    if (!options.only.empty()) cell.run["only"] = options.only;
+    if (!options.variants.empty()) cell.run["variants"] = options.variants;
+    if (!options.waivers.empty()) cell.run["waivers"] = options.waivers;
+    store.write_cell(cell);
 
     std::set<std::pair<std::string, std::string>> finished;
     if (options.resume) {
-        // The report's reader: it skips (and names) a line cut short by a kill.
-        const auto recorded = report::load_results({fs::path(cell_dir) / "results.jsonl"});
-        for (const auto& warning : recorded.warnings) fmt::print(stderr, "cuconform run --resume: {}\n", warning);
-        for (const auto& r : recorded.results) finished.insert({r.case_id, r.variant});
+        std::vector<std::string> warnings;  // a line cut short by a kill is skipped and named
+        for (const auto& r : store.read_results(warnings)) finished.insert({r.result.case_id, r.result.variant});
+        for (const auto& warning : warnings) fmt::print(stderr, "cuconform run --resume: {}\n", warning);
     } else {
-        std::error_code ec;
-        fs::remove(cell_dir + "/results.jsonl", ec);
+        store.clear_results();
     }
 
     std::vector<Job> jobs;
@@ -438,34 +416,36 @@ int run_catalog(const RunOptions& options) {
         }
     }
     if (!options.quiet) {
-        fmt::print("cuconform: {} case runs in {} ({} already recorded)\n", jobs.size(), cell_dir, finished.size());
+        fmt::print("cuconform: {} case runs in {} ({} already recorded)\n", jobs.size(), store.dir().string(),
+                   finished.size());
     }
-    Runner runner(options, fingerprint, cell_dir, cell_id, load_waivers_for(options));
+    Runner runner(options, fingerprint, store, cell_id, load_waivers_for(options));
     const int code = runner.run(std::move(jobs));
     std::error_code ec;
-    fs::remove_all(cell_dir + "/.work", ec);
-    // JUnit for CI beside the results: every result of the cell, those of earlier runs kept by --resume too.
-    std::ofstream junit(cell_dir + "/junit.xml");
-    report::write_junit(junit, report::load_results({fs::path(cell_dir) / "results.jsonl"}));
-    return code;
+    fs::remove_all(store.dir() / ".work", ec);
+    return {code, store.dir()};
 }
 
 int run_case_process(const std::string& id, const std::string& variant_name, const std::string& fingerprint_path,
                      int result_fd) {
     const CaseSpec* spec = CaseRegistry::instance().find(id);
     Outcome observed;
+    const auto runs = spec != nullptr ? spec->runs() : std::vector<Variant>{};
+    const auto variant =
+        std::find_if(runs.begin(), runs.end(), [&](const Variant& v) { return v.name == variant_name; });
+    std::vector<std::string> warnings;
+    const auto fingerprint = results::CellStore(fs::path(fingerprint_path).parent_path()).read_fingerprint(warnings);
     if (spec == nullptr) {
         observed = Outcome::error(Domain::Harness, "NO_SUCH_CASE", {}, "no case with id " + id);
+    } else if (variant == runs.end()) {
+        observed =
+            Outcome::error(Domain::Harness, "NO_SUCH_VARIANT", {}, "case " + id + " has no variant " + variant_name);
+    } else if (!fingerprint) {
+        observed =
+            Outcome::error(Domain::Harness, "NO_FINGERPRINT", {},
+                           warnings.empty() ? fmt::format("{} does not exist", fingerprint_path) : warnings.front());
     } else {
-        std::ifstream in(fingerprint_path);
-        json fingerprint = json::parse(in, nullptr, false);
-        const auto runs = spec->runs();
-        auto it = std::find_if(runs.begin(), runs.end(), [&](const Variant& v) { return v.name == variant_name; });
-        if (it == runs.end()) {
-            observed = Outcome::error(Domain::Harness, "NO_SUCH_VARIANT", {}, "case " + id + " has no variant " + variant_name);
-        } else {
-            observed = observe(*spec, *it, fingerprint.is_discarded() ? json::object() : fingerprint);
-        }
+        observed = observe(*spec, *variant, *fingerprint);
     }
     process::write_all(result_fd, json(observed).dump());
     return 0;

@@ -2,11 +2,14 @@
 /// \file `cuconform run`: every selected case x variant in its own process, results appended as JSON lines.
 #pragma once
 
-#include <nlohmann/json.hpp>
+#include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "catalog/case.h"
+#include "results/cell.h"
+#include "results/fingerprint.h"
 
 namespace cuconform::run {
 
@@ -24,12 +27,17 @@ struct RunOptions {
     std::string waivers;                   ///< A waivers YAML file (matrix/waivers.yaml format).
     std::string stack_prefix;              ///< Run inside this prefix (src/stack); recorded in reproduction commands.
     std::string isolation = "auto";        ///< How the stack is entered: auto, loader (ld.so) or bwrap.
-    nlohmann::json stack;                  ///< The stack's record for cell.json (stack::stack_record); null: host.
+    std::optional<results::CellStack> stack;  ///< The stack's record for cell.json (stack::stack_record); none: host.
     bool quiet = false;
 };
 
-/// Runs the selection; returns 0 when the run conforms, 1 when not, 2 when the harness could not run.
-int run_catalog(const RunOptions& options);
+struct RunOutcome {
+    int exit_code = 0;               ///< 0 the run conforms, 1 it does not, 2 the harness could not run.
+    std::filesystem::path cell_dir;  ///< Where its records are (empty when nothing ran).
+};
+
+/// Runs the selection into <out_dir>/<cell>/.
+RunOutcome run_catalog(const RunOptions& options);
 
 /// The cases the options select, in catalogue order.
 std::vector<const CaseSpec*> select_cases(const RunOptions& options);
@@ -38,8 +46,5 @@ std::vector<const CaseSpec*> select_cases(const RunOptions& options);
 /// runs one case and writes its observed outcome as JSON to `result_fd`.
 int run_case_process(const std::string& id, const std::string& variant, const std::string& fingerprint_path,
                      int result_fd);
-
-/// The default cell id for a fingerprint: host-cuda<runtime>-cudnn<loaded>-<gpu cc or nogpu>.
-std::string default_cell_id(const nlohmann::json& fingerprint);
 
 }  // namespace cuconform::run

@@ -87,7 +87,7 @@ std::vector<Waiver> load_waivers(const std::string& path) {
 }
 
 const Waiver* find_waiver(const std::vector<Waiver>& waivers, const std::string& case_id, const Variant& variant,
-                          Verdict verdict, const nlohmann::json& fingerprint) {
+                          Verdict verdict, const results::Fingerprint& fingerprint) {
     for (const auto& w : waivers) {
         if (fnmatch(w.case_glob.c_str(), case_id.c_str(), 0) != 0) continue;
         if (!w.variant.empty() && w.variant != variant.name) continue;

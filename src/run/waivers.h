@@ -29,6 +29,6 @@ std::vector<Waiver> load_waivers(const std::string& path);
 
 /// The first waiver covering this failing result on a stack with these facts, if any.
 const Waiver* find_waiver(const std::vector<Waiver>& waivers, const std::string& case_id, const Variant& variant,
-                          Verdict verdict, const nlohmann::json& fingerprint);
+                          Verdict verdict, const results::Fingerprint& fingerprint);
 
 }  // namespace cuconform::run

@@ -189,10 +189,13 @@ def test_run_stack_without_lib_is_a_harness_error(tmp_path):
 def test_container_plan_prints_commands_and_says_when_no_engine_runs(tmp_path):
     proc = cli("stack", "container-plan", "cuda=12.4", "cudnn=9", env={"PATH": "/usr/bin:/bin"})
     assert "--build-arg BASE=nvidia/cuda:12.4.1-cudnn-devel-ubuntu22.04" in proc.stdout
-    assert "run --rm --gpus all" in proc.stdout
+    # The same command line `matrix run --provider container` runs: this user's files, the GPUs, the results mount.
+    run_line = next(line for line in proc.stdout.splitlines() if line.startswith("docker run --rm"))
+    assert f"--user {os.getuid()}:{os.getgid()}" in run_line and "--gpus all" in run_line, run_line
+    assert ":/results" in run_line and run_line.endswith("run --out /results"), run_line
     engine = subprocess.run("docker info", shell=True, capture_output=True).returncode == 0
     if not engine:
-        assert "no container engine here" in proc.stdout or "info` fails here" in proc.stdout
+        assert "no container engine here" in proc.stdout or "info` fails" in proc.stdout
     podman = cli("stack", "container-plan", "cuda=13.0", "--engine", "podman")
     assert "--device nvidia.com/gpu=all" in podman.stdout and "13.0.1-cudnn-devel-ubuntu24.04" in podman.stdout
     bad = cli("stack", "container-plan", "cuda=12.4", "cudnn=8.9")

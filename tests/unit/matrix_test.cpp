@@ -12,6 +12,10 @@
 #include <set>
 #include <sstream>
 
+#include "provision/container.h"
+#include "results/cell.h"
+#include "results/result.h"
+
 namespace cuconform::matrix {
 namespace {
 namespace fs = std::filesystem;
@@ -222,38 +226,52 @@ void write(const fs::path& path, const std::string& text) {
     std::ofstream(path, std::ios::binary) << text;
 }
 
+/// A result record line of `cell` (reports/schema/result.schema.json).
+std::string record(const std::string& cell, const std::string& case_id, const std::string& variant, Verdict verdict,
+                   const std::string& started_at) {
+    results::Result r;
+    r.case_id = case_id;
+    r.family = case_id.substr(0, case_id.find('.'));
+    r.variant = variant;
+    r.verdict = verdict;
+    r.rule.text = "otherwise -> ok";
+    r.started_at = started_at;
+    return results::to_line(r, cell);
+}
+
 TEST(MatrixMerge, IdempotentAndOrderIndependent) {
     const fs::path root = fs::temp_directory_path() / ("cuconform_merge_test_" + std::to_string(::getpid()));
     fs::remove_all(root);
     // Shard a: two records of cell x (one superseded later in shard b), shard b: the newer one and cell y.
-    write(root / "a/x/results.jsonl",
-          "{\"case\":\"b.case\",\"variant\":\"default\",\"verdict\":\"PASS\",\"started_at\":\"2026-01-01T00:00:01Z\"}\n"
-          "{\"case\":\"a.case\",\"variant\":\"hide\",\"verdict\":\"FAIL\",\"started_at\":\"2026-01-01T00:00:01Z\"}\n"
-          "{\"case\":\"cut\n");
-    write(root / "a/x/cell.json", "{\"id\":\"x\"}\n");
-    write(root / "a/x/fingerprint.json", "{\"fp\":1}\n");
-    write(root / "b/x/results.jsonl",
-          "{\"case\":\"a.case\",\"variant\":\"hide\",\"verdict\":\"PASS\",\"started_at\":\"2026-01-01T00:00:02Z\"}\n");
-    write(root / "b/x/cell.json", "{\"id\":\"x\"}\n");
-    write(root / "b/nested/y/results.jsonl",
-          "{\"case\":\"a.case\",\"variant\":\"default\",\"verdict\":\"PASS\",\"started_at\":\"t\"}\n");
+    const std::string b_pass = record("x", "b.case", "default", Verdict::Pass, "2026-01-01T00:00:01Z");
+    const std::string a_fail = record("x", "a.case", "hide", Verdict::Fail, "2026-01-01T00:00:01Z");
+    const std::string a_pass = record("x", "a.case", "hide", Verdict::Pass, "2026-01-01T00:00:02Z");
+    write(root / "a/x/results.jsonl", b_pass + "\n" + a_fail + "\n{\"case\":\"cut\n");
+    results::CellRecord cell;
+    cell.id = "x";
+    const std::string cell_json = results::to_json(cell).dump(2) + "\n";
+    write(root / "a/x/cell.json", cell_json);
+    results::Fingerprint fp;
+    fp.created = "2026-01-01T00:00:00Z";
+    const std::string fp_json = results::to_json(fp).dump(2) + "\n";
+    write(root / "a/x/fingerprint.json", fp_json);
+    write(root / "b/x/results.jsonl", a_pass + "\n");
+    write(root / "b/x/cell.json", cell_json);
+    write(root / "b/nested/y/results.jsonl", record("y", "a.case", "default", Verdict::Pass, "t") + "\n");
     std::vector<std::string> warnings;
     EXPECT_EQ(merge_results({root / "a", root / "b"}, root / "ab", warnings), (std::vector<std::string>{"x", "y"}));
-    EXPECT_EQ(warnings.size(), 1u);  // the line cut short, named with file:line
+    ASSERT_EQ(warnings.size(), 1u);  // the line cut short, named with file:line
+    EXPECT_NE(warnings[0].find("a/x/results.jsonl:3"), std::string::npos) << warnings[0];
     merge_results({root / "b", root / "a"}, root / "ba", warnings);
     merge_results({root / "ab", root / "a", root / "b", root / "ab"}, root / "twice", warnings);
     merge_results({root / "ab"}, root / "again", warnings);
     const std::string x = slurp(root / "ab/x/results.jsonl");
-    EXPECT_EQ(
-        x,
-        "{\"case\":\"a.case\",\"started_at\":\"2026-01-01T00:00:02Z\",\"variant\":\"hide\",\"verdict\":\"PASS\"}\n"
-        "{\"case\":\"b.case\",\"started_at\":\"2026-01-01T00:00:01Z\",\"variant\":\"default\",\"verdict\":\"PASS\"}"
-        "\n");
+    EXPECT_EQ(x, a_pass + "\n" + b_pass + "\n");  // sorted by (case, variant); the later a.case record wins
     for (const char* other : {"ba", "twice", "again"}) {
         EXPECT_EQ(slurp(root / other / "x/results.jsonl"), x) << other;
         EXPECT_EQ(slurp(root / other / "y/results.jsonl"), slurp(root / "ab/y/results.jsonl")) << other;
-        EXPECT_EQ(slurp(root / other / "x/cell.json"), "{\"id\":\"x\"}\n") << other;
-        EXPECT_EQ(slurp(root / other / "x/fingerprint.json"), "{\"fp\":1}\n") << other;
+        EXPECT_EQ(slurp(root / other / "x/cell.json"), cell_json) << other;
+        EXPECT_EQ(slurp(root / other / "x/fingerprint.json"), fp_json) << other;
     }
     EXPECT_THROW(merge_results({root / "missing"}, root / "out", warnings), std::runtime_error);
     fs::remove_all(root);
@@ -311,7 +329,7 @@ matrix:
     };
     const std::string user = fmt::format("{}:{}", getuid(), getgid());
     // A host cell whose host stack is the toolkit's: the image's own stack, no GPU flags on cpu, this user's files.
-    const auto cpu = container_commands(m.cells[0], "docker", source, out, {"--only", "loader.*"});
+    const auto cpu = provision::container_commands(m.cells[0], "docker", source, out, {"--only", "loader.*"});
     EXPECT_EQ(cpu.base, "nvidia/cuda:12.4.1-cudnn-devel-ubuntu22.04");
     EXPECT_EQ(cpu.image, "cuconform:12.4.1-cudnn-devel-ubuntu22.04");
     EXPECT_TRUE(cpu.stack.empty());
@@ -324,13 +342,13 @@ matrix:
                                                   "--only", "loader.*"}));
     // The GPU runner's cell gets the GPUs: docker through the NVIDIA Container Toolkit, podman through CDI.
     EXPECT_TRUE(m.cells[1].needs_gpu());
-    EXPECT_TRUE(has(container_commands(m.cells[1], "docker", source, out, {}).run, {"--gpus", "all"}));
-    const auto podman = container_commands(m.cells[1], "podman", source, out, {}).run;
+    EXPECT_TRUE(has(provision::container_commands(m.cells[1], "docker", source, out, {}).run, {"--gpus", "all"}));
+    const auto podman = provision::container_commands(m.cells[1], "podman", source, out, {}).run;
     EXPECT_TRUE(has(podman, {"--device", "nvidia.com/gpu=all", "--security-opt=label=disable"}));
     EXPECT_FALSE(has(podman, {"--gpus"}));
     EXPECT_FALSE(has(podman, {"--user"}));  // rootless podman maps the user itself
     // A wheels cell: its stack is fetched into the image (STACK) and entered with --stack.
-    const auto wheels = container_commands(m.cells[2], "docker", source, out, {});
+    const auto wheels = provision::container_commands(m.cells[2], "docker", source, out, {});
     EXPECT_EQ(wheels.base, "nvidia/cuda:11.8.0-cudnn8-devel-ubuntu22.04");
     EXPECT_EQ(wheels.stack, "cuda=11.8 cudnn=8.6");
     EXPECT_TRUE(has(wheels.build, {"--build-arg", "STACK=cuda=11.8 cudnn=8.6"}));
@@ -338,13 +356,13 @@ matrix:
     EXPECT_NE(wheels.image, cpu.image);
     // A host cell on a toolkit that is not the host stack: the image's CUDA 13.0 is not what the cell asks to run on,
     // so the host's stack (12.4 / 9.19) is fetched into it.
-    const auto other = container_commands(m.cells[4], "docker", source, out, {});
+    const auto other = provision::container_commands(m.cells[4], "docker", source, out, {});
     EXPECT_EQ(other.base, "nvidia/cuda:13.0.1-cudnn-devel-ubuntu24.04");
     EXPECT_EQ(other.stack, "cuda=12.4 cudnn=9.19");
     EXPECT_TRUE(has(other.run, {"--stack", "/opt/cuconform-cache/stacks/cuda12.4-cudnn9.19"}));
     // No NVIDIA CUDA image with cuDNN is known for 12.9: the cell cannot be provisioned, and the error says what to do.
     try {
-        container_commands(m.cells[3], "docker", source, out, {});
+        provision::container_commands(m.cells[3], "docker", source, out, {});
         ADD_FAILURE() << "expected an error for toolkit 12.9";
     } catch (const std::exception& e) {
         EXPECT_NE(std::string(e.what()).find("CUDA 12.9"), std::string::npos) << e.what();
@@ -352,10 +370,12 @@ matrix:
 }
 
 TEST(MatrixResources, OneSlotEntryPerGpu) {
-    const auto spec = resource_spec(nlohmann::json::parse(R"({"gpus":[{"index":0},{"index":1}]})"), 2);
+    results::Fingerprint fp;
+    fp.gpus = {{0, "H100", "9.0"}, {1, "H100", "9.0"}};
+    const auto spec = resource_spec(fp, 2);
     EXPECT_EQ(spec.dump(),
               R"({"local":[{"gpus":[{"id":"0","slots":2},{"id":"1","slots":2}]}],"version":{"major":1,"minor":0}})");
-    EXPECT_EQ(resource_spec(nlohmann::json::object())["local"][0]["gpus"].size(), 0u);
+    EXPECT_EQ(resource_spec(results::Fingerprint{})["local"][0]["gpus"].size(), 0u);
 }
 
 }  // namespace

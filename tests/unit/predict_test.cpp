@@ -148,10 +148,14 @@ TEST(PredictInput, StackFileIsReadAndErrorsNameTheFile) {
 
 // Tests that the synthetic fingerprint has the probe's shape and the driver's CUDA version from the knowledge base.
 TEST(PredictFingerprint, SyntheticFingerprintHasTheProbesShape) {
-    const auto fp = synthetic_fingerprint(
-        stack_of({{"driver", "535.104.05"}, {"runtime", "12.4"}, {"toolkit", "12.4"}, {"cudnn", "9.1.0"},
-                  {"built_cudnn", "9.3.0"}, {"cudnn_cuda", "12"}, {"gpu", "T4"}}),
-        kb());
+    const auto fp = results::to_json(synthetic_fingerprint(stack_of({{"driver", "535.104.05"},
+                                                                     {"runtime", "12.4"},
+                                                                     {"toolkit", "12.4"},
+                                                                     {"cudnn", "9.1.0"},
+                                                                     {"built_cudnn", "9.3.0"},
+                                                                     {"cudnn_cuda", "12"},
+                                                                     {"gpu", "T4"}}),
+                                                           kb()));
     EXPECT_EQ(fp["driver"]["present"], true);
     EXPECT_EQ(fp["driver"]["version"], "535.104.05");
     EXPECT_EQ(fp["driver"]["cuda"], "12.2");
@@ -166,7 +170,7 @@ TEST(PredictFingerprint, SyntheticFingerprintHasTheProbesShape) {
     EXPECT_EQ(fp["gpus"][0]["cc"], "7.5");
     EXPECT_TRUE(fp["gpus"][0].contains("memory_bytes"));
     EXPECT_TRUE(fp["env"].is_object());
-    EXPECT_EQ(synthetic_fingerprint(Stack{}, kb())["driver"]["present"], false);
+    EXPECT_FALSE(synthetic_fingerprint(Stack{}, kb()).driver.present);
 }
 
 // Tests the contradiction checks on the fixture: nvcc 13.0 accepting sm_61 contradicts, sm_75 agrees.

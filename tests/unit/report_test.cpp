@@ -44,7 +44,7 @@ TEST(ReportLoad, FixturesLoadWithTheirCellsAndFingerprints) {
     EXPECT_EQ(set.cells.size(), 3u);
     EXPECT_EQ(set.results.size(), 69u);  // 3 cells x 23 rows; the shard's record replaces one, it adds none
     for (const auto& c : set.cells) {
-        EXPECT_FALSE(c.fingerprint.empty()) << c.id;
+        EXPECT_TRUE(c.fingerprint.has_value()) << c.id;
         EXPECT_FALSE(c.toolkit_cuda.empty()) << c.id;
     }
     const Result* r = find(set, "cuda13.0-cudnn9.19-h100-host", "shape.dense.feature_count", "default");
@@ -69,7 +69,7 @@ TEST(ReportLoad, TruncatedLineIsSkippedWithWarningNamingFileAndLine) {
     ResultSet synthetic = make_synthetic({.cases = 3, .cells = 1});
     {
         std::ofstream out(dir / "results.jsonl");
-        for (const auto& r : synthetic.results) out << to_record(r, synthetic).dump() << '\n';
+        for (const auto& r : synthetic.results) out << results::to_line(r, synthetic.cells[r.cell].id) << '\n';
         out << R"({"schema": "cuconform.result/1", "cell": "x", "ca)";  // kill -9 mid-write
     }
     const ResultSet set = load_results({dir.parent_path()});
@@ -78,14 +78,16 @@ TEST(ReportLoad, TruncatedLineIsSkippedWithWarningNamingFileAndLine) {
     EXPECT_NE(set.warnings[0].find("results.jsonl:4"), std::string::npos) << set.warnings[0];
 }
 
-TEST(ReportLoad, DuplicateInOneFileKeepsTheLast) {
+TEST(ReportLoad, DuplicateKeepsTheOneThatStartedLater) {
     const fs::path dir = temp_dir("dup");
     ResultSet synthetic = make_synthetic({.cases = 1, .cells = 1});
     Result again = synthetic.results[0];
     again.duration_ms = 777;
+    again.started_at = "2025-06-01T02:00:01Z";  // one second later: a rerun
+    const std::string cell = synthetic.cells[0].id;
     {
         std::ofstream out(dir / "results.jsonl");
-        out << to_record(synthetic.results[0], synthetic).dump() << '\n' << to_record(again, synthetic).dump() << '\n';
+        out << results::to_line(synthetic.results[0], cell) << '\n' << results::to_line(again, cell) << '\n';
     }
     const ResultSet set = load_results({dir});
     ASSERT_EQ(set.results.size(), 1u);
@@ -117,8 +119,8 @@ TEST(ReportHtml, HostileStringsNeverReachTheMarkupUnescaped) {
     ResultSet set = make_synthetic({.cases = 12, .cells = 2});
     const std::string hostile = R"(<script>alert(1)</script>"><img src=x onerror=alert(1)>)";
     set.results[0].observed.message = hostile;
-    set.results[1].rule_why = hostile;
-    set.cells[0].fingerprint["env"]["EVIL"] = hostile;
+    set.results[1].rule.why = hostile;
+    set.cells[0].fingerprint->env["EVIL"] = hostile;
     set.results[2].case_id = "shape.conv.x";
     set.results[2].variant = hostile;
     std::ostringstream out;
@@ -248,7 +250,7 @@ TEST(ReportCoverage, PlannedValuesNoCellExercisedAndWhy) {
     const Coverage c = matrix_coverage(set, &knowledge::KnowledgeBase::builtin());
     ASSERT_EQ(c.not_run.size(), 2u);
     EXPECT_EQ(c.not_run[0].id, "cuda11.8-cudnn8.9-wheels-tk11.8");
-    EXPECT_EQ(c.not_run[1].status, "skipped");
+    EXPECT_EQ(c.not_run[1].status, results::CellStatus::Skipped);
 
     const auto* toolkit = axis_of(c, "toolkit");
     ASSERT_NE(toolkit, nullptr);

@@ -1,12 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
-/// \file Wheel stacks: request -> pip requirements -> verified wheel cache -> prefix with a flat lib/.
-#include "stack/stack.h"
-
-#include "core/version.h"
+/// \file Wheel stacks: request -> pip requirements -> verified wheel cache (pip download, sha256, a lock).
+#include "provision/wheels.h"
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <sys/file.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -14,20 +12,21 @@
 #include <chrono>
 #include <cstring>
 #include <filesystem>
-#include <fmt/format.h>
 #include <fstream>
 #include <map>
 #include <sstream>
 
+#include "core/files.h"
 #include "core/process.h"
 #include "core/util.h"
-#include "run/results.h"
+#include "core/version.h"
+#include "provision/wheel_cache.h"
 
-namespace cuconform::stack {
+namespace cuconform::provision {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-namespace {
+namespace detail {
 
 /// manylinux tags the NVIDIA wheels carry: cu13 manylinux_2_27, cu12 manylinux2014 (= manylinux_2_17),
 /// cuDNN 8 for cu11 manylinux1.
@@ -39,8 +38,8 @@ std::vector<int> version_parts(const std::string& version, const std::string& wh
     const auto parsed = Version::parse(version);
     if (!parsed) {
         throw StackError(version.empty() ? fmt::format("{}= needs a version", what)
-                                         : fmt::format("{}={}: not a version; write e.g. {}=12.4 or {}=9.13.0.50",
-                                                       what, version, what, what));
+                                         : fmt::format("{}={}: not a version; write e.g. {}=12.4 or {}=9.13.0.50", what,
+                                                       version, what, what));
     }
     return parsed->parts();
 }
@@ -86,17 +85,6 @@ std::string free_space(const fs::path& dir) {
         what, cache.string(), free_space(cache), cache.string()));
 }
 
-/// Filesystem calls that may hit a full disk: a clear message instead of filesystem_error.
-template <typename F>
-void guarded(const fs::path& cache, const std::string& what, F&& f) {
-    try {
-        f();
-    } catch (const fs::filesystem_error& e) {
-        if (e.code() == std::errc::no_space_on_device) throw_disk_full(cache, what);
-        throw StackError(fmt::format("{}: {}", what, e.what()));
-    }
-}
-
 json read_json_file(const fs::path& path) {
     std::ifstream in(path);
     if (!in) return json::object();
@@ -106,10 +94,10 @@ json read_json_file(const fs::path& path) {
 
 void write_json(const fs::path& cache, const fs::path& path, const json& value) {
     try {
-        run::write_json_atomically(path.string(), value);
-    } catch (const std::exception& e) {
-        if (disk_full(e.what()) || errno == ENOSPC) throw_disk_full(cache, "writing " + path.string());
-        throw;
+        write_file_atomically(path, value.dump(2, ' ', false, json::error_handler_t::replace) + "\n");
+    } catch (const FileError& e) {
+        if (e.error() == ENOSPC) throw_disk_full(cache, "writing " + path.string());
+        throw StackError(e.what());
     }
 }
 
@@ -120,27 +108,21 @@ std::string wheel_version(const std::string& file) {
     return first == std::string::npos || second == std::string::npos ? "" : file.substr(first + 1, second - first - 1);
 }
 
-/// An exclusive lock on the cache while one fetch runs (two CI jobs sharing a cache).
-class CacheLock {
-public:
-    explicit CacheLock(const fs::path& cache) {
-        fd_ = open((cache / ".lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-        if (fd_ >= 0) {
-            while (flock(fd_, LOCK_EX) != 0 && errno == EINTR) {
-            }
+CacheLock::CacheLock(const fs::path& cache) {
+    fd_ = open((cache / ".lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd_ >= 0) {
+        while (flock(fd_, LOCK_EX) != 0 && errno == EINTR) {
         }
     }
-    ~CacheLock() {
-        if (fd_ >= 0) close(fd_);
-    }
-    CacheLock(const CacheLock&) = delete;
-    CacheLock& operator=(const CacheLock&) = delete;
+}
 
-private:
-    int fd_ = -1;
-};
+CacheLock::~CacheLock() {
+    if (fd_ >= 0) close(fd_);
+}
 
-}  // namespace
+}  // namespace detail
+
+using namespace detail;
 
 StackRequest StackRequest::parse(const std::vector<std::string>& words) {
     StackRequest request;
@@ -256,7 +238,7 @@ std::string pip_python() {
     return "python3";
 }
 
-namespace {
+namespace detail {
 
 class Fetcher {
 public:
@@ -269,15 +251,17 @@ public:
     void check_pip() {
         const auto probe = process::run({pip_python(), "-m", "pip", "--version"}, {.output = process::Output::Merge});
         if (probe.exec_errno != 0) {
-            throw StackError(fmt::format("cannot run '{}' ({}): pip is needed to download NVIDIA's wheels; install "
-                                         "Python 3 with pip, or set CUCONFORM_PYTHON to a python that has it",
-                                         pip_python(), std::strerror(probe.exec_errno)));
+            throw StackError(
+                fmt::format("cannot run '{}' ({}): pip is needed to download NVIDIA's wheels; install "
+                            "Python 3 with pip, or set CUCONFORM_PYTHON to a python that has it",
+                            pip_python(), std::strerror(probe.exec_errno)));
         }
         if (!probe.ok()) {
-            throw StackError(fmt::format("'{} -m pip' does not work, so NVIDIA's wheels cannot be downloaded: "
-                                         "install pip (python3 -m ensurepip --user, or apt-get install python3-pip), "
-                                         "or set CUCONFORM_PYTHON to a python that has it{}",
-                                         pip_python(), pip_errors(probe.out)));
+            throw StackError(
+                fmt::format("'{} -m pip' does not work, so NVIDIA's wheels cannot be downloaded: "
+                            "install pip (python3 -m ensurepip --user, or apt-get install python3-pip), "
+                            "or set CUCONFORM_PYTHON to a python that has it{}",
+                            pip_python(), pip_errors(probe.out)));
         }
     }
 
@@ -296,7 +280,8 @@ public:
                 // (appended to, replaced, rewritten in place) has another and is hashed again.
                 if (record.value("checked_size", -1LL) == static_cast<long long>(fs::file_size(path)) &&
                     record.value("checked_mtime_ns", -1LL) == mtime_ns(path)) {
-                    say(fmt::format("{}: {} is already in the cache, unchanged since its sha256 was checked; not "
+                    say(
+                        fmt::format("{}: {} is already in the cache, unchanged since its sha256 was checked; not "
                                     "downloading",
                                     spec.requirement, file));
                     ++reused_;
@@ -304,14 +289,14 @@ public:
                 }
                 const std::string actual = sha256_file(path.string());
                 if (actual == recorded) {
-                    say(fmt::format("{}: {} is already in the cache and its sha256 matches; not downloading", spec.requirement,
-                                    file));
+                    say(fmt::format("{}: {} is already in the cache and its sha256 matches; not downloading",
+                                    spec.requirement, file));
                     mark_checked(record, path);
                     ++reused_;
                     return entry(spec, file, record);
                 }
-                say(fmt::format("{}: {} is corrupt (sha256 {} , manifest says {}); downloading it again", spec.requirement,
-                                file, actual.substr(0, 16), recorded.substr(0, 16)));
+                say(fmt::format("{}: {} is corrupt (sha256 {} , manifest says {}); downloading it again",
+                                spec.requirement, file, actual.substr(0, 16), recorded.substr(0, 16)));
                 std::error_code ec;
                 fs::remove(path, ec);
             } else {
@@ -360,8 +345,9 @@ private:
     }
 
     static json entry(const WheelSpec& spec, const std::string& file, const json& record) {
-        return {{"component", spec.component}, {"package", spec.package},         {"requirement", spec.requirement},
-                {"file", file},                {"version", record["version"]},     {"sha256", record["sha256"]},
+        return {{"component", spec.component},     {"package", spec.package},
+                {"requirement", spec.requirement}, {"file", file},
+                {"version", record["version"]},    {"sha256", record["sha256"]},
                 {"size", record["size"]}};
     }
 
@@ -372,8 +358,9 @@ private:
         std::error_code ec;
         fs::remove_all(staging, ec);
         guarded(cache_, "creating " + staging.string(), [&] { fs::create_directories(staging); });
-        std::vector<std::string> argv = {pip_python(), "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
-                                         "--disable-pip-version-check", "--no-input"};
+        std::vector<std::string> argv = {
+            pip_python(), "-m", "pip", "download", "--no-deps", "--only-binary=:all:", "--disable-pip-version-check",
+            "--no-input"};
         for (const auto& platform : kPlatforms) {
             argv.push_back("--platform");
             argv.push_back(platform);
@@ -390,14 +377,14 @@ private:
                                   result.out.find("Could not find a version") != std::string::npos;
             if (no_match && !must) return "";
             if (no_match) {
-                throw StackError(fmt::format("PyPI has no wheel for {} (for {}); `{} -m pip index versions {}` lists the "
-                                             "published versions{}",
-                                             requirement, kPlatforms.front(), pip_python(),
-                                             requirement.substr(0, requirement.find_first_of("<>=!~")),
-                                             pip_errors(result.out)));
+                throw StackError(
+                    fmt::format("PyPI has no wheel for {} (for {}); `{} -m pip index versions {}` lists the "
+                                "published versions{}",
+                                requirement, kPlatforms.front(), pip_python(),
+                                requirement.substr(0, requirement.find_first_of("<>=!~")), pip_errors(result.out)));
             }
-            throw StackError(fmt::format("pip could not download {} (exit {}){}", requirement, result.rc(),
-                                         pip_errors(result.out)));
+            throw StackError(
+                fmt::format("pip could not download {} (exit {}){}", requirement, result.rc(), pip_errors(result.out)));
         }
         std::string file;
         for (const auto& e : fs::directory_iterator(staging)) {
@@ -433,51 +420,6 @@ fs::path unpack_wheel(const fs::path& cache, const fs::path& tmp, const std::str
     }
     return dest;
 }
-
-/// Unpacks the wheels into a fresh prefix and links every shared library into lib/.
-json assemble(const fs::path& cache, const fs::path& prefix, const StackRequest& request, const json& wheels,
-              const FetchOptions& options) {
-    const fs::path tmp = prefix.parent_path() / fmt::format(".tmp-{}-{}", prefix.filename().string(), getpid());
-    std::error_code ec;
-    fs::remove_all(tmp, ec);
-    guarded(cache, "creating " + tmp.string(), [&] { fs::create_directories(tmp / "lib"); });
-    json libraries = json::array();
-    for (const auto& wheel : wheels) {
-        const fs::path dest = unpack_wheel(cache, tmp, wheel["file"]);
-        for (const auto& e : fs::recursive_directory_iterator(dest)) {
-            const std::string name = e.path().filename().string();
-            if (!e.is_regular_file() || name.find(".so") == std::string::npos || name.rfind("lib", 0) != 0) continue;
-            const fs::path link = tmp / "lib" / name;
-            if (fs::exists(fs::symlink_status(link))) {
-                if (!options.quiet) fmt::print(stderr, "cuconform stack: {} is in two wheels; keeping the first\n", name);
-                continue;
-            }
-            guarded(cache, "linking " + name, [&] { fs::create_symlink(fs::relative(e.path(), tmp / "lib"), link); });
-            libraries.push_back(name);
-        }
-    }
-    std::sort(libraries.begin(), libraries.end());
-    json versions = json::object();
-    for (const auto& wheel : wheels) versions[wheel["component"].get<std::string>()] = wheel["version"];
-    json stack{{"schema", 1},
-               {"provider", "wheels"},
-               {"name", prefix.filename().string()},
-               {"prefix", prefix.string()},
-               {"lib", (prefix / "lib").string()},
-               {"request", {{"cuda", request.cuda}, {"cudnn", request.cudnn}, {"cublas", request.cublas}}},
-               {"versions", versions},
-               {"wheels", wheels},
-               {"libraries", libraries},
-               {"fetched_at", now_iso8601()}};
-    write_json(cache, tmp / "stack.json", stack);
-    fs::remove_all(prefix, ec);
-    guarded(cache, "moving the prefix into place", [&] { fs::rename(tmp, prefix); });
-    return stack;
-}
-
-}  // namespace
-
-namespace {
 
 /// The cache directories exist; `sub` is stacks or toolkits.
 fs::path prepare_cache(const FetchOptions& options, const std::string& sub) {
@@ -518,188 +460,5 @@ bool assembled_from(const json& existing, const json& wheels, const fs::path& ba
     return same;
 }
 
-}  // namespace
-
-namespace {
-
-/// The CUDA-toolkit folders of a wheel's nvidia/<package>/ (or nvidia/cu13/) tree, merged into the prefix.
-const std::vector<std::string> kToolkitFolders = {"bin", "include", "lib", "lib64", "nvvm"};
-
-/// Merges a wheel's toolkit folders into `prefix` by hard links (a copy when that fails): nvcc looks for cudafe++,
-/// cicc and crt/ relative to itself, so links into the separate wheel folders would not do. lib64/ goes to lib/.
-/// `headers_only`: include/ alone (cuDNN and cuBLAS: the build needs their headers, the run stack has the libraries).
-void merge_toolkit_folders(const fs::path& cache, const fs::path& wheel_dir, const fs::path& prefix, bool headers_only,
-                           bool quiet) {
-    std::error_code ec;
-    for (const auto& package : fs::directory_iterator(wheel_dir / "nvidia", ec)) {
-        for (const auto& folder : kToolkitFolders) {
-            if (headers_only && folder != "include") continue;
-            const fs::path from = package.path() / folder;
-            if (!fs::is_directory(from)) continue;
-            for (const auto& e : fs::recursive_directory_iterator(from)) {
-                const std::string name = e.path().filename().string();
-                if (!e.is_regular_file() || name == "__init__.py" || name.ends_with(".pyc")) continue;
-                fs::path relative = fs::relative(e.path(), package.path());
-                if (folder == "lib64") relative = fs::path("lib") / fs::relative(e.path(), from);
-                const fs::path to = prefix / relative;
-                if (fs::exists(fs::symlink_status(to))) {
-                    if (!quiet)
-                        fmt::print(stderr, "cuconform stack: {} is in two wheels; keeping the first\n",
-                                   relative.string());
-                    continue;
-                }
-                guarded(cache, "placing " + relative.string(), [&] {
-                    fs::create_directories(to.parent_path());
-                    std::error_code link_error;
-                    fs::create_hard_link(e.path(), to, link_error);
-                    if (link_error) fs::copy_file(e.path(), to);
-                });
-            }
-        }
-    }
-}
-
-/// What nvcc needs next to itself to compile a .cu file; a toolkit lacking any of these cannot build kernels/.
-const std::vector<std::string> kCompilerFiles = {"bin/nvcc",  "bin/cudafe++",  "bin/fatbinary",
-                                                 "bin/ptxas", "nvvm/bin/cicc", "include/crt/host_config.h"};
-/// The headers and library the harness compiles against (CMake's FindCUDAToolkit and cmake/FindCUDNN.cmake).
-const std::vector<std::string> kHeaderFiles = {"include/cuda.h", "include/cuda_runtime_api.h", "include/cublasLt.h",
-                                               "lib/libcudart.so", "version.txt"};
-
-json assemble_toolkit(const fs::path& cache, const fs::path& prefix, const StackRequest& request, const json& wheels,
-                      const FetchOptions& options) {
-    const fs::path tmp = prefix.parent_path() / fmt::format(".tmp-{}-{}", prefix.filename().string(), getpid());
-    std::error_code ec;
-    fs::remove_all(tmp, ec);
-    const fs::path& root = tmp;
-    guarded(cache, "creating " + root.string(), [&] { fs::create_directories(root / "lib"); });
-    std::string runtime_version;
-    for (const auto& wheel : wheels) {
-        const bool headers_only = wheel["component"] == "cudnn" || wheel["component"] == "cublas";
-        merge_toolkit_folders(cache, unpack_wheel(cache, tmp, wheel["file"]), root, headers_only, options.quiet);
-        if (wheel["component"] == "cuda_runtime") runtime_version = wheel["version"];
-    }
-    fs::remove_all(tmp / "wheels", ec);  // Everything is linked or copied into the prefix.
-    // CMake's find_library wants the unversioned name (libcudart.so) that only the toolkit installers ship.
-    for (const auto& e : fs::directory_iterator(root / "lib")) {
-        const std::string name = e.path().filename().string();
-        const auto so = name.find(".so.");
-        if (so == std::string::npos || name.rfind("lib", 0) != 0) continue;
-        const fs::path plain = root / "lib" / name.substr(0, so + 3);
-        if (!fs::exists(fs::symlink_status(plain))) {
-            guarded(cache, "linking " + plain.string(), [&] { fs::create_symlink(name, plain); });
-        }
-    }
-    guarded(cache, "linking lib64", [&] { fs::create_symlink("lib", root / "lib64"); });
-    // FindCUDAToolkit reads the version from version.txt when the prefix has no nvcc to ask.
-    const auto runtime = Version::parse(runtime_version);
-    std::ofstream(root / "version.txt") << "CUDA Version " << (runtime ? runtime->str() : request.cuda) << "\n";
-    json versions = json::object();
-    for (const auto& wheel : wheels) versions[wheel["component"].get<std::string>()] = wheel["version"];
-    json layout = json::array(), missing = json::array();
-    for (const auto& file : kHeaderFiles) (fs::exists(root / file) ? layout : missing).push_back(file);
-    for (const auto& file : kCompilerFiles) (fs::exists(root / file) ? layout : missing).push_back(file);
-    if (request.cudnn != "none") {
-        (fs::exists(root / "include/cudnn_version.h") ? layout : missing).push_back("include/cudnn_version.h");
-    }
-    const bool nvcc = fs::exists(root / "bin/nvcc");
-    const std::string nvcc_package =
-        request.cuda_major() >= 13 ? "nvidia-cuda-nvcc" : fmt::format("nvidia-cuda-nvcc-cu{}", request.cuda_major());
-    json toolkit{{"schema", 1},
-                 {"provider", "wheels"},
-                 {"kind", "toolkit"},
-                 {"name", prefix.filename().string()},
-                 {"prefix", prefix.string()},
-                 {"cuda", runtime ? runtime->str() : request.cuda},
-                 {"request", {{"cuda", request.cuda}, {"cudnn", request.cudnn}, {"cublas", request.cublas}}},
-                 {"versions", versions},
-                 {"wheels", wheels},
-                 {"layout", layout},
-                 {"missing", missing},
-                 {"nvcc", nvcc ? (prefix / "bin/nvcc").string() : ""},
-                 {"fetched_at", now_iso8601()}};
-    if (!nvcc) {
-        toolkit["note"] = fmt::format(
-            "{} {} ships no nvcc driver (only ptxas, libnvvm and crt/ headers); "
-            "NVIDIA publishes nvcc, cudafe++ and cicc as wheels from CUDA 13 on "
-            "(nvidia-cuda-nvcc, nvidia-cuda-crt, nvidia-nvvm)",
-            nvcc_package, versions.value("nvcc", "?"));
-    }
-    write_json(cache, tmp / "toolkit.json", toolkit);
-    fs::remove_all(prefix, ec);
-    guarded(cache, "moving the toolkit into place", [&] { fs::rename(tmp, prefix); });
-    return toolkit;
-}
-
-}  // namespace
-
-FetchResult fetch_toolkit(const StackRequest& request, const FetchOptions& options) {
-    const fs::path cache = prepare_cache(options, "toolkits");
-    CacheLock lock(cache);
-    FetchResult result;
-    const json wheels = fetch_wheels(cache, resolve_toolkit_wheels(request), options, result);
-    result.prefix = (cache / "toolkits" / request.name()).string();
-    const json existing = read_json_file(fs::path(result.prefix) / "toolkit.json");
-    if (assembled_from(existing, wheels, result.prefix, "layout")) {
-        if (!options.quiet)
-            fmt::print(stderr, "cuconform stack: {} is already assembled from these wheels\n", result.prefix);
-        result.stack = existing;
-    } else {
-        if (!options.quiet) fmt::print(stderr, "cuconform stack: assembling the toolkit {}\n", result.prefix);
-        result.stack = assemble_toolkit(cache, result.prefix, request, wheels, options);
-    }
-    return result;
-}
-
-FetchResult fetch_stack(const StackRequest& request, const FetchOptions& options) {
-    const fs::path cache = prepare_cache(options, "stacks");
-    CacheLock lock(cache);
-    FetchResult result;
-    const json wheels = fetch_wheels(cache, resolve_wheels(request), options, result);
-    result.prefix = (cache / "stacks" / request.name()).string();
-    const json existing = read_stack_json(result.prefix);
-    if (assembled_from(existing, wheels, fs::path(result.prefix) / "lib", "libraries")) {
-        if (!options.quiet) fmt::print(stderr, "cuconform stack: {} is already assembled from these wheels\n", result.prefix);
-        result.stack = existing;
-    } else {
-        if (!options.quiet) fmt::print(stderr, "cuconform stack: assembling {}\n", result.prefix);
-        result.stack = assemble(cache, result.prefix, request, wheels, options);
-    }
-    return result;
-}
-
-json read_stack_json(const std::string& prefix) { return read_json_file(fs::path(prefix) / "stack.json"); }
-
-std::uintmax_t tree_size(const std::string& path) {
-    std::uintmax_t total = 0;
-    std::error_code ec;
-    for (fs::recursive_directory_iterator it(path, ec), end; it != end; it.increment(ec)) {
-        if (ec) break;
-        if (it->is_regular_file(ec) && !it->is_symlink(ec)) total += it->file_size(ec);
-    }
-    return total;
-}
-
-json list_stacks(const std::string& cache) {
-    json stacks = json::array();
-    const fs::path dir = fs::path(cache) / "stacks";
-    std::error_code ec;
-    std::vector<fs::path> prefixes;
-    for (const auto& e : fs::directory_iterator(dir, ec)) {
-        if (e.is_directory() && e.path().filename().string().front() != '.') prefixes.push_back(e.path());
-    }
-    std::sort(prefixes.begin(), prefixes.end());
-    for (const auto& prefix : prefixes) {
-        json stack = read_stack_json(prefix.string());
-        if (stack.empty()) continue;
-        std::uintmax_t wheel_bytes = 0;
-        for (const auto& w : stack.value("wheels", json::array())) wheel_bytes += w.value("size", std::uintmax_t{0});
-        stack["prefix"] = prefix.string();
-        stack["size_bytes"] = tree_size(prefix.string());
-        stack["wheel_bytes"] = wheel_bytes;
-        stacks.push_back(stack);
-    }
-    return stacks;
-}
-
-}  // namespace cuconform::stack
+}  // namespace detail
+}  // namespace cuconform::provision

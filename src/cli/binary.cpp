@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 /// \file `cuconform binary FILE...`: lists the fat binaries in files and says which GPUs can run them.
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <cstdio>
-#include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -89,19 +89,22 @@ void print_fatbin(const FatBinary& fatbin, std::size_t number, const std::vector
     for (std::size_t i = 0; i < fatbin.images.size(); ++i) {
         const Image& image = fatbin.images[i];
         const std::string compressed =
-            image.compressed() ? fmt::format("{} ({} B unpacked)", to_string(image.compression), image.uncompressed_size)
-                               : "no";
+            image.compressed()
+                ? fmt::format("{} ({} B unpacked)", to_string(image.compression), image.uncompressed_size)
+                : "no";
         fmt::print("    {:<5} {:<6} {:<13} {:<8} {:<22} {:>7} B  {}\n", i + 1, to_string(image.kind),
                    image.kind == ImageKind::kPtx ? image.arch.compute() : image.arch.sm(),
                    image.ptx_isa ? image.ptx_isa->str() : "-", compressed, image.stored_size,
                    image.name.empty() ? "-" : image.name);
-        if (image.kernels && !image.kernels->empty()) fmt::print("          kernels: {}\n", fmt::join(*image.kernels, ", "));
+        if (image.kernels && !image.kernels->empty())
+            fmt::print("          kernels: {}\n", fmt::join(*image.kernels, ", "));
         for (const std::string& note : image.notes) fmt::print("          note: {}\n", note);
     }
     fmt::print("    covers: SASS {}; PTX {}\n", covers(fatbin, ImageKind::kCubin), covers(fatbin, ImageKind::kPtx));
     if (!fatbin.may_hold_kernels()) {
-        fmt::print("    holds no kernels (every cubin lacks .text.* sections, as nvlink's device-link images do): "
-                   "no GPU needs an image from it\n");
+        fmt::print(
+            "    holds no kernels (every cubin lacks .text.* sections, as nvlink's device-link images do): "
+            "no GPU needs an image from it\n");
         return;
     }
     for (const Arch& gpu : gpus) {
@@ -131,14 +134,17 @@ int run(const Options& options) {
     if (!options.driver.empty()) {
         driver = Version::parse(options.driver);
         if (!driver) {
-            fmt::print(stderr, "cuconform binary: --driver {}: expected a driver version such as 535.104.05 "
-                               "(nvidia-smi prints it as \"Driver Version\").\n", options.driver);
+            fmt::print(stderr,
+                       "cuconform binary: --driver {}: expected a driver version such as 535.104.05 "
+                       "(nvidia-smi prints it as \"Driver Version\").\n",
+                       options.driver);
             return kExitHarnessError;
         }
     }
     if (options.files.empty() && !options.suite) {
-        fmt::print(stderr, "cuconform binary: no input. Name an executable, library, object or .fatbin file, or "
-                           "pass --suite for the suite's own kernels.\n");
+        fmt::print(stderr,
+                   "cuconform binary: no input. Name an executable, library, object or .fatbin file, or "
+                   "pass --suite for the suite's own kernels.\n");
         return kExitHarnessError;
     }
 
@@ -177,10 +183,11 @@ int run(const Options& options) {
     }
 
     bool unreadable = false, cannot_run = false;
-    nlohmann::json report = {{"gpus", nlohmann::json::array()},
-                             {"driver", driver ? nlohmann::json(driver_string(*driver)) : nlohmann::json(nullptr)},
-                             {"ptx_driver_table", "fallback: cuda.md §3a (PTX ISA -> toolkit) and §1a (toolkit -> driver)"},
-                             {"files", nlohmann::json::array()}};
+    nlohmann::json report = {
+        {"gpus", nlohmann::json::array()},
+        {"driver", driver ? nlohmann::json(driver_string(*driver)) : nlohmann::json(nullptr)},
+        {"ptx_driver_table", "fallback: cuda.md §3a (PTX ISA -> toolkit) and §1a (toolkit -> driver)"},
+        {"files", nlohmann::json::array()}};
     for (const Arch& gpu : gpus) report["gpus"].push_back(gpu.sm());
     for (const Input& input : inputs) {
         nlohmann::json file = {{"path", input.name}};
@@ -198,16 +205,17 @@ int run(const Options& options) {
             fmt::print("{}: {}, {} fat binar{}\n", input.name, contents.format, contents.fatbins.size(),
                        contents.fatbins.size() == 1 ? "y" : "ies");
             if (contents.fatbins.empty()) {
-                fmt::print("  no CUDA device code: no section {} found; nothing here needs a GPU. If this file should "
-                           "carry kernels, check that it was built with nvcc.\n",
-                           fmt::join(contents.sections_searched, " or "));
+                fmt::print(
+                    "  no CUDA device code: no section {} found; nothing here needs a GPU. If this file should "
+                    "carry kernels, check that it was built with nvcc.\n",
+                    fmt::join(contents.sections_searched, " or "));
             }
         }
         for (std::size_t f = 0; f < contents.fatbins.size(); ++f) {
             const FatBinary& fatbin = contents.fatbins[f];
-            nlohmann::json fj = {{"section", fatbin.section}, {"offset", fatbin.offset}, {"size", fatbin.size},
-                                 {"version", fatbin.version},  {"images", nlohmann::json::array()},
-                                 {"answers", nlohmann::json::array()}};
+            nlohmann::json fj = {
+                {"section", fatbin.section}, {"offset", fatbin.offset},           {"size", fatbin.size},
+                {"version", fatbin.version}, {"images", nlohmann::json::array()}, {"answers", nlohmann::json::array()}};
             fj["covers"] = {{"sass", covers(fatbin, ImageKind::kCubin)}, {"ptx", covers(fatbin, ImageKind::kPtx)}};
             for (const Image& image : fatbin.images) fj["images"].push_back(image_json(image));
             fj["may_hold_kernels"] = fatbin.may_hold_kernels();
@@ -238,8 +246,9 @@ int run(const Options& options) {
 CommandSetup setup = [](CLI::App& sub) -> std::function<int()> {
     auto options = std::make_shared<Options>();
     sub.add_option("files", options->files, "Executables, shared libraries, object files or .fatbin files");
-    sub.add_option("--gpu", options->gpus, "GPU architecture to judge, repeatable (default: sm_75 sm_80 sm_86 sm_89 "
-                                           "sm_90 sm_100 sm_120)");
+    sub.add_option("--gpu", options->gpus,
+                   "GPU architecture to judge, repeatable (default: sm_75 sm_80 sm_86 sm_89 "
+                   "sm_90 sm_100 sm_120)");
     sub.add_option("--driver", options->driver, "Installed driver version, e.g. 535.104.05 (default: unknown)");
     sub.add_flag("--json", options->json, "Print JSON instead of text");
     sub.add_flag("--suite", options->suite, "Also report the fat binaries embedded in cuconform (kernels/*.cu)");

@@ -2,16 +2,18 @@
 /// \file Stack providers: requests -> pip requirements, the cache's SHA-256, cell ids, container tags.
 #include <gtest/gtest.h>
 
-#include "stack/isolate.h"
-#include "stack/stack.h"
+#include "provision/container.h"
+#include "provision/wheels.h"
+#include "results/cell.h"
 
-namespace cuconform::stack {
+namespace cuconform::provision {
 namespace {
 
 TEST(StackSha256, KnownVectors) {
     EXPECT_EQ(sha256_hex(""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
     EXPECT_EQ(sha256_hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
-    EXPECT_EQ(sha256_hex(std::string(1000000, 'a')), "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+    EXPECT_EQ(sha256_hex(std::string(1000000, 'a')),
+              "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
 }
 
 TEST(StackRequest, VersionPatternsBecomePipSpecifiers) {
@@ -53,15 +55,17 @@ TEST(StackRequest, NamesAndErrors) {
 }
 
 TEST(StackCell, IdFromWhatTheLoaderFoundElseTheWheels) {
-    const nlohmann::json record = {{"provider", "wheels"},
-                                   {"versions", {{"cuda_runtime", "12.4.127"}, {"cudnn", "9.1.1.17"}}}};
-    nlohmann::json fp = {{"runtime", {{"library", {{"found", false}}}}},
-                         {"cudnn", {{"loaded", "9.1.1"}}},
-                         {"gpus", nlohmann::json::array()}};
-    EXPECT_EQ(stack_cell_id(record, fp), "wheels-cuda12.4-cudnn9.1.1");
-    fp["gpus"].push_back({{"cc", "9.0"}});
-    fp["runtime"]["version"] = "12.4";
-    EXPECT_EQ(stack_cell_id(record, fp), "wheels-cuda12.4-cudnn9.1.1-sm90");
+    results::CellStack stack;
+    stack.provider = "wheels";
+    stack.prefix = "/cache/stacks/cuda12.4-cudnn9.1";
+    stack.details = {{"versions", {{"cuda_runtime", "12.4.127"}, {"cudnn", "9.1.1.17"}}}};
+    results::Fingerprint fp;
+    fp.cudnn.loaded = "9.1.1";
+    EXPECT_EQ(results::cell_id_for(stack, fp), "wheels-cuda12.4-cudnn9.1.1");
+    fp.gpus.push_back({0, "H100", "9.0"});
+    fp.runtime.version = "12.4";
+    EXPECT_EQ(results::cell_id_for(stack, fp), "wheels-cuda12.4-cudnn9.1.1-sm90");
+    EXPECT_EQ(results::cell_id_for(results::CellStack{}, fp), "host-cuda12.4-cudnn9.1.1-sm90");
 }
 
 TEST(StackContainer, BaseTags) {
@@ -73,4 +77,4 @@ TEST(StackContainer, BaseTags) {
 }
 
 }  // namespace
-}  // namespace cuconform::stack
+}  // namespace cuconform::provision

@@ -1,31 +1,21 @@
 // SPDX-License-Identifier: Apache-2.0
-/// \file Shadow library directories and `ld.so --inhibit-cache` command lines for case processes.
-#include "run/isolation.h"
+/// \file Shadow library directories, `ld.so --inhibit-cache` and bubblewrap masks for case processes.
+#include "isolate/variant.h"
 
-#include <elf.h>
-#include <link.h>
-#include <sys/auxv.h>
-#include <unistd.h>
-
-#include <filesystem>
 #include <fmt/format.h>
+
+#include <algorithm>
+#include <filesystem>
 #include <set>
 
 #include "core/util.h"
+#include "isolate/view.h"
 #include "loader/apis.h"
 
-namespace cuconform::run {
+namespace cuconform::isolate {
 namespace fs = std::filesystem;
-using nlohmann::json;
 
 namespace {
-
-/// Directories the dynamic loader searches even with --inhibit-cache and an explicit --library-path.
-const std::vector<std::string>& system_dirs() {
-    static const std::vector<std::string> dirs = {"/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu", "/lib64",
-                                                  "/usr/lib64", "/lib", "/usr/lib"};
-    return dirs;
-}
 
 bool hides(const std::string& file_name, const std::string& soname) {
     if (file_name == soname || file_name.rfind(soname + ".", 0) == 0) return true;
@@ -34,10 +24,8 @@ bool hides(const std::string& file_name, const std::string& soname) {
     return so != std::string::npos && file_name == soname.substr(0, so + 3);
 }
 
-void collect_dir(std::set<std::string>& dirs, const json& record) {
-    if (record.is_object() && record.value("found", false) && record.contains("path")) {
-        dirs.insert(fs::path(record["path"].get<std::string>()).parent_path().string());
-    }
+void collect_dir(std::set<std::string>& dirs, const results::LoadRecord& record) {
+    if (record.found && !record.path.empty()) dirs.insert(fs::path(record.path).parent_path().string());
 }
 
 }  // namespace
@@ -61,54 +49,40 @@ std::vector<std::string> resolve_sonames(const std::string& token) {
     return {token};
 }
 
-std::string self_executable() {
-    if (const char* env = std::getenv(kSelfExe); env != nullptr && *env != '\0') return env;
-    return fs::read_symlink("/proc/self/exe").string();
-}
-
-std::string program_interpreter() {
-    const auto* phdr = reinterpret_cast<const ElfW(Phdr)*>(getauxval(AT_PHDR));
-    const auto count = getauxval(AT_PHNUM);
-    ElfW(Addr) load_bias = 0;
-    for (unsigned long i = 0; i < count; ++i) {
-        if (phdr[i].p_type == PT_PHDR) load_bias = reinterpret_cast<ElfW(Addr)>(phdr) - phdr[i].p_vaddr;
-    }
-    for (unsigned long i = 0; i < count; ++i) {
-        if (phdr[i].p_type == PT_INTERP) return reinterpret_cast<const char*>(load_bias + phdr[i].p_vaddr);
-    }
-    return "/lib64/ld-linux-x86-64.so.2";
-}
-
-IsolationResult plan_isolated_exec(const Variant& variant, const json& fingerprint, const std::string& work_dir,
-                                   const std::vector<std::string>& case_args) {
+IsolationResult plan_isolated_exec(const Variant& variant, const results::Fingerprint& fingerprint,
+                                   const std::string& work_dir, const std::vector<std::string>& case_args) {
     IsolationResult result;
     std::vector<std::string> hidden;
     for (const auto& token : variant.hide) {
         for (auto& soname : resolve_sonames(token)) hidden.push_back(std::move(soname));
     }
 
-    for (const auto& soname : hidden) {
-        for (const auto& dir : system_dirs()) {
+    // A hidden library in a system directory: the loader searches those whatever --library-path says.
+    std::vector<std::string> masked;
+    for (const auto& dir : system_dirs()) {
+        for (const auto& soname : hidden) {
             std::error_code ec;
-            if (fs::exists(fs::path(dir) / soname, ec)) {
+            if (!fs::exists(fs::path(dir) / soname, ec)) continue;
+            if (!bwrap_works()) {
                 result.unsupported_reason = fmt::format(
-                    "{} is in {}, a system directory the dynamic loader always searches, so it cannot be hidden "
-                    "without root; run this cell inside bubblewrap or a container to hide it",
+                    "{} is in {}, a system directory the dynamic loader always searches, and bubblewrap cannot start "
+                    "a sandbox here to hide it (install bubblewrap and allow unprivileged user namespaces, or run "
+                    "this cell in a container)",
                     soname, dir);
                 return result;
             }
+            masked.push_back(dir);
+            break;
         }
     }
 
     ExecPlan plan;
     if (!variant.strip_library_path) {
         std::set<std::string> dirs;
-        for (const char* part : {"driver", "runtime", "cudnn"}) {
-            if (fingerprint.contains(part)) collect_dir(dirs, fingerprint[part].value("library", json()));
-        }
-        if (fingerprint.contains("cublas")) {
-            collect_dir(dirs, fingerprint["cublas"].value("library", json()));
-            collect_dir(dirs, fingerprint["cublas"].value("library_lt", json()));
+        for (const auto* record :
+             {&fingerprint.driver.library, &fingerprint.runtime.library, &fingerprint.cudnn.library,
+              &fingerprint.cublas.library, &fingerprint.cublas.library_lt}) {
+            collect_dir(dirs, *record);
         }
         for (const auto& dir : split_path_list(std::getenv("LD_LIBRARY_PATH"))) dirs.insert(dir);
         const fs::path shadow = fs::path(work_dir);
@@ -135,11 +109,23 @@ IsolationResult plan_isolated_exec(const Variant& variant, const json& fingerpri
         plan.shadow_dir = shadow.string();
         plan.library_path = shadow.string();
     }
-    plan.argv = {program_interpreter(), "--inhibit-cache", "--library-path", plan.library_path,
-                 self_executable()};
+    if (!masked.empty()) {
+        plan.sandboxed = true;
+        plan.argv = bwrap_argv(masked,
+                               [&](const fs::path& file) {
+                                   return std::any_of(hidden.begin(), hidden.end(), [&](const std::string& soname) {
+                                       return hides(file.filename().string(), soname);
+                                   });
+                               },
+                               {});
+    }
+    for (auto& a : {program_interpreter(), std::string("--inhibit-cache"), std::string("--library-path"),
+                    plan.library_path, self_executable()}) {
+        plan.argv.push_back(a);
+    }
     plan.argv.insert(plan.argv.end(), case_args.begin(), case_args.end());
     result.plan = std::move(plan);
     return result;
 }
 
-}  // namespace cuconform::run
+}  // namespace cuconform::isolate

@@ -1,14 +1,15 @@
 // SPDX-License-Identifier: Apache-2.0
 /// \file `cuconform stack fetch | fetch-toolkit | list | container-plan`.
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <iostream>
 
 #include "core/command.h"
-#include "stack/isolate.h"
-#include "stack/stack.h"
+#include "provision/container.h"
+#include "provision/wheels.h"
 
-namespace cuconform::stack {
+namespace cuconform::provision {
 namespace {
 using nlohmann::json;
 
@@ -32,8 +33,9 @@ CommandSetup stack_setup = [](CLI::App& sub) -> std::function<int()> {
     CLI::App* fetch = sub.add_subcommand("fetch", "Download NVIDIA's wheels for a stack and assemble its prefix");
     fetch->add_option("components", o->words, "cuda=12.4 cudnn=9.1 (cudnn=9.13.0.50 exact; cudnn=none; cublas=...)")
         ->required();
-    fetch->add_option("--cache", o->cache, "Cache directory (default $CUCONFORM_CACHE, $XDG_CACHE_HOME/cuconform, "
-                                           "~/.cache/cuconform)");
+    fetch->add_option("--cache", o->cache,
+                      "Cache directory (default $CUCONFORM_CACHE, $XDG_CACHE_HOME/cuconform, "
+                      "~/.cache/cuconform)");
     fetch->add_flag("--print-prefix", o->print_prefix, "Print only the prefix on stdout (for --stack \"$(...)\")");
     fetch->add_option("--pip-arg", o->pip_args, "Extra pip argument, repeatable (--pip-arg=--index-url=URL)")
         ->allow_extra_args(false);
@@ -50,8 +52,9 @@ CommandSetup stack_setup = [](CLI::App& sub) -> std::function<int()> {
     list->add_option("--cache", o->cache, "Cache directory");
     list->add_flag("--json", o->json, "Machine-readable list");
 
-    CLI::App* plan = sub.add_subcommand("container-plan", "Print the docker/podman commands for a cell in an "
-                                                          "nvidia/cuda image (containers/Dockerfile)");
+    CLI::App* plan = sub.add_subcommand("container-plan",
+                                        "Print the docker/podman commands for a cell in an "
+                                        "nvidia/cuda image (containers/Dockerfile)");
     plan->add_option("components", o->words, "cuda=12.4 cudnn=9")->required();
     plan->add_option("--engine", o->engine, "docker or podman (default: the first installed)");
     plan->add_option("--base", o->base, "The base image instead of the known nvidia/cuda tag");
@@ -123,8 +126,9 @@ CommandSetup stack_setup = [](CLI::App& sub) -> std::function<int()> {
                                human_size(s.value("wheel_bytes", std::uintmax_t{0})), s.value("fetched_at", ""));
                     total += s.value("size_bytes", std::uintmax_t{0});
                 }
-                fmt::print("{} stack{} in {}; prefixes {}, wheel cache {}\n", stacks.size(), stacks.size() == 1 ? "" : "s",
-                           cache, human_size(total), human_size(tree_size(cache + "/wheels")));
+                fmt::print("{} stack{} in {}; prefixes {}, wheel cache {}\n", stacks.size(),
+                           stacks.size() == 1 ? "" : "s", cache, human_size(total),
+                           human_size(tree_size(cache + "/wheels")));
                 return kExitOk;
             }
             // container-plan
@@ -134,17 +138,31 @@ CommandSetup stack_setup = [](CLI::App& sub) -> std::function<int()> {
                 if (w.rfind("cudnn=", 0) == 0) cudnn = w.substr(6);
             }
             if (cuda.empty()) throw StackError("container-plan needs cuda=<version>, e.g. cuda=12.4 cudnn=9");
-            auto p = container_plan(cuda, o->base.empty() ? cudnn : "", o->engine, o->out);
-            if (!o->base.empty()) {
-                p.base = o->base;
-                p.build = fmt::format("{} build -f containers/Dockerfile --build-arg BASE={} -t {} .", p.engine.name, p.base,
-                                      p.image);
+            matrix::Cell cell;
+            cell.toolkit = cell.cuda = cuda;
+            cell.toolkit_cudnn = cell.cudnn = cudnn;
+            cell.provider = "host";
+            cell.runner = "gpu";
+            const auto engine = provision::find_engine(o->engine);
+            const auto c = provision::container_commands(cell, engine.name, ".", o->out, {}, o->base);
+            fmt::print("# cell: cuda {} cudnn {} in {} (containers/Dockerfile)\n", cuda,
+                       cudnn.empty() ? "(image's)" : cudnn, c.base);
+            fmt::print("{}\n{}\n", fmt::join(c.build, " "), fmt::join(c.run, " "));
+            if (!engine.works) {
+                fmt::print(
+                    "# note: {}: these commands are for a GPU runner with docker or podman and the NVIDIA "
+                    "Container Toolkit\n",
+                    engine.problem());
             }
-            fmt::print("# cell: cuda {} cudnn {} in {} (containers/Dockerfile)\n", cuda, cudnn.empty() ? "(image's)" : cudnn,
-                       p.base);
-            fmt::print("{}\n{}\n", p.build, p.run);
-            for (const auto& note : p.notes) fmt::print("# note: {}\n", note);
-            return p.engine.works ? kExitOk : kExitNonConforming;
+            fmt::print(
+                "# note: the host needs only the NVIDIA driver; the image brings CUDA and cuDNN (cuda.md section "
+                "6b)\n");
+            if (engine.name == "podman") {
+                fmt::print(
+                    "# note: CDI: run `sudo nvidia-ctk cdi generate --output=/etc/cdi/nvidia.yaml` once on the "
+                    "host\n");
+            }
+            return engine.works ? kExitOk : kExitNonConforming;
         } catch (const StackError& e) {
             fmt::print(stderr, "cuconform stack: {}\n", e.what());
             return kExitHarnessError;
@@ -155,4 +173,4 @@ CommandSetup stack_setup = [](CLI::App& sub) -> std::function<int()> {
 CUCONFORM_COMMAND("stack", "Stacks from NVIDIA's wheels: fetch, list, container-plan", 40, stack_setup);
 
 }  // namespace
-}  // namespace cuconform::stack
+}  // namespace cuconform::provision

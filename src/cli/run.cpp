@@ -3,13 +3,16 @@
 #include <fmt/format.h>
 
 #include <iostream>
+#include <sstream>
 
 #include "catalog/expectation.h"
 #include "core/command.h"
+#include "core/files.h"
+#include "isolate/stack.h"
 #include "probe/fingerprint.h"
+#include "provision/wheels.h"
+#include "report/report.h"
 #include "run/runner.h"
-#include "stack/isolate.h"
-#include "stack/stack.h"
 
 namespace cuconform::run {
 namespace {
@@ -25,7 +28,8 @@ CommandSetup run_setup = [](CLI::App& sub) -> std::function<int()> {
     sub.add_option("--label", o->labels, "Run only cases with this label (repeatable)");
     sub.add_option("--variant", o->variants, "Run only this variant (repeatable)");
     sub.add_option("-j,--jobs", o->jobs, "Case processes at a time")->capture_default_str();
-    sub.add_option("--timeout", o->timeout_s, "Seconds before a case process is killed (TIMEOUT)")->capture_default_str();
+    sub.add_option("--timeout", o->timeout_s, "Seconds before a case process is killed (TIMEOUT)")
+        ->capture_default_str();
     sub.add_option("--retries", o->retries, "Re-run a failing result this many times; a later pass is FLAKY");
     sub.add_option("--waivers", o->waivers,
                    "Waivers file (default: matrix/waivers.yaml); a failure it covers becomes WAIVED")
@@ -42,16 +46,29 @@ CommandSetup run_setup = [](CLI::App& sub) -> std::function<int()> {
     return [o] {
         if (!o->stack_prefix.empty()) {
             try {
-                o->isolation = stack::resolve_isolation(o->isolation);
-                stack::enter_stack(o->stack_prefix, o->isolation);  // Re-executes unless already inside.
-                o->stack = stack::stack_record(o->stack_prefix, o->isolation);
-            } catch (const stack::StackError& e) {
+                o->isolation = isolate::resolve_isolation(o->isolation);
+                isolate::enter_stack(o->stack_prefix, o->isolation);  // Re-executes unless already inside.
+                o->stack = provision::stack_record(o->stack_prefix, o->isolation);
+            } catch (const std::runtime_error& e) {
                 fmt::print(stderr, "cuconform run: {}\n", e.what());
                 return static_cast<int>(kExitHarnessError);
             }
         }
-        const int code = run_catalog(*o);
-        return code;
+        try {
+            const auto outcome = run_catalog(*o);
+            if (outcome.cell_dir.empty()) return outcome.exit_code;
+            // JUnit for CI beside the results: every result of the cell, those of earlier runs kept by --resume too.
+            std::ostringstream junit;
+            report::write_junit(junit, report::load_results({outcome.cell_dir}));
+            write_file_atomically(outcome.cell_dir / "junit.xml", junit.str());
+            return outcome.exit_code;
+        } catch (const FileError& e) {
+            fmt::print(stderr,
+                       "cuconform run: {}; nothing recorded so far is lost, and `--resume` goes on from "
+                       "there once the cause is fixed\n",
+                       e.what());
+            return static_cast<int>(kExitHarnessError);
+        }
     };
 };
 
@@ -99,9 +116,18 @@ CommandSetup list_setup = [](CLI::App& sub) -> std::function<int()> {
             for (const auto* c : cases) {
                 json variants = json::array();
                 for (const auto& v : c->runs()) variants.push_back(v.to_json());
-                out.push_back({{"id", c->id}, {"family", c->family()}, {"title", c->title}, {"symptom", c->symptom},
-                               {"cause", c->cause}, {"seed", c->seed}, {"labels", c->labels}, {"needs_gpu", c->needs_gpu},
-                               {"variants", variants}, {"expect", c->expect}, {"file", c->file}, {"line", c->line}});
+                out.push_back({{"id", c->id},
+                               {"family", c->family()},
+                               {"title", c->title},
+                               {"symptom", c->symptom},
+                               {"cause", c->cause},
+                               {"seed", c->seed},
+                               {"labels", c->labels},
+                               {"needs_gpu", c->needs_gpu},
+                               {"variants", variants},
+                               {"expect", c->expect},
+                               {"file", c->file},
+                               {"line", c->line}});
             }
             std::cout << out.dump(2) << "\n";
             return kExitOk;
@@ -109,8 +135,8 @@ CommandSetup list_setup = [](CLI::App& sub) -> std::function<int()> {
         std::size_t width = 0;
         for (const auto* c : cases) width = std::max(width, c->id.size());
         for (const auto* c : cases) {
-            fmt::print("{:<{}}  {:>2} run{} {}  {}\n", c->id, width, c->runs().size(), c->runs().size() == 1 ? " " : "s",
-                       c->needs_gpu ? "gpu" : "   ", c->title);
+            fmt::print("{:<{}}  {:>2} run{} {}  {}\n", c->id, width, c->runs().size(),
+                       c->runs().size() == 1 ? " " : "s", c->needs_gpu ? "gpu" : "   ", c->title);
         }
         fmt::print("{} cases\n", cases.size());
         return kExitOk;
@@ -128,21 +154,23 @@ CommandSetup explain_setup = [](CLI::App& sub) -> std::function<int()> {
             return kExitHarnessError;
         }
         fmt::print("{}\n  {}\n\n", c->id, c->title);
-        fmt::print("What the user sees:  {}\nNative root cause:   {}\nSeed scenario:       {}\nDefined at:          {}:{}\n",
-                   c->symptom, c->cause, c->seed, c->file, c->line);
+        fmt::print(
+            "What the user sees:  {}\nNative root cause:   {}\nSeed scenario:       {}\nDefined at:          {}:{}\n",
+            c->symptom, c->cause, c->seed, c->file, c->line);
         if (c->needs_gpu) fmt::print("Needs a GPU:         yes\n");
         fmt::print("\nRules (the first that holds decides):\n");
         std::istringstream rules(c->expect);
         for (std::string line; std::getline(rules, line);) {
-            if (line.find_first_not_of(" \t") != std::string::npos) fmt::print("  {}\n", line.substr(line.find_first_not_of(" \t")));
+            if (line.find_first_not_of(" \t") != std::string::npos)
+                fmt::print("  {}\n", line.substr(line.find_first_not_of(" \t")));
         }
-        const json fp = probe::probe_fingerprint();
-        fmt::print("\nOn this stack (CUDA runtime {}, cuDNN {}, {} GPU):\n", fp["runtime"].value("version", "none"),
-                   fp["cudnn"].value("loaded", "none"), fp["gpus"].empty() ? "no" : fp["gpus"][0].value("name", "?"));
+        const auto fp = probe::probe_fingerprint();
+        fmt::print("\nOn this stack (CUDA runtime {}, cuDNN {}, {} GPU):\n", fp.runtime.version.value_or("none"),
+                   fp.cudnn.loaded.value_or("none"), fp.has_gpu() ? fp.gpus[0].name : "no");
         for (const auto& v : c->runs()) {
             const auto d = decide_expectation(*c, v, fp);
-            fmt::print("  variant {:<16} expects {}\n    decided by rule {}: {}\n    because {}\n", v.name, d.outcome.str(),
-                       d.rule_index + 1, d.rule_text, d.why.empty() ? "(no facts read)" : d.why);
+            fmt::print("  variant {:<16} expects {}\n    decided by rule {}: {}\n    because {}\n", v.name,
+                       d.outcome.str(), d.rule_index + 1, d.rule_text, d.why.empty() ? "(no facts read)" : d.why);
         }
         return kExitOk;
     };

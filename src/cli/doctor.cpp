@@ -1,14 +1,17 @@
 // SPDX-License-Identifier: Apache-2.0
 /// \file `cuconform doctor`: human and JSON output of the findings. Exit 0 healthy, 1 errors, 2 failed.
-#include <unistd.h>
+#include "doctor/doctor.h"
 
 #include <fmt/format.h>
+#include <unistd.h>
+
 #include <fstream>
 #include <iostream>
 
 #include "core/command.h"
-#include "doctor/doctor.h"
+#include "core/files.h"
 #include "probe/fingerprint.h"
+#include "results/record_io.h"
 
 namespace cuconform::doctor {
 namespace {
@@ -38,8 +41,8 @@ void print_human(const std::vector<Finding>& findings, const json& fp, bool colo
             name = name.substr(9, name.find(".so") - 9);
             subs.push_back(sub.value("found", false) ? name : name + " (MISSING)");
         }
-        fmt::print("            built against cuDNN {}, cuDNN's own CUDA runtime {}\n", json_field(fp["cudnn"], "built"),
-                   json_field(fp["cudnn"], "cudart"));
+        fmt::print("            built against cuDNN {}, cuDNN's own CUDA runtime {}\n",
+                   json_field(fp["cudnn"], "built"), json_field(fp["cudnn"], "cudart"));
         fmt::print("            sub-libraries: {}\n", fmt::join(subs, " "));
     }
     print_library("cuBLAS", fp["cublas"], json_field(fp["cublas"], "version", ""));
@@ -47,8 +50,8 @@ void print_human(const std::vector<Finding>& findings, const json& fp, bool colo
         fmt::print("  {:<9} none\n", "GPUs");
     } else {
         for (const auto& g : fp["gpus"]) {
-            fmt::print("  GPU {:<5} cc {:<5} {} ({} MiB)\n", g.value("index", 0), json_field(g, "cc"), json_field(g, "name"),
-                       g.value("memory_bytes", 0ull) >> 20);
+            fmt::print("  GPU {:<5} cc {:<5} {} ({} MiB)\n", g.value("index", 0), json_field(g, "cc"),
+                       json_field(g, "name"), g.value("memory_bytes", 0ull) >> 20);
         }
     }
     int errors = 0, warnings = 0;
@@ -62,7 +65,8 @@ void print_human(const std::vector<Finding>& findings, const json& fp, bool colo
         const int code = f.severity == Severity::Error ? 31 : f.severity == Severity::Warning ? 33 : 36;
         std::string tag = to_string(f.severity).data();
         for (auto& ch : tag) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
-        fmt::print("\n{} {}\n  {}\n  evidence: {}\n  fix:      {}\n", paint(code, tag), f.id, f.title, f.evidence, f.fix);
+        fmt::print("\n{} {}\n  {}\n  evidence: {}\n  fix:      {}\n", paint(code, tag), f.id, f.title, f.evidence,
+                   f.fix);
         if (!f.source.empty()) fmt::print("  source:   {}\n", f.source);
     }
     if (findings.empty()) fmt::print("The stack is healthy.\n");
@@ -79,26 +83,29 @@ CommandSetup setup = [](CLI::App& sub) -> std::function<int()> {
     sub.add_option("--fingerprint", o->fingerprint, "Examine a saved fingerprint (from `cuconform probe`) instead")
         ->check(CLI::ExistingFile);
     return [o] {
-        json fp;
+        results::Fingerprint fingerprint;
         if (o->fingerprint.empty()) {
-            fp = probe::probe_fingerprint();
+            fingerprint = probe::probe_fingerprint();
         } else {
-            std::ifstream in(o->fingerprint);
-            fp = json::parse(in, nullptr, false);
-            if (fp.is_discarded()) {
-                fmt::print(stderr, "cuconform doctor: {} is not valid JSON; write it with `cuconform probe -o FILE`\n",
-                           o->fingerprint);
+            try {
+                fingerprint =
+                    results::parse_fingerprint(results::parse_json(read_file(o->fingerprint), o->fingerprint));
+            } catch (const std::exception& e) {
+                fmt::print(stderr,
+                           "cuconform doctor: {} is not a fingerprint: {}; write one with `cuconform probe -o FILE`\n",
+                           o->fingerprint, e.what());
                 return kExitHarnessError;
             }
         }
-        const auto findings = examine(fp);
+        const auto findings = examine(fingerprint);
+        const json fp = results::to_json(fingerprint);
         if (o->json) {
-            std::cout << to_json(findings, fp).dump(2) << "\n";
+            std::cout << to_json(findings, fingerprint).dump(2) << "\n";
         } else {
             print_human(findings, fp, isatty(STDOUT_FILENO) && std::getenv("NO_COLOR") == nullptr);
         }
-        const bool errors =
-            std::any_of(findings.begin(), findings.end(), [](const Finding& f) { return f.severity == Severity::Error; });
+        const bool errors = std::any_of(findings.begin(), findings.end(),
+                                        [](const Finding& f) { return f.severity == Severity::Error; });
         return errors ? kExitNonConforming : kExitOk;
     };
 };

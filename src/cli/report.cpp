@@ -1,15 +1,17 @@
 // SPDX-License-Identifier: Apache-2.0
 /// \file The `report`, `table` and `junit` subcommands.
-#include <algorithm>
-#include <cstdio>
+#include "report/report.h"
+
 #include <fmt/format.h>
 #include <fmt/ranges.h>
+
+#include <algorithm>
+#include <cstdio>
 #include <fstream>
 #include <iostream>
 #include <memory>
 
 #include "core/command.h"
-#include "report/report.h"
 
 namespace cuconform::report {
 namespace {
@@ -43,34 +45,6 @@ ResultSet load(const Inputs& in) {
     return set;
 }
 
-/// One line per planned cell without results and per axis value no cell exercised: what a nightly log should show.
-void print_coverage(const ResultSet& set, const knowledge::KnowledgeBase* kb) {
-    const Coverage coverage = matrix_coverage(set, kb);
-    for (const auto& cell : coverage.not_run) {
-        std::cerr << fmt::format("cuconform: cell {} has no results ({}): {}\n", cell.id, cell.status,
-                                 cell.reason.empty() ? "no reason recorded in " + cell.source : cell.reason);
-    }
-    for (const auto& axis : coverage.axes) {
-        std::vector<std::string> missed;
-        for (const auto& value : axis.values) {
-            if (!value.exercised()) missed.push_back(value.value);
-        }
-        if (!missed.empty()) {
-            std::cerr << fmt::format("cuconform: coverage: {} {} planned but exercised by no cell\n", axis.axis,
-                                     fmt::join(missed, ", "));
-        }
-    }
-}
-
-template <typename Write>
-void write_file(const fs::path& path, Write&& write) {
-    if (path.has_parent_path()) fs::create_directories(path.parent_path());
-    std::ofstream out(path, std::ios::binary);
-    if (!out) throw std::runtime_error(fmt::format("cannot write {}: check that the directory is writable", path.string()));
-    write(out);
-    if (!out.flush()) throw std::runtime_error(fmt::format("writing {} failed (disk full?)", path.string()));
-}
-
 CommandSetup report_setup = [](CLI::App& sub) -> std::function<int()> {
     auto in = std::make_shared<Inputs>();
     auto out_dir = std::make_shared<std::string>();
@@ -98,12 +72,12 @@ CommandSetup report_setup = [](CLI::App& sub) -> std::function<int()> {
                       << '\n';
         }
         const fs::path index = fs::path(*out_dir) / "index.html";
-        write_file(index, [&](std::ostream& out) { write_html(out, set, options); });
+        write_output(index, [&](std::ostream& out) { write_html(out, set, options); });
         if (!summary->empty()) {
             // Appends: GitHub's step summary file collects every step's output.
             std::ofstream out(*summary, std::ios::app);
-            if (!out) throw std::runtime_error("cannot append to the summary file " + *summary);
             write_summary(out, set, old.get());
+            if (!out.flush()) throw std::runtime_error("cannot append to the summary file " + *summary);
         }
         const Tally t = tally(set);
         std::cerr << "cuconform: wrote " << index.string() << '\n';
@@ -133,7 +107,8 @@ CommandSetup table_setup = [](CLI::App& sub) -> std::function<int()> {
         if (!*contradictions) return kExitOk;
         const auto comparisons = compare_with_knowledge(set, knowledge::KnowledgeBase::builtin());
         write_contradictions(std::cout, set, comparisons);
-        const bool any = std::any_of(comparisons.begin(), comparisons.end(), [](const auto& c) { return c.contradicts; });
+        const bool any =
+            std::any_of(comparisons.begin(), comparisons.end(), [](const auto& c) { return c.contradicts; });
         return any ? kExitNonConforming : kExitOk;
     };
 };
@@ -145,7 +120,7 @@ CommandSetup junit_setup = [](CLI::App& sub) -> std::function<int()> {
     sub.add_option("-o,--output", *file, "JUnit XML file to write")->required();
     return [=]() {
         const ResultSet set = load(*in);
-        write_file(*file, [&](std::ostream& out) { write_junit(out, set); });
+        write_output(*file, [&](std::ostream& out) { write_junit(out, set); });
         std::cerr << "cuconform: wrote " << *file << '\n';
         return kExitOk;
     };

@@ -12,7 +12,10 @@
 #include <string>
 #include <vector>
 
-namespace cuconform::stack {
+#include "results/cell.h"
+#include "results/fingerprint.h"
+
+namespace cuconform::provision {
 
 /// A failure the user can act on (pip missing, no such version on PyPI, disk full); the message says what to do.
 struct StackError : std::runtime_error {
@@ -67,10 +70,10 @@ struct FetchOptions {
 };
 
 struct FetchResult {
-    std::string prefix;      ///< <cache>/stacks/<name>
-    nlohmann::json stack;    ///< The prefix's stack.json.
-    int downloaded = 0;      ///< Wheels downloaded by this call.
-    int reused = 0;          ///< Wheels found in the cache with a matching sha256.
+    std::string prefix;    ///< <cache>/stacks/<name>
+    nlohmann::json stack;  ///< The prefix's stack.json.
+    int downloaded = 0;    ///< Wheels downloaded by this call.
+    int reused = 0;        ///< Wheels found in the cache with a matching sha256.
 };
 
 /// Downloads (or reuses) the wheels and assembles the prefix. Messages go to stderr unless quiet.
@@ -90,7 +93,11 @@ nlohmann::json list_stacks(const std::string& cache);
 /// Reads PREFIX/stack.json; an empty object when the prefix was not made by `stack fetch`.
 nlohmann::json read_stack_json(const std::string& prefix);
 
+/// What cell.json records about a stack: provider (wheels | prefix), prefix, isolation; in `details` what `stack
+/// fetch` recorded (name, request, versions, wheels, fetched_at).
+results::CellStack stack_record(const std::string& prefix, const std::string& isolation);
+
 /// Byte size of a directory tree (symlinks count as links, not as their targets).
 std::uintmax_t tree_size(const std::string& path);
 
-}  // namespace cuconform::stack
+}  // namespace cuconform::provision

@@ -2,10 +2,10 @@
 /// \file `cuconform probe`: print this stack's fingerprint.
 #include <fmt/format.h>
 
-#include <fstream>
 #include <iostream>
 
 #include "core/command.h"
+#include "core/files.h"
 #include "probe/fingerprint.h"
 
 namespace cuconform::probe {
@@ -23,16 +23,15 @@ CommandSetup setup = [](CLI::App& sub) -> std::function<int()> {
     return [opts] {
         ProbeOptions options;
         options.gpus = !opts->no_gpus;
-        const auto fp = probe_fingerprint(options);
+        const std::string text = results::to_json(probe_fingerprint(options)).dump(2) + "\n";
         if (opts->out.empty()) {
-            std::cout << fp.dump(2) << "\n";
+            std::cout << text;
             return kExitOk;
         }
-        std::ofstream out(opts->out);
-        out << fp.dump(2) << "\n";
-        if (!out) {
-            fmt::print(stderr, "cuconform probe: could not write {}: check the directory exists and is writable\n",
-                       opts->out);
+        try {
+            write_file_atomically(opts->out, text);
+        } catch (const FileError& e) {
+            fmt::print(stderr, "cuconform probe: {}; check the directory exists and is writable\n", e.what());
             return kExitHarnessError;
         }
         return kExitOk;

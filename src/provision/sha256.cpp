@@ -1,16 +1,16 @@
 // SPDX-License-Identifier: Apache-2.0
 /// \file SHA-256 of the wheels the cache keeps (OpenSSL's EVP digest), so that a corrupt download is noticed.
+#include <fmt/format.h>
 #include <openssl/evp.h>
 
 #include <cerrno>
 #include <cstring>
-#include <fmt/format.h>
 #include <fstream>
 #include <memory>
 
-#include "stack/stack.h"
+#include "provision/wheels.h"
 
-namespace cuconform::stack {
+namespace cuconform::provision {
 namespace {
 
 /// Feeds chunks to one EVP SHA-256 context and returns the lower-case hex digest.
@@ -55,4 +55,4 @@ std::string sha256_file(const std::string& path) {
     return d.hex();
 }
 
-}  // namespace cuconform::stack
+}  // namespace cuconform::provision

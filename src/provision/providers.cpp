@@ -1,0 +1,115 @@
+// SPDX-License-Identifier: Apache-2.0
+/// \file host, wheels and container cells.
+#include "provision/providers.h"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "core/process.h"
+#include "isolate/view.h"
+#include "provision/toolkit.h"
+#include "provision/wheels.h"
+
+namespace cuconform::provision {
+namespace fs = std::filesystem;
+
+LocalProvider::LocalProvider(matrix::Machine machine) : machine_(std::move(machine)) {}
+
+const std::pair<std::string, std::string>& LocalProvider::toolkit_cli_for(const matrix::Cell& cell) {
+    auto [known, fresh] = toolkits_.try_emplace({cell.toolkit, cell.toolkit_cudnn});
+    if (fresh) known->second.first = toolkit_cli(cell.toolkit, cell.toolkit_cudnn, cell.id, known->second.second);
+    return known->second;
+}
+
+matrix::CellOutcome LocalProvider::run(const matrix::Cell& cell, const matrix::RunSettings& settings,
+                                       const fs::path& out) {
+    matrix::CellOutcome outcome;
+    outcome.what = "`cuconform run`";
+    outcome.stack.provider = cell.provider;
+    outcome.stack.cuda = cell.cuda;
+    outcome.stack.cudnn = cell.cudnn;
+    // The catalogue compiled with the cell's toolkit and cuDNN headers: this CLI, or one built against them.
+    const std::string self = isolate::self_executable();
+    std::string runner = self;
+    if (!same_release(machine_.toolkit, cell.toolkit) || !same_release(machine_.toolkit_cudnn, cell.toolkit_cudnn)) {
+        const auto& [cli, reason] = toolkit_cli_for(cell);
+        if (cli.empty()) {
+            outcome.reason =
+                fmt::format("this CLI is built with CUDA {} / cuDNN {}, the cell needs CUDA {} / cuDNN {}: {}",
+                            machine_.toolkit, machine_.toolkit_cudnn, cell.toolkit, cell.toolkit_cudnn, reason);
+            return outcome;
+        }
+        runner = cli;
+    }
+    std::string prefix;
+    if (cell.provider == "wheels") {
+        fmt::print("cuconform matrix: cell {}: fetching the stack (cuconform stack fetch cuda={} cudnn={})\n", cell.id,
+                   cell.cuda, cell.cudnn);
+        try {
+            prefix = fetch_stack(StackRequest::parse({"cuda=" + cell.cuda, "cudnn=" + cell.cudnn}), {}).prefix;
+        } catch (const std::exception& e) {
+            outcome.reason = fmt::format(
+                "`cuconform stack fetch cuda={} cudnn={}` failed: {} (check that PyPI is "
+                "reachable; the other cells go on)",
+                cell.cuda, cell.cudnn, e.what());
+            return outcome;
+        }
+        outcome.stack.prefix = prefix;
+    }
+    std::vector<std::string> argv{runner, "run", "--out", out.string(), "--cell", cell.id, "--quiet"};
+    const auto args = matrix::run_arguments(cell, settings);
+    argv.insert(argv.end(), args.begin(), args.end());
+    if (!prefix.empty()) argv.insert(argv.end(), {"--stack", prefix});
+    fmt::print("cuconform matrix: cell {} ({} stack CUDA {} / cuDNN {}, catalogue built with CUDA {}{})\n", cell.id,
+               cell.provider, cell.cuda, cell.cudnn, cell.toolkit, runner == self ? "" : ": " + runner);
+    const auto p = process::run(argv, {.output = process::Output::Inherit});
+    outcome.provisioned = true;
+    outcome.exit = p.rc();
+    outcome.provision = {{"prefix", prefix}, {"cli", runner}};
+    return outcome;
+}
+
+ContainerProvider::ContainerProvider(ContainerEngine engine) : engine_(std::move(engine)) {}
+
+matrix::CellOutcome ContainerProvider::run(const matrix::Cell& cell, const matrix::RunSettings& settings,
+                                           const fs::path& out) {
+    matrix::CellOutcome outcome;
+    outcome.what = fmt::format("`{} run`", engine_.name);
+    outcome.stack.provider = "container";
+    outcome.stack.cuda = cell.cuda;
+    outcome.stack.cudnn = cell.cudnn;
+    ContainerCommands c;
+    try {
+        c = container_commands(cell, engine_.name, CUCONFORM_SOURCE_DIR, fs::absolute(out),
+                               matrix::run_arguments(cell, settings));
+    } catch (const std::exception& e) {
+        outcome.reason = e.what();
+        return outcome;
+    }
+    auto [image, fresh] = images_.try_emplace(c.image, "");
+    if (fresh) {
+        fmt::print("cuconform matrix: cell {}: building the image {} ({})\n", cell.id, c.image,
+                   fmt::join(c.build, " "));
+        const auto b = process::run(c.build);
+        if (!b.ok()) {
+            image->second = fmt::format(
+                "`{}` exited {}: {} (fix the image build, or the base image's tag; the other "
+                "images go on)",
+                fmt::join(c.build, " "), b.rc(), process::tail(b.err + b.out));
+        }
+    }
+    if (!image->second.empty()) {
+        outcome.reason = image->second;
+        return outcome;
+    }
+    std::error_code ec;
+    fs::create_directories(out / cell.id, ec);  // made here, so that it is this user's and not the engine's
+    fmt::print("cuconform matrix: cell {} in {} ({})\n", cell.id, c.image, fmt::join(c.run, " "));
+    const auto p = process::run(c.run, {.output = process::Output::Inherit});
+    outcome.provisioned = true;
+    outcome.exit = p.rc();
+    outcome.provision = {{"engine", engine_.name}, {"image", c.image}, {"base", c.base}, {"stack", c.stack}};
+    return outcome;
+}
+
+}  // namespace cuconform::provision

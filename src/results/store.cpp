@@ -1,0 +1,163 @@
+// SPDX-License-Identifier: Apache-2.0
+/// \file A cell's folder: appending, reading and atomically rewriting its records.
+#include "results/store.h"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <map>
+#include <sstream>
+#include <tuple>
+
+#include "core/files.h"
+#include "results/record_io.h"
+
+namespace cuconform::results {
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+std::string pretty(const json& j) { return j.dump(2, ' ', false, json::error_handler_t::replace) + "\n"; }
+
+/// The file's JSON, or nullopt (absent: silently; unreadable or malformed: with a warning).
+template <typename Parse>
+auto read_record(const fs::path& path, const char* what, Parse parse, std::vector<std::string>& warnings)
+    -> std::optional<decltype(parse(json()))> {
+    std::error_code ec;
+    if (!fs::exists(path, ec)) return std::nullopt;
+    try {
+        return parse(parse_json(read_file(path), path.string()));
+    } catch (const FileError& e) {
+        warnings.push_back(fmt::format("{}; its {} is left out", e.what(), what));
+    } catch (const RecordError& e) {
+        warnings.push_back(fmt::format("{}: not a valid {} ({}); it is left out. Re-run the cell or repair the file.",
+                                       path.string(), what, e.what()));
+    }
+    return std::nullopt;
+}
+
+}  // namespace
+
+CellStore::CellStore(fs::path dir) : dir_(std::move(dir)) {}
+
+void CellStore::create() const {
+    std::error_code ec;
+    fs::create_directories(dir_, ec);
+    if (ec) throw FileError(dir_, "create the folder", ec.value());
+}
+
+void CellStore::write_cell(const CellRecord& cell) const { write_file_atomically(cell_path(), pretty(to_json(cell))); }
+
+void CellStore::write_fingerprint(const Fingerprint& fingerprint) const {
+    write_file_atomically(fingerprint_path(), pretty(to_json(fingerprint)));
+}
+
+std::optional<CellRecord> CellStore::read_cell(std::vector<std::string>& warnings) const {
+    return read_record(cell_path(), "cell.json", parse_cell, warnings);
+}
+
+std::optional<Fingerprint> CellStore::read_fingerprint(std::vector<std::string>& warnings) const {
+    return read_record(fingerprint_path(), "fingerprint", parse_fingerprint, warnings);
+}
+
+std::vector<StoredResult> CellStore::read_results(std::vector<std::string>& warnings) const {
+    return read_results_file(results_path(), warnings);
+}
+
+std::vector<StoredResult> read_results_file(const fs::path& path, std::vector<std::string>& warnings) {
+    std::vector<StoredResult> out;
+    std::string text;
+    try {
+        text = read_file(path);
+    } catch (const FileError& e) {
+        warnings.push_back(fmt::format("{}; no results of this cell can be shown", e.what()));
+        return out;
+    }
+    std::size_t number = 0;
+    std::size_t begin = 0;
+    while (begin < text.size()) {
+        std::size_t end = text.find('\n', begin);
+        const bool last_without_newline = end == std::string::npos;
+        if (last_without_newline) end = text.size();
+        ++number;
+        const std::string_view line(text.data() + begin, end - begin);
+        begin = end + 1;
+        if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+        StoredResult stored;
+        try {
+            stored.result = parse_result(parse_json(line, "the record"), stored.cell);
+        } catch (const RecordError& e) {
+            warnings.push_back(fmt::format(
+                "{}:{}: skipped a line that is not a valid result record ({}); {}", path.string(), number, e.what(),
+                last_without_newline ? "it is the last line and has no newline: a run that was killed while writing it"
+                                     : "the runner, or an edit of the file, wrote a bad record"));
+            continue;
+        }
+        stored.file = path.string();
+        stored.line = number;
+        out.push_back(std::move(stored));
+    }
+    return out;
+}
+
+void CellStore::write_results(const std::vector<std::string>& lines) const {
+    std::string content;
+    for (const auto& line : lines) content += line + "\n";
+    write_file_atomically(results_path(), content);
+}
+
+void CellStore::clear_results() const {
+    if (::unlink(results_path().c_str()) != 0 && errno != ENOENT) throw FileError(results_path(), "remove", errno);
+}
+
+ResultAppender::ResultAppender(const CellStore& store, std::string cell)
+    : path_(store.results_path().string()), cell_(std::move(cell)) {
+    fd_ = ::open(path_.c_str(), O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (fd_ < 0) throw FileError(path_, "open for appending", errno);
+    // A line cut short by a killed writer: end it, so that it stays one bad line instead of swallowing the next.
+    const off_t size = ::lseek(fd_, 0, SEEK_END);
+    char last = '\n';
+    if (size > 0 && ::pread(fd_, &last, 1, size - 1) == 1 && last != '\n') {
+        if (::write(fd_, "\n", 1) != 1) throw FileError(path_, "append to", errno);
+    }
+}
+
+ResultAppender::~ResultAppender() {
+    if (fd_ >= 0) ::close(fd_);
+}
+
+void ResultAppender::append(const Result& result) {
+    const std::string line = to_line(result, cell_) + "\n";
+    const ssize_t n = ::write(fd_, line.data(), line.size());
+    if (n != static_cast<ssize_t>(line.size())) {
+        const int error = n < 0 ? errno : ENOSPC;  // a short write: the disk filled up
+        // Take the partial line back, so that nothing half-written looks like a record.
+        if (n > 0) {
+            const off_t size = ::lseek(fd_, 0, SEEK_END);
+            if (size >= n) (void)!::ftruncate(fd_, size - n);
+        }
+        throw FileError(path_, "append a result to", error);
+    }
+}
+
+std::vector<StoredResult> deduplicate(std::vector<StoredResult> results) {
+    std::map<std::tuple<std::string, std::string, std::string>, std::size_t> index;
+    std::vector<StoredResult> out;
+    out.reserve(results.size());
+    for (auto& r : results) {
+        auto key = std::make_tuple(r.cell, r.result.case_id, r.result.variant);
+        auto [it, fresh] = index.try_emplace(std::move(key), out.size());
+        if (fresh) {
+            out.push_back(std::move(r));
+        } else if (supersedes(r.result, out[it->second].result, r.cell)) {
+            out[it->second] = std::move(r);
+        }
+    }
+    return out;
+}
+
+}  // namespace cuconform::results
