@@ -70,7 +70,6 @@ CUCONFORM_CASE({
     .symptom = "LookupError: No gradient defined for operation 'Sign' / NotImplementedError during model.fit",
     .cause = "the op registry has a forward for Sign and no backward; reverse mode reaches it and stops",
     .seed = "003",
-    .labels = {"no_gpu"},
     .expect = R"(
         otherwise -> error(harness, NO_GRADIENT)
     )",
@@ -89,11 +88,14 @@ CUCONFORM_CASE({
     .symptom = "none: the fix of seed 003 (a custom gradient) lets model.fit train",
     .cause = "the op now has a backward; it matches central finite differences within 1e-6 (relative)",
     .seed = "003",
-    .labels = {"no_gpu", "control"},
+    .labels = {"control"},
     .expect = R"(
         otherwise -> ok
     )",
-    .reproduce = [](CaseContext&) { return check_gradient({"Tanh", "CustomTanh", "Scale"}); },
+    .reproduce =
+        [](CaseContext&) {
+            return check_gradient({"Tanh", "CustomTanh", "Scale"});
+        },
 });
 
 // Tests that the gradient check catches a wrong custom gradient: the seed's own example 3 (exp(-x^2) for tanh).
@@ -103,11 +105,13 @@ CUCONFORM_CASE({
     .symptom = "training runs but converges wrongly: no error is raised, the gradient is silently wrong",
     .cause = "d tanh/dx = 1 - tanh(x)^2, not exp(-x^2); central differences disagree by up to ~10% (relative)",
     .seed = "003",
-    .labels = {"no_gpu"},
     .expect = R"(
         otherwise -> error(harness, GRADIENT_MISMATCH)
     )",
-    .reproduce = [](CaseContext&) { return check_gradient({"Tanh", "SeedCustomTanh", "Scale"}); },
+    .reproduce =
+        [](CaseContext&) {
+            return check_gradient({"Tanh", "SeedCustomTanh", "Scale"});
+        },
 });
 
 // Tests that a host-only (numpy) op inside a device graph fails at placement, naming the op.
@@ -117,7 +121,6 @@ CUCONFORM_CASE({
     .symptom = "tf.errors.UnimplementedError: Graph execution error",
     .cause = "the graph has an op with no device kernel (a numpy function called inside call()); placement fails",
     .seed = "004",
-    .labels = {"no_gpu"},
     .expect = R"(
         otherwise -> error(harness, UNIMPLEMENTED)
     )",
@@ -139,7 +142,7 @@ CUCONFORM_CASE({
     .symptom = "none: replacing np.tanh by tf.tanh fixes the UnimplementedError",
     .cause = "every op in the graph has a device kernel and a gradient",
     .seed = "004",
-    .labels = {"no_gpu", "control"},
+    .labels = {"control"},
     .expect = R"(
         otherwise -> ok
     )",

@@ -11,11 +11,11 @@ CUCONFORM_CASE({
     .id = "device.none.runtime_count",
     .title = "The CUDA runtime counts the GPUs the framework would use",
     .symptom = "Keras trains on the CPU without saying why; tf.config.list_physical_devices('GPU') == []",
-    .cause = "cudaGetDeviceCount fails: no driver (cudaErrorInsufficientDriver), or no visible device (cudaErrorNoDevice)",
+    .cause =
+        "cudaGetDeviceCount fails: no driver (cudaErrorInsufficientDriver), or no visible device (cudaErrorNoDevice)",
     .seed = "002",
-    .labels = {"no_gpu"},
+    .needs = {Need::Runtime},
     .expect = R"(
-        when !runtime -> error(loader, LIBRARY_NOT_FOUND)
         when !driver -> error(cuda, cudaErrorInsufficientDriver)
         when driver.cuda.major < runtime.version.major -> error(cuda, cudaErrorInsufficientDriver)
         when !gpu -> error(cuda, cudaErrorNoDevice)
@@ -31,23 +31,22 @@ CUCONFORM_CASE({
     .symptom = "\"CUDA driver initialization failed, you might not have a CUDA gpu\" (PyTorch) / CPU fall-back",
     .cause = "libcuda.so.1 is missing (no driver, or a container started without GPU support), or cuInit fails",
     .seed = "002",
-    .labels = {"no_gpu"},
+    .needs = {Need::Driver},
     .expect = R"(
-        when !driver -> error(loader, LIBRARY_NOT_FOUND)
         when gpu.error == "CUDA_ERROR_NO_DEVICE" -> error(cuda, CUDA_ERROR_NO_DEVICE)
         when !gpu -> error(cuda, CUDA_ERROR_NO_DEVICE)
         otherwise -> ok
     )",
-    .reproduce = [](CaseContext&) {
-        const auto& drv = loader::cuda_driver();
-        if (auto failed = library_failure(drv.library)) return *failed;
-        if (auto status = drv.cuInit(0); status != CUDA_SUCCESS) return driver_outcome(status, "cuInit");
-        int count = 0;
-        if (auto status = drv.cuDeviceGetCount(&count); status != CUDA_SUCCESS) {
-            return driver_outcome(status, "cuDeviceGetCount");
-        }
-        return Outcome::ok(fmt::format("cuInit ok, {} device(s)", count));
-    },
+    .reproduce =
+        [](CaseContext&) {
+            const auto& drv = loader::cuda_driver();
+            if (auto status = drv.cuInit(0); status != CUDA_SUCCESS) return driver_outcome(status, "cuInit");
+            int count = 0;
+            if (auto status = drv.cuDeviceGetCount(&count); status != CUDA_SUCCESS) {
+                return driver_outcome(status, "cuDeviceGetCount");
+            }
+            return Outcome::ok(fmt::format("cuInit ok, {} device(s)", count));
+        },
 });
 
 // Tests that the runtime's device count agrees with the driver's under CUDA_VISIBLE_DEVICES=0.
@@ -57,25 +56,25 @@ CUCONFORM_CASE({
     .symptom = "A multi-GPU job sees the wrong number of GPUs",
     .cause = "CUDA_VISIBLE_DEVICES filters and reorders the devices the runtime enumerates",
     .seed = "002",
-    .labels = {"gpu"},
-    .needs_gpu = true,
+    .needs = {Need::Gpu},
     .variants = {{.name = "zero", .description = "CUDA_VISIBLE_DEVICES=0", .env = {{"CUDA_VISIBLE_DEVICES", "0"}}}},
     .expect = R"(
         otherwise -> ok
     )",
-    .reproduce = [](CaseContext&) {
-        const auto& rt = loader::cuda_runtime();
-        if (auto failed = library_failure(rt.library)) return *failed;
-        int count = 0;
-        if (auto status = rt.cudaGetDeviceCount(&count); status != cudaSuccess) {
-            return runtime_outcome(status, "cudaGetDeviceCount");
-        }
-        if (count != 1) {
-            return Outcome::error(Domain::Cuda, "WRONG_DEVICE_COUNT", count,
-                                  fmt::format("CUDA_VISIBLE_DEVICES=0 but the runtime sees {} devices", count));
-        }
-        return Outcome::ok("one device visible");
-    },
+    .reproduce =
+        [](CaseContext&) {
+            const auto& rt = loader::cuda_runtime();
+            if (auto failed = library_failure(rt.library)) return *failed;
+            int count = 0;
+            if (auto status = rt.cudaGetDeviceCount(&count); status != cudaSuccess) {
+                return runtime_outcome(status, "cudaGetDeviceCount");
+            }
+            if (count != 1) {
+                return Outcome::error(Domain::Cuda, "WRONG_DEVICE_COUNT", count,
+                                      fmt::format("CUDA_VISIBLE_DEVICES=0 but the runtime sees {} devices", count));
+            }
+            return Outcome::ok("one device visible");
+        },
 });
 
 }  // namespace

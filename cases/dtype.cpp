@@ -45,9 +45,9 @@ CUCONFORM_CASE({
     .cause = "cudnnSetRNNDescriptor_v8 accepts half, float and double only; int8 -> CUDNN_STATUS_NOT_SUPPORTED "
              "(observed on 9.19; not BAD_PARAM)",
     .seed = "003",
-    .labels = {"no_gpu", "rnn"},
+    .labels = {"rnn"},
+    .needs = {Need::Cudnn},
     .expect = R"(
-        when !cudnn -> error(loader, LIBRARY_NOT_FOUND)
         otherwise -> error(cudnn, CUDNN_STATUS_NOT_SUPPORTED)
     )",
     .reproduce = [](CaseContext&) -> Outcome {
@@ -66,9 +66,9 @@ CUCONFORM_CASE({
     .symptom = "feeding uint8/int8 token tensors straight into an LSTM fails instead of being cast",
     .cause = "cudnnSetRNNDataDescriptor with CUDNN_DATA_INT8 -> CUDNN_STATUS_NOT_SUPPORTED",
     .seed = "003",
-    .labels = {"no_gpu", "rnn"},
+    .labels = {"rnn"},
+    .needs = {Need::Cudnn},
     .expect = R"(
-        when !cudnn -> error(loader, LIBRARY_NOT_FOUND)
         otherwise -> error(cudnn, CUDNN_STATUS_NOT_SUPPORTED)
     )",
     .reproduce = [](CaseContext&) -> Outcome {
@@ -92,9 +92,9 @@ CUCONFORM_CASE({
     .symptom = "TensorRT/TF int8 conv on an unpadded RGB input: CUDNN_STATUS_BAD_PARAM",
     .cause = "cudnnSetTensor4dDescriptor(NCHW_VECT_C, INT8x4) requires c % 4 == 0",
     .seed = "DESIGN.md: dtype mismatch",
-    .labels = {"no_gpu", "int8"},
+    .labels = {"int8"},
+    .needs = {Need::Cudnn},
     .expect = R"(
-        when !cudnn -> error(loader, LIBRARY_NOT_FOUND)
         otherwise -> error(cudnn, CUDNN_STATUS_BAD_PARAM)
     )",
     .reproduce = [](CaseContext&) { return tensor_4d(CUDNN_TENSOR_NCHW_VECT_C, CUDNN_DATA_INT8x4, 3); },
@@ -107,9 +107,9 @@ CUCONFORM_CASE({
     .symptom = "an int8 (IMMA) convolution with 16 channels fails with CUDNN_STATUS_BAD_PARAM",
     .cause = "cudnnSetTensor4dDescriptor(NCHW_VECT_C, INT8x32) requires c % 32 == 0",
     .seed = "DESIGN.md: dtype mismatch",
-    .labels = {"no_gpu", "int8"},
+    .labels = {"int8"},
+    .needs = {Need::Cudnn},
     .expect = R"(
-        when !cudnn -> error(loader, LIBRARY_NOT_FOUND)
         otherwise -> error(cudnn, CUDNN_STATUS_BAD_PARAM)
     )",
     .reproduce = [](CaseContext&) { return tensor_4d(CUDNN_TENSOR_NCHW_VECT_C, CUDNN_DATA_INT8x32, 16); },
@@ -122,9 +122,9 @@ CUCONFORM_CASE({
     .symptom = "none: a channel-padded int8 tensor is accepted",
     .cause = "c % 32 == 0 satisfies the vectorised layout",
     .seed = "DESIGN.md: dtype mismatch",
-    .labels = {"no_gpu", "int8", "control"},
+    .labels = {"int8", "control"},
+    .needs = {Need::Cudnn},
     .expect = R"(
-        when !cudnn -> error(loader, LIBRARY_NOT_FOUND)
         otherwise -> ok
     )",
     .reproduce = [](CaseContext&) { return tensor_4d(CUDNN_TENSOR_NCHW_VECT_C, CUDNN_DATA_INT8x32, 32); },
@@ -137,9 +137,9 @@ CUCONFORM_CASE({
     .symptom = "a layout conversion meant for int8 applied to a float tensor fails with CUDNN_STATUS_BAD_PARAM",
     .cause = "NCHW_VECT_C needs a vector type (INT8x4, INT8x32, UINT8x4)",
     .seed = "DESIGN.md: dtype mismatch",
-    .labels = {"no_gpu", "int8"},
+    .labels = {"int8"},
+    .needs = {Need::Cudnn},
     .expect = R"(
-        when !cudnn -> error(loader, LIBRARY_NOT_FOUND)
         otherwise -> error(cudnn, CUDNN_STATUS_BAD_PARAM)
     )",
     .reproduce = [](CaseContext&) { return tensor_4d(CUDNN_TENSOR_NCHW_VECT_C, CUDNN_DATA_FLOAT, 4); },
@@ -153,9 +153,9 @@ CUCONFORM_CASE({
     .cause = "cudnnBackendFinalize(OPERATION_CONVOLUTION_FORWARD) checks shapes, not that X and W share a type; "
              "the mismatch is left to engine selection (needs a handle and a GPU)",
     .seed = "DESIGN.md: dtype mismatch",
-    .labels = {"no_gpu", "graph_api"},
+    .labels = {"graph_api"},
+    .needs = {Need::Cudnn},
     .expect = R"(
-        when !cudnn -> error(loader, LIBRARY_NOT_FOUND)
         # Observed on cuDNN 9.27: libcudnn_engines_runtime_compiled NEEDS libcuda.so.1, so without a driver even
         # finalizing a backend descriptor fails (9.19 does not; versions in between not yet observed).
         when !driver && cudnn.loaded >= 9.27 -> error(cudnn, CUDNN_STATUS_SUBLIBRARY_LOADING_FAILED)
@@ -215,10 +215,8 @@ CUCONFORM_CASE({
     .cause = "cudnnGetConvolutionForwardWorkspaceSize requires xDesc, wDesc and yDesc to agree on the data type; "
              "the descriptors alone (host) accept it",
     .seed = "DESIGN.md: dtype mismatch",
-    .labels = {},
-    .needs_gpu = true,
+    .needs = {Need::Cudnn, Need::Gpu},
     .expect = R"(
-        when !cudnn -> error(loader, LIBRARY_NOT_FOUND)
         otherwise -> error(cudnn, CUDNN_STATUS_BAD_PARAM)
     )",
     .reproduce = [](CaseContext&) -> Outcome {
@@ -258,7 +256,7 @@ CUCONFORM_CASE({
                "NotImplementedError; in C++ the same mistake must not compile",
     .cause = "the layer's static_assert(std::is_arithmetic_v<T>) fails at instantiation",
     .seed = "003",
-    .labels = {"no_gpu", "compile"},
+    .labels = {"compile"},
     .expect = R"(
         otherwise -> error(compile, STATIC_ASSERTION_FAILED)
     )",
@@ -272,7 +270,7 @@ CUCONFORM_CASE({
     .symptom = "none: numeric input after preprocessing (embeddings) is accepted",
     .cause = "std::is_arithmetic_v<float> holds",
     .seed = "003",
-    .labels = {"no_gpu", "compile", "control"},
+    .labels = {"compile", "control"},
     .expect = R"(
         otherwise -> ok
     )",

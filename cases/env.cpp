@@ -14,9 +14,8 @@ namespace cuconform::cases {
 namespace {
 namespace fs = std::filesystem;
 
-// With no driver every variant fails earlier, the same way: the rules say so first.
+// With no driver every variant fails earlier, the same way: the rules say so first (after the runtime, a need).
 constexpr const char* kVisibleDevicesRules = R"(
-        when !runtime -> error(loader, LIBRARY_NOT_FOUND)
         when !driver -> error(cuda, cudaErrorInsufficientDriver)
         otherwise -> error(cuda, cudaErrorNoDevice)
     )";
@@ -28,7 +27,7 @@ CUCONFORM_CASE({
     .symptom = "Keras silently trains on the CPU; PyTorch: torch.cuda.is_available() == False",
     .cause = "An empty CUDA_VISIBLE_DEVICES makes the runtime enumerate no device",
     .seed = "002",
-    .labels = {"no_gpu"},
+    .needs = {Need::Runtime},
     .variants = {{.name = "empty", .env = {{"CUDA_VISIBLE_DEVICES", ""}}}},
     .expect = kVisibleDevicesRules,
     .reproduce = [](CaseContext&) { return runtime_device_count(); },
@@ -41,7 +40,7 @@ CUCONFORM_CASE({
     .symptom = "GPU silently unused; \"no CUDA-capable device is detected\"",
     .cause = "An invalid index hides itself and every index after it: -1 alone hides all",
     .seed = "002",
-    .labels = {"no_gpu"},
+    .needs = {Need::Runtime},
     .variants = {{.name = "minus_one", .env = {{"CUDA_VISIBLE_DEVICES", "-1"}}}},
     .expect = kVisibleDevicesRules,
     .reproduce = [](CaseContext&) { return runtime_device_count(); },
@@ -54,10 +53,9 @@ CUCONFORM_CASE({
     .symptom = "\"no CUDA-capable device is detected\" on a machine that has a GPU",
     .cause = "An index >= the device count is invalid and hides itself and everything after it",
     .seed = "002",
-    .labels = {"no_gpu"},
+    .needs = {Need::Runtime},
     .variants = {{.name = "index_64", .env = {{"CUDA_VISIBLE_DEVICES", "64"}}}},
     .expect = R"(
-        when !runtime -> error(loader, LIBRARY_NOT_FOUND)
         when !driver -> error(cuda, cudaErrorInsufficientDriver)
         when gpu.count > 64 -> ok
         otherwise -> error(cuda, cudaErrorNoDevice)
@@ -72,9 +70,8 @@ CUCONFORM_CASE({
     .symptom = "GPU silently unused after copying CUDA_VISIBLE_DEVICES from another machine",
     .cause = "An unknown UUID is an invalid entry: it hides itself and every entry after it",
     .seed = "002",
-    .labels = {"no_gpu"},
-    .variants = {{.name = "bogus_uuid",
-                  .env = {{"CUDA_VISIBLE_DEVICES", "GPU-00000000-dead-beef-0000-000000000000"}}}},
+    .needs = {Need::Runtime},
+    .variants = {{.name = "bogus_uuid", .env = {{"CUDA_VISIBLE_DEVICES", "GPU-00000000-dead-beef-0000-000000000000"}}}},
     .expect = kVisibleDevicesRules,
     .reproduce = [](CaseContext&) { return runtime_device_count(); },
 });
@@ -113,7 +110,6 @@ CUCONFORM_CASE({
     .symptom = "Building a PyTorch/TensorFlow custom op fails: nvcc not found under CUDA_HOME",
     .cause = "Build tools take CUDA_HOME first and run $CUDA_HOME/bin/nvcc",
     .seed = "002",
-    .labels = {"no_gpu"},
     .variants = {{.name = "nonexistent", .env = {{"CUDA_HOME", "/nonexistent/cuda-0.0"}, {"CUDA_PATH", std::nullopt}}}},
     .expect = R"(
         otherwise -> error(compile, NVCC_NOT_FOUND)
@@ -128,18 +124,18 @@ CUCONFORM_CASE({
     .symptom = "\"CUDA_HOME environment variable is not set\" when /usr/local/cuda is absent",
     .cause = "Without CUDA_HOME/CUDA_PATH, the fall-back /usr/local/cuda must hold the toolkit",
     .seed = "002",
-    .labels = {"no_gpu"},
     .variants = {{.name = "unset", .env = {{"CUDA_HOME", std::nullopt}, {"CUDA_PATH", std::nullopt}}}},
     .expect = R"(
         otherwise -> ok
     )",
-    .reproduce = [](CaseContext&) {
-        std::error_code ec;
-        if (!fs::exists("/usr/local/cuda/bin/nvcc", ec)) {
-            return Outcome::unsupported("no toolkit at /usr/local/cuda on this machine");
-        }
-        return find_and_run_nvcc();
-    },
+    .reproduce =
+        [](CaseContext&) {
+            std::error_code ec;
+            if (!fs::exists("/usr/local/cuda/bin/nvcc", ec)) {
+                return Outcome::unsupported("no toolkit at /usr/local/cuda on this machine");
+            }
+            return find_and_run_nvcc();
+        },
 });
 
 /// Makes cuDNN log to a file, creates a descriptor, and returns what was logged.
@@ -167,22 +163,21 @@ CUCONFORM_CASE({
     .symptom = "cuDNN logging floods or stays silent unexpectedly while debugging a failing layer",
     .cause = "cuDNN 9 clips out-of-range integer levels to 0 or 3, whichever is closest",
     .seed = "002",
-    .labels = {"no_gpu"},
+    .needs = {Need::Cudnn},
     .variants = {{.name = "seven", .fresh_process = true}},
     .expect = R"(
-        when !cudnn -> error(loader, LIBRARY_NOT_FOUND)
         when cudnn.loaded.major < 9 -> unsupported("CUDNN_LOGLEVEL_DBG is cuDNN 9's variable")
         otherwise -> ok
     )",
-    .reproduce = [](CaseContext&) {
-        if (auto failed = library_failure(loader::cudnn().library)) return *failed;
-        const std::string log = cudnn_log_of_one_call("7");
-        if (log.find("cudnnCreateTensorDescriptor") == std::string::npos) {
-            return Outcome::error(Domain::Cudnn, "LOG_LEVEL_NOT_CLIPPED", {},
-                                  "CUDNN_LOGLEVEL_DBG=7 logged no API call at info level");
-        }
-        return Outcome::ok("CUDNN_LOGLEVEL_DBG=7 logs API calls (clipped to 3, info)");
-    },
+    .reproduce =
+        [](CaseContext&) {
+            const std::string log = cudnn_log_of_one_call("7");
+            if (log.find("cudnnCreateTensorDescriptor") == std::string::npos) {
+                return Outcome::error(Domain::Cudnn, "LOG_LEVEL_NOT_CLIPPED", {},
+                                      "CUDNN_LOGLEVEL_DBG=7 logged no API call at info level");
+            }
+            return Outcome::ok("CUDNN_LOGLEVEL_DBG=7 logs API calls (clipped to 3, info)");
+        },
 });
 
 // Tests that a negative CUDNN_LOGLEVEL_DBG is clipped to 0 (no logging).
@@ -192,22 +187,21 @@ CUCONFORM_CASE({
     .symptom = "Expected cuDNN error logging does not appear",
     .cause = "cuDNN 9 clips out-of-range integer levels to 0 or 3, whichever is closest",
     .seed = "002",
-    .labels = {"no_gpu"},
+    .needs = {Need::Cudnn},
     .variants = {{.name = "minus_five", .fresh_process = true}},
     .expect = R"(
-        when !cudnn -> error(loader, LIBRARY_NOT_FOUND)
         when cudnn.loaded.major < 9 -> unsupported("CUDNN_LOGLEVEL_DBG is cuDNN 9's variable")
         otherwise -> ok
     )",
-    .reproduce = [](CaseContext&) {
-        if (auto failed = library_failure(loader::cudnn().library)) return *failed;
-        const std::string log = cudnn_log_of_one_call("-5");
-        if (log.find("cudnnCreateTensorDescriptor") != std::string::npos) {
-            return Outcome::error(Domain::Cudnn, "LOG_LEVEL_NOT_CLIPPED", {},
-                                  "CUDNN_LOGLEVEL_DBG=-5 still logged API calls");
-        }
-        return Outcome::ok("CUDNN_LOGLEVEL_DBG=-5 logs nothing (clipped to 0)");
-    },
+    .reproduce =
+        [](CaseContext&) {
+            const std::string log = cudnn_log_of_one_call("-5");
+            if (log.find("cudnnCreateTensorDescriptor") != std::string::npos) {
+                return Outcome::error(Domain::Cudnn, "LOG_LEVEL_NOT_CLIPPED", {},
+                                      "CUDNN_LOGLEVEL_DBG=-5 still logged API calls");
+            }
+            return Outcome::ok("CUDNN_LOGLEVEL_DBG=-5 logs nothing (clipped to 0)");
+        },
 });
 
 // Tests an invalid CUDA_MODULE_LOADING value (behaviour not documented; needs a driver to observe).
@@ -217,17 +211,17 @@ CUCONFORM_CASE({
     .symptom = "Unexpected start-up memory use or kernel-load failures after setting CUDA_MODULE_LOADING",
     .cause = "The driver reads CUDA_MODULE_LOADING at cuInit; other strings are undocumented",
     .seed = "002",
-    .labels = {"gpu"},
-    .needs_gpu = true,
+    .needs = {Need::Gpu},
     .variants = {{.name = "bogus", .env = {{"CUDA_MODULE_LOADING", "SOMETIMES"}}}},
     .expect = R"(
         otherwise -> ok
     )",
-    .reproduce = [](CaseContext&) {
-        const auto& drv = loader::cuda_driver();
-        if (auto failed = library_failure(drv.library)) return *failed;
-        return driver_outcome(drv.cuInit(0), "cuInit with CUDA_MODULE_LOADING=SOMETIMES");
-    },
+    .reproduce =
+        [](CaseContext&) {
+            const auto& drv = loader::cuda_driver();
+            if (auto failed = library_failure(drv.library)) return *failed;
+            return driver_outcome(drv.cuInit(0), "cuInit with CUDA_MODULE_LOADING=SOMETIMES");
+        },
 });
 
 }  // namespace

@@ -47,16 +47,18 @@ Outcome load_image(const unsigned char* data) {
 CUCONFORM_CASE({
     .id = "kernel_image.static.sm75_only_on_sm90",
     .title = "A binary with only sm_75 SASS, judged for an sm_90 GPU",
-    .symptom = "\"UnimplementedError: Graph execution error\" / \"no kernel image is available for execution on the device\"",
+    .symptom =
+        "\"UnimplementedError: Graph execution error\" / \"no kernel image is available for execution on the device\"",
     .cause = "SASS runs only on its own major with an equal or higher minor; no PTX to JIT",
     .seed = "004",
-    .labels = {"no_gpu", "static"},
+    .labels = {"static"},
     .expect = R"(
         otherwise -> error(cuda, CUDA_ERROR_NO_BINARY_FOR_GPU)
     )",
-    .reproduce = [](CaseContext&) {
-        return judge_image(cuconform_fatbin_sm75_only, cuconform_fatbin_sm75_only_size, "sm_90", nullptr);
-    },
+    .reproduce =
+        [](CaseContext&) {
+            return judge_image(cuconform_fatbin_sm75_only, cuconform_fatbin_sm75_only_size, "sm_90", nullptr);
+        },
 });
 
 // Tests that arch-specific SASS (sm_90a) is refused on the next architecture.
@@ -66,13 +68,14 @@ CUCONFORM_CASE({
     .symptom = "Hopper-only wheels fail on Blackwell: \"no kernel image is available\"",
     .cause = "`a` targets run only on their exact architecture",
     .seed = "004",
-    .labels = {"no_gpu", "static"},
+    .labels = {"static"},
     .expect = R"(
         otherwise -> error(cuda, CUDA_ERROR_NO_BINARY_FOR_GPU)
     )",
-    .reproduce = [](CaseContext&) {
-        return judge_image(cuconform_fatbin_sm90a_only, cuconform_fatbin_sm90a_only_size, "sm_100", nullptr);
-    },
+    .reproduce =
+        [](CaseContext&) {
+            return judge_image(cuconform_fatbin_sm90a_only, cuconform_fatbin_sm90a_only_size, "sm_100", nullptr);
+        },
 });
 
 // Tests that PTX from this toolkit is too new for an old driver (it would JIT on a new one).
@@ -82,13 +85,14 @@ CUCONFORM_CASE({
     .symptom = "\"the provided PTX was compiled with an unsupported toolchain\"",
     .cause = "The driver JIT accepts PTX ISA versions up to the one of its own CUDA version",
     .seed = "004",
-    .labels = {"no_gpu", "static"},
+    .labels = {"static"},
     .expect = R"(
         otherwise -> error(cuda, CUDA_ERROR_UNSUPPORTED_PTX_VERSION)
     )",
-    .reproduce = [](CaseContext&) {
-        return judge_image(cuconform_fatbin_ptx75_only, cuconform_fatbin_ptx75_only_size, "sm_80", "418.39");
-    },
+    .reproduce =
+        [](CaseContext&) {
+            return judge_image(cuconform_fatbin_ptx75_only, cuconform_fatbin_ptx75_only_size, "sm_80", "418.39");
+        },
 });
 
 // Tests that the suite's own kernels carry code for the GPU of this stack.
@@ -101,7 +105,7 @@ CUCONFORM_CASE({
     .labels = {"static"},
     .expect = R"(
         when !gpu -> unsupported("no GPU in this stack to check the suite's kernels against")
-        when gpu.cc < 7.5 -> error(cuda, CUDA_ERROR_NO_BINARY_FOR_GPU)
+        when suite_has_kernel(gpu.cc) == false -> error(cuda, CUDA_ERROR_NO_BINARY_FOR_GPU)
         otherwise -> ok
     )",
     .reproduce =
@@ -120,8 +124,7 @@ CUCONFORM_CASE({
     .symptom = "\"no kernel image is available for execution on the device\" (cudaErrorNoKernelImageForDevice, 209)",
     .cause = "No SASS for this GPU's major and no PTX to JIT",
     .seed = "004",
-    .labels = {"gpu"},
-    .needs_gpu = true,
+    .needs = {Need::Gpu},
     .expect = R"(
         when gpu.cc.major == 7 && gpu.cc >= 7.5 -> ok
         otherwise -> error(cuda, CUDA_ERROR_NO_BINARY_FOR_GPU)
@@ -136,10 +139,9 @@ CUCONFORM_CASE({
     .symptom = "\"the provided PTX was compiled with an unsupported toolchain\" (222) on older drivers",
     .cause = "PTX needs a driver at least as new as the toolkit that emitted its ISA",
     .seed = "004",
-    .labels = {"gpu"},
-    .needs_gpu = true,
+    .needs = {Need::Gpu},
     .expect = R"(
-        when gpu.cc < 7.5 -> error(cuda, CUDA_ERROR_NO_BINARY_FOR_GPU)
+        when suite_has_kernel(gpu.cc) == false -> error(cuda, CUDA_ERROR_NO_BINARY_FOR_GPU)
         when driver.cuda < toolkit -> error(cuda, CUDA_ERROR_UNSUPPORTED_PTX_VERSION)
         otherwise -> ok
     )",

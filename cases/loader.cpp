@@ -85,10 +85,10 @@ std::vector<std::pair<const char*, cudnnStatus_t (*)()>> version_checks(const lo
 CUCONFORM_CASE({
     .id = "loader.cudnn.missing_shim",
     .title = "cuDNN's shim library (libcudnn.so.N) is not on the loader's path",
-    .symptom = "Keras LSTM raises NotImplementedError; TensorFlow logs \"Could not load dynamic library 'libcudnn.so'\"",
+    .symptom =
+        "Keras LSTM raises NotImplementedError; TensorFlow logs \"Could not load dynamic library 'libcudnn.so'\"",
     .cause = "dlopen(\"libcudnn.so.N\") fails: no such file in LD_LIBRARY_PATH, RUNPATH, ld.so.cache or /lib",
     .seed = "000",
-    .labels = {"no_gpu"},
     .variants = {{.name = "hidden", .description = "libcudnn.so.N hidden from the loader", .hide = {"@cudnn"}}},
     .expect = R"(
         otherwise -> error(loader, LIBRARY_NOT_FOUND)
@@ -100,10 +100,10 @@ CUCONFORM_CASE({
 CUCONFORM_CASE({
     .id = "loader.cudnn_sublib.missing_ops",
     .title = "cuDNN's ops sub-library is missing next to the shim",
-    .symptom = "Keras layers fail at the first cuDNN call; TensorFlow: \"Failed to initialize cuDNN\" / DNN library not found",
+    .symptom =
+        "Keras layers fail at the first cuDNN call; TensorFlow: \"Failed to initialize cuDNN\" / DNN library not found",
     .cause = "libcudnn.so.N loads libcudnn_ops.so.N on first use; the file is absent",
     .seed = "000",
-    .labels = {"no_gpu"},
     .variants = {{.name = "hidden", .description = "libcudnn_ops.so.N hidden", .hide = {"@cudnn_ops"}}},
     .expect = R"(
         when !cudnn -> unsupported("no cuDNN in this stack to hide a part of")
@@ -120,19 +120,19 @@ CUCONFORM_CASE({
     .symptom = "Conv2D fails: \"UnimplementedError: DNN library is not found\" / cuDNN convolution unavailable",
     .cause = "libcudnn_cnn.so.N absent; cudnnCnnVersionCheck cannot load it",
     .seed = "004",
-    .labels = {"no_gpu"},
     .variants = {{.name = "hidden", .description = "libcudnn_cnn.so.N hidden", .hide = {"@cudnn_cnn"}}},
     .expect = R"(
         when !cudnn -> unsupported("no cuDNN in this stack to hide a part of")
         when cudnn.loaded >= 9.19 -> error(cudnn, CUDNN_STATUS_NOT_SUPPORTED_SUBLIBRARY_UNAVAILABLE)
         otherwise -> error(cudnn, CUDNN_STATUS_SUBLIBRARY_LOADING_FAILED)
     )",
-    .reproduce = [](CaseContext&) {
-        const auto& api = loader::cudnn();
-        if (auto failed = library_failure(api.library)) return *failed;
-        if (!api.cudnnCnnVersionCheck) return missing_symbol(api.library, "cudnnCnnVersionCheck");
-        return cudnn_outcome(api.cudnnCnnVersionCheck(), "cudnnCnnVersionCheck");
-    },
+    .reproduce =
+        [](CaseContext&) {
+            const auto& api = loader::cudnn();
+            if (auto failed = library_failure(api.library)) return *failed;
+            if (!api.cudnnCnnVersionCheck) return missing_symbol(api.library, "cudnnCnnVersionCheck");
+            return cudnn_outcome(api.cudnnCnnVersionCheck(), "cudnnCnnVersionCheck");
+        },
 });
 
 // Tests that a missing adv sub-library (RNNs) fails the RNN descriptor, the seed's LSTM NotImplementedError.
@@ -142,22 +142,22 @@ CUCONFORM_CASE({
     .symptom = "Keras LSTM raises NotImplementedError / falls back to the generic (slow) kernel",
     .cause = "libcudnn_adv.so.N absent; the RNN API lives there",
     .seed = "000",
-    .labels = {"no_gpu"},
     .variants = {{.name = "hidden", .description = "libcudnn_adv.so.N hidden", .hide = {"@cudnn_adv"}}},
     .expect = R"(
         when !cudnn -> unsupported("no cuDNN in this stack to hide a part of")
         when cudnn.loaded >= 9.19 -> error(cudnn, CUDNN_STATUS_NOT_SUPPORTED_SUBLIBRARY_UNAVAILABLE)
         otherwise -> error(cudnn, CUDNN_STATUS_SUBLIBRARY_LOADING_FAILED)
     )",
-    .reproduce = [](CaseContext&) {
-        const auto& api = loader::cudnn();
-        if (auto failed = library_failure(api.library)) return *failed;
-        if (!api.cudnnCreateRNNDescriptor) return missing_symbol(api.library, "cudnnCreateRNNDescriptor");
-        cudnnRNNDescriptor_t rnn = nullptr;
-        const auto status = api.cudnnCreateRNNDescriptor(&rnn);
-        if (status == CUDNN_STATUS_SUCCESS) api.cudnnDestroyRNNDescriptor(rnn);
-        return cudnn_outcome(status, "cudnnCreateRNNDescriptor");
-    },
+    .reproduce =
+        [](CaseContext&) {
+            const auto& api = loader::cudnn();
+            if (auto failed = library_failure(api.library)) return *failed;
+            if (!api.cudnnCreateRNNDescriptor) return missing_symbol(api.library, "cudnnCreateRNNDescriptor");
+            cudnnRNNDescriptor_t rnn = nullptr;
+            const auto status = api.cudnnCreateRNNDescriptor(&rnn);
+            if (status == CUDNN_STATUS_SUCCESS) api.cudnnDestroyRNNDescriptor(rnn);
+            return cudnn_outcome(status, "cudnnCreateRNNDescriptor");
+        },
 });
 
 // Tests that a missing graph sub-library (cuDNN 9's core) fails the backend API.
@@ -165,9 +165,9 @@ CUCONFORM_CASE({
     .id = "loader.cudnn_sublib.missing_graph",
     .title = "cuDNN 9's graph sub-library is missing",
     .symptom = "Every cuDNN-backed layer fails; frameworks report the DNN library as not found or not initialised",
-    .cause = "libcudnn_graph.so.9 absent; the shim forwards the backend API to it and aborts the process when it cannot (9.19)",
+    .cause = "libcudnn_graph.so.9 absent; the shim forwards the backend API to it and aborts the process when it "
+             "cannot (9.19)",
     .seed = "000",
-    .labels = {"no_gpu"},
     .variants = {{.name = "hidden", .description = "libcudnn_graph.so.N hidden", .hide = {"@cudnn_graph"}}},
     .expect = R"(
         when !cudnn -> unsupported("no cuDNN in this stack to hide a part of")
@@ -184,8 +184,7 @@ CUCONFORM_CASE({
     .symptom = "\"UnimplementedError: Graph execution error\": no cuDNN engine for the convolution",
     .cause = "libcudnn_engines_precompiled.so.N and libcudnn_engines_runtime_compiled.so.N absent",
     .seed = "004",
-    .labels = {"gpu"},
-    .needs_gpu = true,
+    .needs = {Need::Gpu},
     .variants = {{.name = "hidden",
                   .description = "both engine libraries hidden",
                   .hide = {"@cudnn_engines_precompiled", "@cudnn_engines_runtime_compiled"}}},
@@ -194,14 +193,15 @@ CUCONFORM_CASE({
         when cudnn.loaded >= 9.19 -> error(cudnn, CUDNN_STATUS_NOT_SUPPORTED_SUBLIBRARY_UNAVAILABLE)
         otherwise -> error(cudnn, CUDNN_STATUS_SUBLIBRARY_LOADING_FAILED)
     )",
-    .reproduce = [](CaseContext&) {
-        const auto& api = loader::cudnn();
-        if (auto failed = library_failure(api.library)) return *failed;
-        cudnnHandle_t handle = nullptr;
-        const auto status = api.cudnnCreate(&handle);
-        if (status == CUDNN_STATUS_SUCCESS) api.cudnnDestroy(handle);
-        return cudnn_outcome(status, "cudnnCreate");
-    },
+    .reproduce =
+        [](CaseContext&) {
+            const auto& api = loader::cudnn();
+            if (auto failed = library_failure(api.library)) return *failed;
+            cudnnHandle_t handle = nullptr;
+            const auto status = api.cudnnCreate(&handle);
+            if (status == CUDNN_STATUS_SUCCESS) api.cudnnDestroy(handle);
+            return cudnn_outcome(status, "cudnnCreate");
+        },
 });
 
 // Tests that a missing CUDA runtime is reported by the loader.
@@ -211,7 +211,6 @@ CUCONFORM_CASE({
     .symptom = "TensorFlow: \"Could not load dynamic library 'libcudart.so.11.0'\"; the GPU is silently ignored",
     .cause = "dlopen(\"libcudart.so.N\") fails",
     .seed = "002",
-    .labels = {"no_gpu"},
     .variants = {{.name = "hidden", .description = "libcudart.so.N hidden", .hide = {"@cudart"}}},
     .expect = R"(
         when !runtime -> unsupported("no CUDA runtime in this stack to hide")
@@ -227,18 +226,18 @@ CUCONFORM_CASE({
     .symptom = "PyTorch/TensorFlow: \"libcublasLt.so.12: cannot open shared object file\" at import",
     .cause = "libcublas.so.N lists libcublasLt.so.N as NEEDED; the loader cannot satisfy it",
     .seed = "002",
-    .labels = {"no_gpu"},
     .variants = {{.name = "hidden", .description = "libcublasLt.so.N hidden", .hide = {"@cublasLt"}}},
     .expect = R"(
         when !cublas -> unsupported("no cuBLAS in this stack")
         otherwise -> error(loader, LIBRARY_NOT_FOUND)
     )",
-    .reproduce = [](CaseContext&) {
-        // libcublas needs libcublasLt: loading it fails with the loader's message naming the missing one.
-        const auto& blas = loader::cublas();
-        if (auto failed = library_failure(blas.library)) return *failed;
-        return library_failure(blas.library_lt).value_or(Outcome::ok());
-    },
+    .reproduce =
+        [](CaseContext&) {
+            // libcublas needs libcublasLt: loading it fails with the loader's message naming the missing one.
+            const auto& blas = loader::cublas();
+            if (auto failed = library_failure(blas.library)) return *failed;
+            return library_failure(blas.library_lt).value_or(Outcome::ok());
+        },
 });
 
 // Tests that every cuDNN sub-library of a complete installation passes cuDNN's own version checks.
@@ -248,21 +247,20 @@ CUCONFORM_CASE({
     .symptom = "Mixed cuDNN copies: CUDNN_STATUS_SUBLIBRARY_VERSION_MISMATCH / \"cuDNN version incompatibility\"",
     .cause = "cudnn{Graph,Ops,Cnn,Adv}VersionCheck compare each sub-library with the shim",
     .seed = "002",
-    .labels = {"no_gpu"},
+    .needs = {Need::Cudnn},
     .expect = R"(
-        when !cudnn -> error(loader, LIBRARY_NOT_FOUND)
         otherwise -> ok
     )",
-    .reproduce = [](CaseContext&) {
-        const auto& api = loader::cudnn();
-        if (auto failed = library_failure(api.library)) return *failed;
-        const auto checks = version_checks(api);
-        for (const auto& [name, check] : checks) {
-            if (!check) return missing_symbol(api.library, name);
-            if (auto status = check(); status != CUDNN_STATUS_SUCCESS) return cudnn_outcome(status, name);
-        }
-        return Outcome::ok("all sub-library version checks return CUDNN_STATUS_SUCCESS");
-    },
+    .reproduce =
+        [](CaseContext&) {
+            const auto& api = loader::cudnn();
+            const auto checks = version_checks(api);
+            for (const auto& [name, check] : checks) {
+                if (!check) return missing_symbol(api.library, name);
+                if (auto status = check(); status != CUDNN_STATUS_SUCCESS) return cudnn_outcome(status, name);
+            }
+            return Outcome::ok("all sub-library version checks return CUDNN_STATUS_SUCCESS");
+        },
 });
 
 // Tests cuDNN's own answer when sub-libraries of two cuDNN versions are mixed in one directory.
@@ -272,7 +270,7 @@ CUCONFORM_CASE({
     .symptom = "\"cuDNN version incompatibility\" / CUDNN_STATUS_SUBLIBRARY_VERSION_MISMATCH after two pip installs",
     .cause = "libcudnn_ops.so.9 of one release next to libcudnn.so.9 of another; the shim checks sub-library versions",
     .seed = "002",
-    .labels = {"no_gpu", "matrix"},
+    .labels = {"matrix"},
     .variants = {{.name = "foreign_ops",
                   .description = "the host's ops library hidden, another cuDNN's put in its place",
                   .hide = {"@cudnn_ops"}}},
@@ -291,12 +289,12 @@ CUCONFORM_CASE({
     .symptom = "\"Could not load dynamic library 'libcudnn.so.8'\"; TensorFlow then skips the GPU",
     .cause = "LD_LIBRARY_PATH misses the directory and ldconfig was never run for it",
     .seed = "002",
-    .labels = {"no_gpu", "env"},
+    .labels = {"env"},
+    .needs = {Need::Cudnn},
     .variants = {{.name = "stripped",
                   .description = "no LD_LIBRARY_PATH entry and no ld.so.cache for the CUDA libraries",
                   .strip_library_path = true}},
     .expect = R"(
-        when !cudnn -> error(loader, LIBRARY_NOT_FOUND)
         otherwise -> error(loader, LIBRARY_NOT_FOUND)
     )",
     .reproduce = [](CaseContext&) { return library_failure(loader::cudnn().library).value_or(Outcome::ok()); },

@@ -54,8 +54,7 @@ CUCONFORM_CASE({
     .symptom = "ResourceExhaustedError: OOM when allocating tensor; later allocations must still work",
     .cause = "cudaMalloc returns cudaErrorMemoryAllocation; the error is not sticky",
     .seed = "002",
-    .labels = {"gpu"},
-    .needs_gpu = true,
+    .needs = {Need::Gpu},
     .variants = {{.name = "default"}, {.name = "capped_256mib", .memory_cap_mib = 256}},
     .expect = R"(
         otherwise -> error(cuda, cudaErrorMemoryAllocation)
@@ -70,21 +69,21 @@ CUCONFORM_CASE({
     .symptom = "\"Failed to get convolution algorithm. This is probably because cuDNN failed to initialize\"",
     .cause = "The workspace cudnnGetConvolutionForwardWorkspaceSize asks for exceeds free memory",
     .seed = "004",
-    .labels = {"gpu"},
-    .needs_gpu = true,
+    .needs = {Need::Gpu},
     .expect = R"(
         otherwise -> error(cuda, cudaErrorMemoryAllocation)
     )",
-    .reproduce = [](CaseContext&) {
-        const auto& rt = loader::cuda_runtime();
-        if (auto failed = library_failure(rt.library)) return *failed;
-        size_t free_bytes = 0, total = 0;
-        rt.cudaMemGetInfo(&free_bytes, &total);
-        void* workspace = nullptr;
-        const auto status = rt.cudaMalloc(&workspace, total * 2);
-        if (status == cudaSuccess) rt.cudaFree(workspace);
-        return runtime_outcome(status, fmt::format("workspace of {} MiB", (total * 2) >> 20));
-    },
+    .reproduce =
+        [](CaseContext&) {
+            const auto& rt = loader::cuda_runtime();
+            if (auto failed = library_failure(rt.library)) return *failed;
+            size_t free_bytes = 0, total = 0;
+            rt.cudaMemGetInfo(&free_bytes, &total);
+            void* workspace = nullptr;
+            const auto status = rt.cudaMalloc(&workspace, total * 2);
+            if (status == cudaSuccess) rt.cudaFree(workspace);
+            return runtime_outcome(status, fmt::format("workspace of {} MiB", (total * 2) >> 20));
+        },
 });
 
 }  // namespace

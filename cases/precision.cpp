@@ -173,10 +173,9 @@ CUCONFORM_CASE({
     .cause = "native fp16 arithmetic needs cc >= 5.3; with this build's image, cc < 7.5 has no binary at all",
     .seed = "DESIGN.md: float16 / bfloat16 on old GPUs",
     .labels = {"fp16"},
-    .needs_gpu = true,
+    .needs = {Need::Driver, Need::Gpu},
     .expect = R"(
-        when !driver -> error(loader, LIBRARY_NOT_FOUND)
-        when gpu.cc < 7.5 -> error(cuda, CUDA_ERROR_NO_BINARY_FOR_GPU)
+        when suite_has_kernel(gpu.cc) == false -> error(cuda, CUDA_ERROR_NO_BINARY_FOR_GPU)
         otherwise -> ok
     )",
     .reproduce = [](CaseContext&) { return run_axpy(Precision::kFloat16); },
@@ -190,10 +189,9 @@ CUCONFORM_CASE({
     .cause = "native bf16 FMA needs cc >= 8.0 (emulated through float on 7.5); cc < 7.5 has no binary here",
     .seed = "DESIGN.md: float16 / bfloat16 on old GPUs",
     .labels = {"bf16"},
-    .needs_gpu = true,
+    .needs = {Need::Driver, Need::Gpu},
     .expect = R"(
-        when !driver -> error(loader, LIBRARY_NOT_FOUND)
-        when gpu.cc < 7.5 -> error(cuda, CUDA_ERROR_NO_BINARY_FOR_GPU)
+        when suite_has_kernel(gpu.cc) == false -> error(cuda, CUDA_ERROR_NO_BINARY_FOR_GPU)
         otherwise -> ok
     )",
     .reproduce = [](CaseContext&) { return run_axpy(Precision::kBfloat16); },
@@ -207,10 +205,9 @@ CUCONFORM_CASE({
     .cause = "same image, no reduced-precision instruction",
     .seed = "DESIGN.md: float16 / bfloat16 on old GPUs",
     .labels = {"control"},
-    .needs_gpu = true,
+    .needs = {Need::Driver, Need::Gpu},
     .expect = R"(
-        when !driver -> error(loader, LIBRARY_NOT_FOUND)
-        when gpu.cc < 7.5 -> error(cuda, CUDA_ERROR_NO_BINARY_FOR_GPU)
+        when suite_has_kernel(gpu.cc) == false -> error(cuda, CUDA_ERROR_NO_BINARY_FOR_GPU)
         otherwise -> ok
     )",
     .reproduce = [](CaseContext&) { return run_axpy(Precision::kFloat32); },
@@ -224,7 +221,7 @@ CUCONFORM_CASE({
                "no kernel for the GPU",
     .cause = "CUDA 13.0 removed Maxwell, Pascal and Volta targets: \"nvcc fatal : Unsupported gpu architecture\"",
     .seed = "DESIGN.md: float16 / bfloat16 on old GPUs",
-    .labels = {"no_gpu", "compile"},
+    .labels = {"compile"},
     .expect = R"(
         when nvcc_supports(toolkit.nvcc, "sm_61") == false -> error(compile, UNSUPPORTED_GPU_ARCHITECTURE)
         otherwise -> ok
@@ -239,7 +236,7 @@ CUCONFORM_CASE({
     .symptom = "fp16 tensor-core code for a V100 no longer builds with CUDA 13",
     .cause = "CUDA 13.0 dropped sm_70 (deprecated in 12.x): \"nvcc fatal : Unsupported gpu architecture 'sm_70'\"",
     .seed = "DESIGN.md: float16 / bfloat16 on old GPUs",
-    .labels = {"no_gpu", "compile"},
+    .labels = {"compile"},
     .expect = R"(
         when nvcc_supports(toolkit.nvcc, "sm_70") == false -> error(compile, UNSUPPORTED_GPU_ARCHITECTURE)
         otherwise -> ok
@@ -254,7 +251,7 @@ CUCONFORM_CASE({
     .symptom = "none: Turing is still a target of CUDA 13",
     .cause = "sm_75 is the oldest architecture CUDA 13.0 compiles for",
     .seed = "DESIGN.md: float16 / bfloat16 on old GPUs",
-    .labels = {"no_gpu", "compile", "control"},
+    .labels = {"compile", "control"},
     .expect = R"(
         otherwise -> ok
     )",

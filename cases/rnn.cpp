@@ -23,9 +23,9 @@ CUCONFORM_CASE({
     .symptom = "none: the descriptor half of Keras' cuDNN LSTM path works without touching the GPU",
     .cause = "cudnnSetRNNDescriptor_v8 and cudnnSetRNNDataDescriptor validate arguments only (adv sub-library)",
     .seed = "000",
-    .labels = {"no_gpu", "control"},
+    .labels = {"control"},
+    .needs = {Need::Cudnn},
     .expect = R"(
-        when !cudnn -> error(loader, LIBRARY_NOT_FOUND)
         otherwise -> ok
     )",
     .reproduce = [](CaseContext&) { return describe_lstm(); },
@@ -39,9 +39,8 @@ CUCONFORM_CASE({
     .cause = "the whole cuDNN RNN path: handle, weight space, temp space, forward (training), backward",
     .seed = "000",
     .labels = {"rnn"},
-    .needs_gpu = true,
+    .needs = {Need::Cudnn, Need::Gpu},
     .expect = R"(
-        when !cudnn -> error(loader, LIBRARY_NOT_FOUND)
         otherwise -> ok
     )",
     .reproduce = [](CaseContext&) -> Outcome {
@@ -60,11 +59,11 @@ CUCONFORM_CASE({
     .cause = "the shim libcudnn.so.9 dlopens libcudnn_adv on the first RNN call; when it is missing every adv "
              "entry point returns CUDNN_STATUS_NOT_SUPPORTED_SUBLIBRARY_UNAVAILABLE (cuDNN 9)",
     .seed = "000",
-    .labels = {"no_gpu", "sublibrary"},
+    .labels = {"sublibrary"},
+    .needs = {Need::Cudnn},
     .variants = {{.name = "default", .description = "nothing hidden (control)"},
                  {.name = "adv_hidden", .description = "libcudnn_adv hidden from the loader", .hide = {"@cudnn_adv"}}},
     .expect = R"(
-        when !cudnn -> error(loader, LIBRARY_NOT_FOUND)
         when variant == "adv_hidden" -> error(cudnn, CUDNN_STATUS_NOT_SUPPORTED_SUBLIBRARY_UNAVAILABLE)
         otherwise -> ok
     )",
@@ -75,10 +74,10 @@ CUCONFORM_CASE({
 CUCONFORM_CASE({
     .id = "rnn.lstm.shim_missing",
     .title = "LSTM descriptors with libcudnn.so.N itself invisible to the loader",
-    .symptom = "Keras LSTM raises NotImplementedError; TensorFlow logs \"Could not load dynamic library 'libcudnn.so'\"",
+    .symptom =
+        "Keras LSTM raises NotImplementedError; TensorFlow logs \"Could not load dynamic library 'libcudnn.so'\"",
     .cause = "dlopen(libcudnn.so.9) fails, so no RNN entry point exists",
     .seed = "000",
-    .labels = {"no_gpu"},
     .variants = {{.name = "cudnn_hidden", .description = "libcudnn.so.N hidden from the loader", .hide = {"@cudnn"}}},
     .expect = R"(
         otherwise -> error(loader, LIBRARY_NOT_FOUND)

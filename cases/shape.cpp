@@ -66,9 +66,9 @@ CUCONFORM_CASE({
     .cause = "cuDNN graph API: matmul A[1,100,5] x B[1,10,64]; cudnnBackendFinalize of the matmul operation "
              "checks A's K against B's K and returns CUDNN_STATUS_BAD_PARAM",
     .seed = "001",
-    .labels = {"no_gpu", "graph_api"},
+    .labels = {"graph_api"},
+    .needs = {Need::Cudnn},
     .expect = R"(
-        when !cudnn -> error(loader, LIBRARY_NOT_FOUND)
         # Observed on cuDNN 9.27: libcudnn_engines_runtime_compiled NEEDS libcuda.so.1, so without a driver even
         # finalizing a backend descriptor fails (9.19 does not; versions in between not yet observed).
         when !driver && cudnn.loaded >= 9.27 -> error(cudnn, CUDNN_STATUS_SUBLIBRARY_LOADING_FAILED)
@@ -84,9 +84,9 @@ CUCONFORM_CASE({
     .symptom = "none: the corrected model from seed 001 trains",
     .cause = "matmul A[1,100,10] x B[1,10,64] -> C[1,100,64] has consistent shapes",
     .seed = "001",
-    .labels = {"no_gpu", "graph_api", "control"},
+    .labels = {"graph_api", "control"},
+    .needs = {Need::Cudnn},
     .expect = R"(
-        when !cudnn -> error(loader, LIBRARY_NOT_FOUND)
         # Observed on cuDNN 9.27: libcudnn_engines_runtime_compiled NEEDS libcuda.so.1, so without a driver even
         # finalizing a backend descriptor fails (9.19 does not; versions in between not yet observed).
         when !driver && cudnn.loaded >= 9.27 -> error(cudnn, CUDNN_STATUS_SUBLIBRARY_LOADING_FAILED)
@@ -103,9 +103,8 @@ CUCONFORM_CASE({
                "on the cuDNN path CUDNN_STATUS_BAD_PARAM",
     .cause = "cudnnGetConvolution2dForwardOutputDim: input C (3) != groupCount * filter C (5) -> BAD_PARAM",
     .seed = "DESIGN.md: input shape mismatch",
-    .labels = {"no_gpu"},
+    .needs = {Need::Cudnn},
     .expect = R"(
-        when !cudnn -> error(loader, LIBRARY_NOT_FOUND)
         otherwise -> error(cudnn, CUDNN_STATUS_BAD_PARAM)
     )",
     .reproduce = [](CaseContext&) { return conv_output_dim(1, 3, 8, 8, 8, 5, 3, 3, 1); },
@@ -118,9 +117,8 @@ CUCONFORM_CASE({
     .symptom = "model.fit raises NotImplementedError / a shape error: the model expects 10 features, gets 5",
     .cause = "cudnnGetConvolution2dForwardOutputDim: input C (5) != filter C (10) -> BAD_PARAM",
     .seed = "001",
-    .labels = {"no_gpu"},
+    .needs = {Need::Cudnn},
     .expect = R"(
-        when !cudnn -> error(loader, LIBRARY_NOT_FOUND)
         otherwise -> error(cudnn, CUDNN_STATUS_BAD_PARAM)
     )",
     .reproduce = [](CaseContext&) { return conv_output_dim(100, 5, 1, 1, 64, 10, 1, 1, 0); },
@@ -133,9 +131,8 @@ CUCONFORM_CASE({
     .symptom = "Keras: \"Negative dimension size caused by subtracting 11 from 8\"",
     .cause = "cudnnGetConvolution2dForwardOutputDim: the output height/width would be negative -> BAD_PARAM",
     .seed = "DESIGN.md: input shape mismatch",
-    .labels = {"no_gpu"},
+    .needs = {Need::Cudnn},
     .expect = R"(
-        when !cudnn -> error(loader, LIBRARY_NOT_FOUND)
         otherwise -> error(cudnn, CUDNN_STATUS_BAD_PARAM)
     )",
     .reproduce = [](CaseContext&) { return conv_output_dim(1, 3, 8, 8, 8, 3, 11, 11, 0); },
@@ -148,9 +145,8 @@ CUCONFORM_CASE({
     .symptom = "fit/predict on an empty dataset slice fails with CUDNN_STATUS_BAD_PARAM instead of a no-op",
     .cause = "cudnnSetTensor4dDescriptor requires n, c, h, w > 0",
     .seed = "DESIGN.md: input shape mismatch",
-    .labels = {"no_gpu"},
+    .needs = {Need::Cudnn},
     .expect = R"(
-        when !cudnn -> error(loader, LIBRARY_NOT_FOUND)
         otherwise -> error(cudnn, CUDNN_STATUS_BAD_PARAM)
     )",
     .reproduce = [](CaseContext&) -> Outcome {
@@ -171,9 +167,8 @@ CUCONFORM_CASE({
     .symptom = "a framework shape-inference bug surfaces as CUDNN_STATUS_BAD_PARAM at layer build",
     .cause = "cudnnSetFilter4dDescriptor requires every dimension > 0",
     .seed = "DESIGN.md: input shape mismatch",
-    .labels = {"no_gpu"},
+    .needs = {Need::Cudnn},
     .expect = R"(
-        when !cudnn -> error(loader, LIBRARY_NOT_FOUND)
         otherwise -> error(cudnn, CUDNN_STATUS_BAD_PARAM)
     )",
     .reproduce = [](CaseContext&) -> Outcome {
@@ -194,9 +189,9 @@ CUCONFORM_CASE({
     .symptom = "the same empty batch that the legacy path rejects builds on the graph path (cuDNN frontend)",
     .cause = "cudnnBackendFinalize(TENSOR) only rejects negative dimensions; zero-sized tensors are legal",
     .seed = "DESIGN.md: input shape mismatch",
-    .labels = {"no_gpu", "graph_api"},
+    .labels = {"graph_api"},
+    .needs = {Need::Cudnn},
     .expect = R"(
-        when !cudnn -> error(loader, LIBRARY_NOT_FOUND)
         # Observed on cuDNN 9.27: libcudnn_engines_runtime_compiled NEEDS libcuda.so.1, so without a driver even
         # finalizing a backend descriptor fails (9.19 does not; versions in between not yet observed).
         when !driver && cudnn.loaded >= 9.27 -> error(cudnn, CUDNN_STATUS_SUBLIBRARY_LOADING_FAILED)
@@ -218,9 +213,9 @@ CUCONFORM_CASE({
     .symptom = "a negative dimension from a bad reshape fails at graph build with CUDNN_STATUS_BAD_PARAM",
     .cause = "cudnnBackendSetAttribute(DIMENSIONS) stores it; cudnnBackendFinalize(TENSOR) checks dim >= 0",
     .seed = "DESIGN.md: input shape mismatch",
-    .labels = {"no_gpu", "graph_api"},
+    .labels = {"graph_api"},
+    .needs = {Need::Cudnn},
     .expect = R"(
-        when !cudnn -> error(loader, LIBRARY_NOT_FOUND)
         # Observed on cuDNN 9.27: libcudnn_engines_runtime_compiled NEEDS libcuda.so.1, so without a driver even
         # finalizing a backend descriptor fails (9.19 does not; versions in between not yet observed).
         when !driver && cudnn.loaded >= 9.27 -> error(cudnn, CUDNN_STATUS_SUBLIBRARY_LOADING_FAILED)
@@ -245,9 +240,8 @@ CUCONFORM_CASE({
              "compare the RNN descriptor's inputSize with xDesc's vectorSize -> BAD_PARAM",
     .seed = "001",
     .labels = {"rnn"},
-    .needs_gpu = true,
+    .needs = {Need::Cudnn, Need::Gpu},
     .expect = R"(
-        when !cudnn -> error(loader, LIBRARY_NOT_FOUND)
         otherwise -> error(cudnn, CUDNN_STATUS_BAD_PARAM)
     )",
     .reproduce = [](CaseContext&) -> Outcome {

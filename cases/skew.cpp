@@ -33,9 +33,9 @@ CUCONFORM_CASE({
     .symptom = "\"Loaded runtime CuDNN library: 9.1.0 but source was compiled with: 9.3.0\"; LSTM NotImplementedError",
     .cause = "cuDNN minor releases are only backward compatible: x.y runs apps built against x.z for z <= y",
     .seed = "000",
-    .labels = {"no_gpu", "matrix"},
+    .labels = {"matrix"},
+    .needs = {Need::Cudnn},
     .expect = R"(
-        when !cudnn -> error(loader, LIBRARY_NOT_FOUND)
         when cudnn.loaded.major != cudnn.built.major -> error(loader, CUDNN_MAJOR_MISMATCH)
         when cudnn.loaded.minor < cudnn.built.minor -> error(loader, CUDNN_OLDER_THAN_BUILT)
         otherwise -> ok
@@ -50,9 +50,9 @@ CUCONFORM_CASE({
     .symptom = "\"cuDNN version incompatibility: PyTorch was compiled against 90100 but found runtime version 8907\"",
     .cause = "API compatibility is not guaranteed across cuDNN majors; the sonames differ (libcudnn.so.8 vs .9)",
     .seed = "000",
-    .labels = {"no_gpu", "matrix"},
+    .labels = {"matrix"},
+    .needs = {Need::Cudnn},
     .expect = R"(
-        when !cudnn -> error(loader, LIBRARY_NOT_FOUND)
         when cudnn.loaded.major != cudnn.built.major -> error(loader, CUDNN_MAJOR_MISMATCH)
         otherwise -> ok
     )",
@@ -66,28 +66,29 @@ CUCONFORM_CASE({
     .symptom = "Import errors naming libcudart.so.11/12, or CUDNN_STATUS_NOT_INITIALIZED at the first layer",
     .cause = "nvidia-cudnn-cu12 under a CUDA 13 runtime (or cu11 under 12): cudnnGetCudartVersion major differs",
     .seed = "002",
-    .labels = {"no_gpu", "matrix"},
+    .labels = {"matrix"},
     .expect = R"(
         when !cudnn || !runtime -> error(loader, LIBRARY_NOT_FOUND)
         when cudnn.cudart.major != runtime.version.major -> error(loader, CUDNN_CUDA_MAJOR_MISMATCH)
         otherwise -> ok
     )",
-    .reproduce = [](CaseContext&) {
-        const auto& api = loader::cudnn();
-        const auto& rt = loader::cuda_runtime();
-        if (auto failed = library_failure(api.library)) return *failed;
-        if (auto failed = library_failure(rt.library)) return *failed;
-        const Version cudnn_cuda = Version::from_cuda_int(static_cast<int>(api.cudnnGetCudartVersion()));
-        int v = 0;
-        rt.cudaRuntimeGetVersion(&v);
-        const Version runtime = Version::from_cuda_int(v);
-        const std::string message = fmt::format("cudnnGetCudartVersion() = {}, cudaRuntimeGetVersion() = {}",
-                                                cudnn_cuda.str(), runtime.str());
-        if (cudnn_cuda.major() != runtime.major()) {
-            return Outcome::error(Domain::Loader, "CUDNN_CUDA_MAJOR_MISMATCH", {}, message);
-        }
-        return Outcome::ok(message);
-    },
+    .reproduce =
+        [](CaseContext&) {
+            const auto& api = loader::cudnn();
+            const auto& rt = loader::cuda_runtime();
+            if (auto failed = library_failure(api.library)) return *failed;
+            if (auto failed = library_failure(rt.library)) return *failed;
+            const Version cudnn_cuda = Version::from_cuda_int(static_cast<int>(api.cudnnGetCudartVersion()));
+            int v = 0;
+            rt.cudaRuntimeGetVersion(&v);
+            const Version runtime = Version::from_cuda_int(v);
+            const std::string message = fmt::format("cudnnGetCudartVersion() = {}, cudaRuntimeGetVersion() = {}",
+                                                    cudnn_cuda.str(), runtime.str());
+            if (cudnn_cuda.major() != runtime.major()) {
+                return Outcome::error(Domain::Loader, "CUDNN_CUDA_MAJOR_MISMATCH", {}, message);
+            }
+            return Outcome::ok(message);
+        },
 });
 
 // Tests the runtime against the driver: a runtime newer than the driver's CUDA fails at the first call.
@@ -98,18 +99,19 @@ CUCONFORM_CASE({
     .cause = "cudaErrorInsufficientDriver (35): driver older than the runtime's major (minor-version compatibility "
              "covers newer minors of the same major)",
     .seed = "002",
-    .labels = {"gpu", "matrix"},
-    .needs_gpu = true,
+    .labels = {"matrix"},
+    .needs = {Need::Gpu},
     .expect = R"(
         when driver.cuda.major < runtime.version.major -> error(cuda, cudaErrorInsufficientDriver)
         otherwise -> ok
     )",
-    .reproduce = [](CaseContext&) {
-        const auto& rt = loader::cuda_runtime();
-        if (auto failed = library_failure(rt.library)) return *failed;
-        int count = 0;
-        return runtime_outcome(rt.cudaGetDeviceCount(&count), "cudaGetDeviceCount");
-    },
+    .reproduce =
+        [](CaseContext&) {
+            const auto& rt = loader::cuda_runtime();
+            if (auto failed = library_failure(rt.library)) return *failed;
+            int count = 0;
+            return runtime_outcome(rt.cudaGetDeviceCount(&count), "cudaGetDeviceCount");
+        },
 });
 
 }  // namespace

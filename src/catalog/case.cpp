@@ -2,9 +2,12 @@
 /// \file Case registration and validation.
 #include "catalog/case.h"
 
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
-#include <fmt/format.h>
 #include <stdexcept>
 
 namespace cuconform {
@@ -32,7 +35,66 @@ std::string camel(std::string_view s) {
     return out;
 }
 
+constexpr std::pair<Need, std::string_view> kNeedNames[] = {{Need::Runtime, "runtime"},
+                                                            {Need::Cudnn, "cudnn"},
+                                                            {Need::Cublas, "cublas"},
+                                                            {Need::Driver, "driver"},
+                                                            {Need::Gpu, "gpu"}};
+
+/// Seeds: shared/seeds/NNN, or the DESIGN.md scenario row the case comes from.
+bool known_seed(std::string_view seed) {
+    // The scenario rows of DESIGN.md's table.
+    static const std::vector<std::string_view> rows = {"DESIGN.md: missing cuDNN / CUDA libraries",
+                                                       "DESIGN.md: version skew",
+                                                       "DESIGN.md: bad environment variables",
+                                                       "DESIGN.md: GPU not visible, silent CPU fallback",
+                                                       "DESIGN.md: input shape mismatch",
+                                                       "DESIGN.md: dtype mismatch",
+                                                       "DESIGN.md: non-differentiable custom op",
+                                                       "DESIGN.md: float16 / bfloat16 on old GPUs",
+                                                       "DESIGN.md: out of memory",
+                                                       "DESIGN.md: op unimplemented for this device or version"};
+    if (seed.size() == 3 && seed >= "000" && seed <= "004") return true;
+    return std::find(rows.begin(), rows.end(), seed) != rows.end();
+}
+
 }  // namespace
+
+std::string_view to_string(Need need) {
+    for (const auto& [n, name] : kNeedNames) {
+        if (n == need) return name;
+    }
+    return "?";
+}
+
+const std::vector<std::string>& known_labels() {
+    static const std::vector<std::string> labels = {"bf16",       "compile", "control", "env", "fp16",
+                                                    "graph_api",  "int8",    "matrix",  "rnn", "static",
+                                                    "sublibrary", "fixture"};  // fixture: the harness's own test cases
+    return labels;
+}
+
+bool CaseSpec::needs_gpu() const { return std::find(needs.begin(), needs.end(), Need::Gpu) != needs.end(); }
+
+std::string CaseSpec::rules() const {
+    // The derived rules take the indentation of the written ones: a deeper line continues the rule above it.
+    const auto first = expect.find_first_not_of(" \t\r\n");
+    const auto line = expect.rfind('\n', first);
+    const std::string indent =
+        first == std::string::npos ? "" : expect.substr(line == std::string::npos ? 0 : line + 1, first - (line + 1));
+    std::string text;
+    for (const Need need : needs) {
+        if (need != Need::Gpu)
+            text += fmt::format("{}when !{} -> error(loader, LIBRARY_NOT_FOUND)\n", indent, to_string(need));
+    }
+    return text + expect;
+}
+
+std::vector<std::string> CaseSpec::all_labels() const {
+    std::vector<std::string> out{needs_gpu() ? "gpu" : "no_gpu"};
+    out.insert(out.end(), labels.begin(), labels.end());
+    return out;
+}
 
 nlohmann::json Variant::to_json() const {
     nlohmann::json j{{"name", name}};
@@ -100,6 +162,36 @@ void CaseRegistry::add(CaseSpec spec) {
     if (spec.title.empty() || spec.symptom.empty() || spec.cause.empty() || spec.seed.empty()) {
         throw std::invalid_argument(
             fmt::format("{}: case '{}' needs a title, a symptom, a cause and a seed", where, spec.id));
+    }
+    const bool fixture = std::find(spec.labels.begin(), spec.labels.end(), "fixture") != spec.labels.end();
+    if (!known_seed(spec.seed) && !(fixture && spec.seed == "test fixture")) {
+        throw std::invalid_argument(
+            fmt::format("{}: case '{}' has seed '{}': use a shared/seeds number (000-004) or "
+                        "\"DESIGN.md: <scenario row>\"",
+                        where, spec.id, spec.seed));
+    }
+    for (const auto& label : spec.labels) {
+        if (std::find(known_labels().begin(), known_labels().end(), label) == known_labels().end()) {
+            throw std::invalid_argument(
+                fmt::format("{}: case '{}' has label '{}', which is not one of {} (gpu and "
+                            "no_gpu come from .needs)",
+                            where, spec.id, label, fmt::join(known_labels(), ", ")));
+        }
+    }
+    for (std::size_t i = 0; i < spec.needs.size(); ++i) {
+        if (std::find(spec.needs.begin(), spec.needs.begin() + static_cast<long>(i), spec.needs[i]) !=
+            spec.needs.begin() + static_cast<long>(i)) {
+            throw std::invalid_argument(
+                fmt::format("{}: case '{}' needs {} twice", where, spec.id, to_string(spec.needs[i])));
+        }
+        const std::string derived =
+            fmt::format("when !{} -> error(loader, LIBRARY_NOT_FOUND)", to_string(spec.needs[i]));
+        if (spec.expect.find(derived) != std::string::npos) {
+            throw std::invalid_argument(
+                fmt::format("{}: case '{}' writes the rule `{}` that .needs already derives; "
+                            "remove it from .expect",
+                            where, spec.id, derived));
+        }
     }
     for (const auto& v : spec.variants) {
         if (!valid_segment(v.name)) {

@@ -43,6 +43,18 @@ struct CaseContext {
 
 using Reproducer = std::function<Outcome(CaseContext&)>;
 
+/// What a case needs from the stack before its reproducer can say anything. Each need is declared once and
+/// derives the rest: a library need becomes the case's first rule (`when !cudnn -> error(loader,
+/// LIBRARY_NOT_FOUND)`) and a guard before the reproducer that returns the loader's own message when the library is
+/// not there; the GPU need makes the case UNSUPPORTED without a usable GPU, gives it the label `gpu` (else
+/// `no_gpu`) and a CTest resource group `gpus:1`.
+enum class Need { Runtime, Cudnn, Cublas, Driver, Gpu };
+std::string_view to_string(Need need);
+
+/// The labels a case may carry besides the derived `gpu` / `no_gpu` (closed, so that `--label` never selects
+/// nothing by a typo).
+const std::vector<std::string>& known_labels();
+
 /// One case of the catalogue. Cases are values registered at start-up (cases/*.cpp).
 struct CaseSpec {
     std::string id;       ///< family.subfamily.case, lower_snake segments.
@@ -50,8 +62,8 @@ struct CaseSpec {
     std::string symptom;  ///< What the framework user sees ("Keras LSTM raises NotImplementedError").
     std::string cause;    ///< The native root cause.
     std::string seed;     ///< The seed scenario it comes from (shared/seeds/NNN or the DESIGN.md row).
-    std::vector<std::string> labels;
-    bool needs_gpu = false;  ///< UNSUPPORTED (with the reason) where no usable GPU is present.
+    std::vector<std::string> labels;  ///< From known_labels(); `gpu` / `no_gpu` are derived from `needs`.
+    std::vector<Need> needs;          ///< In the order of the rules they derive.
     std::vector<Variant> variants;  ///< Empty: one run, variant "default".
     /// Ordered rules, one per line: `when <predicate> -> <outcome>`, last `otherwise -> <outcome>`.
     std::string expect;
@@ -60,6 +72,11 @@ struct CaseSpec {
     int line = 0;
 
     std::string family() const { return id.substr(0, id.find('.')); }
+    bool needs_gpu() const;
+    /// The expectation as it is evaluated: the rules `needs` derives, then `expect`.
+    std::string rules() const;
+    /// `labels` plus the derived `gpu` or `no_gpu`.
+    std::vector<std::string> all_labels() const;
     /// Its variants, or the single default one.
     std::vector<Variant> runs() const;
 };

@@ -19,7 +19,7 @@ const expect::Expectation& parsed(const CaseSpec& spec) {
     auto it = cache.find(spec.id);
     if (it == cache.end()) {
         try {
-            it = cache.emplace(spec.id, expect::Expectation::parse(spec.id, spec.expect, catalog_vocabulary())).first;
+            it = cache.emplace(spec.id, expect::Expectation::parse(spec.id, spec.rules(), catalog_vocabulary())).first;
         } catch (const expect::ExpectError& e) {
             // The rule text starts on the line after `.expect = R"(`.
             throw std::invalid_argument(fmt::format("{}:{}: {}", spec.file, spec.line, e.what()));

@@ -3,6 +3,9 @@
 /// base does not know (a rule comparing null is false, so unknown never decides silently for `yes`).
 #include "catalog/functions.h"
 
+#include "binary/fatbin.h"
+#include "binary/rules.h"
+#include "kernels/reference.h"
 #include "knowledge/knowledge.h"
 
 namespace cuconform {
@@ -22,6 +25,15 @@ Value answer(const knowledge::Answer& a) {
 }
 
 const knowledge::KnowledgeBase& kb() { return knowledge::KnowledgeBase::builtin(); }
+
+/// Whether the suite's own fat binary (kernels/, as built) carries SASS or PTX the driver can run on `cc`: read from
+/// the image itself, so that the rules never copy the build's architecture list.
+Value suite_has_kernel(const Version& cc) {
+    static const binary::FatBinary suite = binary::parse_fatbin(cuconform_fatbin_suite, cuconform_fatbin_suite_size);
+    const auto arch = binary::Arch::parse(cc.str());
+    if (!arch) return Value();
+    return Value(binary::can_run(binary::judge(suite, *arch, std::nullopt).decision));
+}
 
 }  // namespace
 
@@ -55,6 +67,10 @@ void define_knowledge_functions(expect::MapFacts& facts) {
         if (!built || !loaded) return Value();
         return answer(kb().cudnn_compatible(*built, *loaded));
     });
+    facts.define("suite_has_kernel", [](const std::vector<Value>& a) -> Value {
+        auto cc = as_version(a[0]);
+        return cc ? suite_has_kernel(*cc) : Value();
+    });
     facts.define("feature_min_cc", [](const std::vector<Value>& a) -> Value {
         if (!a[0].is_string()) return Value();
         auto fact = kb().feature_min_cc(a[0].as_string());
@@ -64,8 +80,8 @@ void define_knowledge_functions(expect::MapFacts& facts) {
 
 const std::map<std::string, int>& knowledge_function_arities() {
     static const std::map<std::string, int> arities = {
-        {"nvcc_supports", 2},     {"min_driver", 1},       {"runtime_runs_on_driver", 2},
-        {"cudnn_supports_cc", 2}, {"cudnn_compatible", 2}, {"feature_min_cc", 1},
+        {"nvcc_supports", 2},    {"min_driver", 1},     {"runtime_runs_on_driver", 2}, {"cudnn_supports_cc", 2},
+        {"cudnn_compatible", 2}, {"feature_min_cc", 1}, {"suite_has_kernel", 1},
     };
     return arities;
 }

@@ -44,6 +44,15 @@ CommandSetup run_setup = [](CLI::App& sub) -> std::function<int()> {
         ->capture_default_str();
     sub.add_flag("-q,--quiet", o->quiet, "Print only the summary");
     return [o] {
+        // Under `ctest --resource-spec-file`, a GPU case is given one GPU of the spec: "id:1,slots:1".
+        if (const char* gpus = std::getenv("CTEST_RESOURCE_GROUP_0_GPUS"); gpus != nullptr) {
+            const std::string given = gpus;
+            const auto id = given.find("id:");
+            if (id != std::string::npos) {
+                const std::string device = given.substr(id + 3, given.find(',', id) - id - 3);
+                setenv("CUDA_VISIBLE_DEVICES", device.c_str(), 1);
+            }
+        }
         if (!o->stack_prefix.empty()) {
             try {
                 o->isolation = isolate::resolve_isolation(o->isolation);
@@ -106,8 +115,8 @@ CommandSetup list_setup = [](CLI::App& sub) -> std::function<int()> {
         if (o->ctest) {
             // One CTest test per case; the CTest script that includes this output sets the command.
             for (const auto* c : cases) {
-                fmt::print("cuconform_add_case_test([=[{}]=] [=[{}]=] [=[{}]=])\n", c->id, c->family(),
-                           fmt::join(c->labels, ";"));
+                fmt::print("cuconform_add_case_test([=[{}]=] [=[{}]=] [=[{}]=] [=[{}]=])\n", c->id, c->family(),
+                           fmt::join(c->all_labels(), ";"), c->needs_gpu() ? "gpus:1" : "");
             }
             return kExitOk;
         }
@@ -122,8 +131,14 @@ CommandSetup list_setup = [](CLI::App& sub) -> std::function<int()> {
                                {"symptom", c->symptom},
                                {"cause", c->cause},
                                {"seed", c->seed},
-                               {"labels", c->labels},
-                               {"needs_gpu", c->needs_gpu},
+                               {"labels", c->all_labels()},
+                               {"needs",
+                                [&] {
+                                    json needs = json::array();
+                                    for (const Need n : c->needs) needs.push_back(to_string(n));
+                                    return needs;
+                                }()},
+                               {"needs_gpu", c->needs_gpu()},
                                {"variants", variants},
                                {"expect", c->expect},
                                {"file", c->file},
@@ -136,7 +151,7 @@ CommandSetup list_setup = [](CLI::App& sub) -> std::function<int()> {
         for (const auto* c : cases) width = std::max(width, c->id.size());
         for (const auto* c : cases) {
             fmt::print("{:<{}}  {:>2} run{} {}  {}\n", c->id, width, c->runs().size(),
-                       c->runs().size() == 1 ? " " : "s", c->needs_gpu ? "gpu" : "   ", c->title);
+                       c->runs().size() == 1 ? " " : "s", c->needs_gpu() ? "gpu" : "   ", c->title);
         }
         fmt::print("{} cases\n", cases.size());
         return kExitOk;
@@ -157,9 +172,13 @@ CommandSetup explain_setup = [](CLI::App& sub) -> std::function<int()> {
         fmt::print(
             "What the user sees:  {}\nNative root cause:   {}\nSeed scenario:       {}\nDefined at:          {}:{}\n",
             c->symptom, c->cause, c->seed, c->file, c->line);
-        if (c->needs_gpu) fmt::print("Needs a GPU:         yes\n");
+        if (!c->needs.empty()) {
+            std::vector<std::string> needs;
+            for (const Need n : c->needs) needs.emplace_back(to_string(n));
+            fmt::print("Needs:               {}\n", fmt::join(needs, ", "));
+        }
         fmt::print("\nRules (the first that holds decides):\n");
-        std::istringstream rules(c->expect);
+        std::istringstream rules(c->rules());
         for (std::string line; std::getline(rules, line);) {
             if (line.find_first_not_of(" \t") != std::string::npos)
                 fmt::print("  {}\n", line.substr(line.find_first_not_of(" \t")));

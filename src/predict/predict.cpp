@@ -347,7 +347,7 @@ std::vector<CasePrediction> predict_cases(const results::Fingerprint& fingerprin
     std::vector<CasePrediction> out;
     for (const auto& spec : CaseRegistry::instance().all()) {
         for (const auto& variant : spec.runs()) {
-            CasePrediction p{spec.id, spec.family(), variant.name, spec.title, spec.needs_gpu, {}, {}};
+            CasePrediction p{spec.id, spec.family(), variant.name, spec.title, spec.needs_gpu(), {}, {}};
             try {
                 p.decision = decide_expectation(spec, variant, fingerprint);
             } catch (const std::exception& e) {

@@ -19,12 +19,14 @@
 #include <set>
 
 #include "catalog/expectation.h"
+#include "catalog/needs.h"
 #include "core/command.h"
 #include "core/process.h"
 #include "core/version.h"
 #include "isolate/variant.h"
 #include "probe/fingerprint.h"
 #include "results/store.h"
+#include "run/verdict.h"
 #include "run/waivers.h"
 
 namespace cuconform::run {
@@ -75,14 +77,10 @@ process::EnvChanges variant_env(const Variant& variant) {
     return env;
 }
 
-/// Runs the reproducer and reports its outcome; an exception is the harness's error, not a crash.
+/// Runs the reproducer (behind its needs' guards) and reports its outcome.
 Outcome observe(const CaseSpec& spec, const Variant& variant, const results::Fingerprint& fingerprint) {
     CaseContext context{fingerprint, variant};
-    try {
-        return spec.reproduce(context);
-    } catch (const std::exception& e) {
-        return Outcome::error(Domain::Harness, "EXCEPTION", {}, e.what());
-    }
+    return observe_case(spec, context);
 }
 
 std::string reproduce_command(const RunOptions& options, const CaseSpec& spec, const Variant& variant) {
@@ -143,7 +141,7 @@ private:
     /// Results that need no process: a GPU case without a GPU, an expectation of `unsupported`.
     std::optional<results::Result> settle_without_process(const Job& job) {
         std::string reason;
-        if (job.spec->needs_gpu && !fingerprint_.has_gpu()) {
+        if (job.spec->needs_gpu() && !fingerprint_.has_gpu()) {
             const auto& err = fingerprint_.gpu_error;
             reason = fmt::format("needs a GPU; none is usable here ({}: {})",
                                  err && !err->name.empty() ? err->name : "NO_GPU", err ? err->message : "no device");
@@ -257,30 +255,20 @@ private:
         r.observed = observed;
         r.duration_ms = c.harness_unsupported.empty() ? elapsed_s * 1000.0 : 0.0;
         r.output_tail = c.process.output_tail(kOutputTailBytes);
-        const Judgement j = c.harness_unsupported.empty() ? judge(c.job.expected.outcome, observed)
-                                                          : Judgement{Verdict::Unsupported, FailKind::None};
-        r.verdict = j.verdict;
-        r.fail_kind = j.fail_kind;
-        if (observed.is_unsupported()) r.reason = observed.reason;
-        if (is_failure(r.verdict) && c.job.attempt <= options_.retries) {
+        const VerdictStep step = decide_verdict(
+            {c.job.expected.outcome, observed, c.job.attempt, options_.retries, c.job.earlier,
+             !c.harness_unsupported.empty()},
+            [&](Verdict verdict) { return find_waiver(waivers_, r.case_id, c.job.variant, verdict, fingerprint_); });
+        if (step.retry) {
             Job again = c.job;
             again.earlier.push_back(observed);
             again.attempt += 1;
             retry_queue.push_back(std::move(again));
             return;
         }
-        if (!c.job.earlier.empty() && !is_failure(r.verdict)) {
-            r.verdict = Verdict::Flaky;
-            r.reason = fmt::format("failed on attempt 1 ({}), passed on attempt {}", c.job.earlier.front().str(),
-                                   c.job.attempt);
-        }
-        if (is_failure(r.verdict)) {
-            if (const Waiver* w = find_waiver(waivers_, r.case_id, c.job.variant, r.verdict, fingerprint_)) {
-                r.reason = fmt::format("{} waived by {}: {} ({}){}", to_string(r.verdict), w->where, w->reason, w->bug,
-                                       r.reason.empty() ? "" : "; " + r.reason);
-                r.verdict = Verdict::Waived;
-            }
-        }
+        r.verdict = step.verdict;
+        r.fail_kind = step.fail_kind;
+        r.reason = step.reason;
         record(r);
     }
 
@@ -363,9 +351,9 @@ std::vector<const CaseSpec*> select_cases(const RunOptions& options) {
         }
         if (!options.labels.empty()) {
             bool any = false;
+            const auto labels = spec.all_labels();
             for (const auto& l : options.labels) {
-                any = any || l == spec.family() ||
-                      std::find(spec.labels.begin(), spec.labels.end(), l) != spec.labels.end();
+                any = any || l == spec.family() || std::find(labels.begin(), labels.end(), l) != labels.end();
             }
             if (!any) continue;
         }
