@@ -12,6 +12,7 @@
 #include "probe/fingerprint.h"
 #include "provision/wheels.h"
 #include "report/report.h"
+#include "results/record_io.h"
 #include "run/runner.h"
 
 namespace cuconform::run {
@@ -100,6 +101,7 @@ struct ListOptions {
     bool json = false;
     std::vector<std::string> only;
     bool ctest = false;
+    std::string fingerprint;
 };
 
 CommandSetup list_setup = [](CLI::App& sub) -> std::function<int()> {
@@ -107,8 +109,20 @@ CommandSetup list_setup = [](CLI::App& sub) -> std::function<int()> {
     sub.add_flag("--json", o->json, "Machine-readable list");
     sub.add_option("--only", o->only, "Id globs");
     sub.add_flag("--ctest", o->ctest, "Print CTest add_test() lines (used by the build)")->group("");
-    return [o] {
+    sub.add_option("--fingerprint", o->fingerprint,
+                   "With --json: also what each case x variant expects on this saved fingerprint (`cuconform probe "
+                   "-o FILE`, or a cell's fingerprint.json), and the rule that decides");
+    return [o]() -> int {
         validate_catalog();
+        std::optional<results::Fingerprint> on;
+        if (!o->fingerprint.empty()) {
+            try {
+                on = results::parse_fingerprint(results::parse_json(read_file(o->fingerprint), o->fingerprint));
+            } catch (const std::exception& e) {
+                fmt::print(stderr, "cuconform list: {} is not a fingerprint: {}\n", o->fingerprint, e.what());
+                return static_cast<int>(kExitHarnessError);
+            }
+        }
         RunOptions sel;
         sel.only = o->only;
         const auto cases = select_cases(sel);
@@ -124,7 +138,15 @@ CommandSetup list_setup = [](CLI::App& sub) -> std::function<int()> {
             json out = json::array();
             for (const auto* c : cases) {
                 json variants = json::array();
-                for (const auto& v : c->runs()) variants.push_back(v.to_json());
+                for (const auto& v : c->runs()) {
+                    json variant = v.to_json();
+                    if (on) {
+                        const auto d = decide_expectation(*c, v, *on);
+                        variant["expected"] = d.outcome;
+                        variant["rule"] = {{"index", d.rule_index}, {"text", d.rule_text}, {"why", d.why}};
+                    }
+                    variants.push_back(variant);
+                }
                 out.push_back({{"id", c->id},
                                {"family", c->family()},
                                {"title", c->title},
