@@ -2,15 +2,20 @@
 /// \file Reading waivers and matching them to failing results.
 #include "run/waivers.h"
 
+#include <fmt/format.h>
 #include <fnmatch.h>
 #include <yaml-cpp/yaml.h>
 
-#include <fmt/format.h>
 #include <stdexcept>
 
 #include "catalog/facts.h"
+#include "core/files.h"
 
 namespace cuconform::run {
+namespace embedded {
+extern const std::string_view kWaiversYaml;  ///< matrix/waivers.yaml, compiled in (src/CMakeLists.txt)
+}
+
 namespace {
 
 std::string where(const std::string& path, const YAML::Node& node) {
@@ -19,10 +24,17 @@ std::string where(const std::string& path, const YAML::Node& node) {
 
 }  // namespace
 
-std::vector<Waiver> load_waivers(const std::string& path) {
+std::vector<Waiver> load_waivers(const std::string& path) { return parse_waivers(read_file(path), path); }
+
+const std::vector<Waiver>& builtin_waivers() {
+    static const std::vector<Waiver> waivers = parse_waivers(embedded::kWaiversYaml, "matrix/waivers.yaml (built in)");
+    return waivers;
+}
+
+std::vector<Waiver> parse_waivers(std::string_view text, const std::string& path) {
     YAML::Node root;
     try {
-        root = YAML::LoadFile(path);
+        root = YAML::Load(std::string(text));
     } catch (const YAML::Exception& e) {
         throw std::runtime_error(fmt::format("{}:{}: not valid YAML: {}", path, e.mark.line + 1, e.msg));
     }

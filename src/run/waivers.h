@@ -5,6 +5,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "catalog/case.h"
@@ -26,6 +27,10 @@ struct Waiver {
 /// Loads a waivers file (matrix/waivers.yaml format, see matrix/README.md). Throws std::runtime_error naming
 /// file:line and the fix for a malformed entry.
 std::vector<Waiver> load_waivers(const std::string& path);
+/// The same from text; `path` names it in messages.
+std::vector<Waiver> parse_waivers(std::string_view text, const std::string& path);
+/// matrix/waivers.yaml as it was when cuconform was built (compiled in: a run needs no source tree).
+const std::vector<Waiver>& builtin_waivers();
 
 /// The first waiver covering this failing result on a stack with these facts, if any.
 const Waiver* find_waiver(const std::vector<Waiver>& waivers, const std::string& case_id, const Variant& variant,
