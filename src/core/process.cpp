@@ -296,18 +296,20 @@ const Status& Child::wait() {
 
 const Status& Child::wait_for(std::chrono::milliseconds timeout) {
     const auto deadline = started_ + timeout;
+    // Once the result pipe is closed the child is usually exiting: look again soon, then less and less often.
+    auto nap = std::chrono::microseconds(200);
     while (!try_wait()) {
         const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
         if (left.count() <= 0) {
             kill_timed_out();
             return wait();
         }
-        const int slice = static_cast<int>(std::min<long>(left.count(), 50));
         if (result_fd_ >= 0) {
             pollfd p{result_fd_, POLLIN, 0};
-            if (poll(&p, 1, slice) > 0) read_result();
+            if (poll(&p, 1, static_cast<int>(std::min<long>(left.count(), 50))) > 0) read_result();
         } else {
-            std::this_thread::sleep_for(std::chrono::milliseconds(slice));
+            std::this_thread::sleep_for(std::min<std::chrono::microseconds>(nap, left));
+            nap = std::min<std::chrono::microseconds>(nap * 2, std::chrono::milliseconds(50));
         }
     }
     while (read_result()) {
