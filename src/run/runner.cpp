@@ -181,6 +181,7 @@ private:
         options.output = process::Output::Tail;
         options.result_fd = kResultFd;
         options.env = variant_env(variant);
+        options.contain = true;  // what a case starts dies with it, and with the runner
         if (variant.needs_exec()) {
             const std::string stem = fmt::format("{}.{}", spec.id, variant.name);
             fs::create_directories(cell_dir_ + "/.work");

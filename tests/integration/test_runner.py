@@ -155,3 +155,47 @@ def test_malformed_waiver_names_file_and_line(tmp_path):
     proc = run(FIXTURES, tmp_path / "out", "--only", "fixture.wrong.*", "--waivers", waivers)
     assert proc.returncode == 2
     assert "waivers.yaml:3" in proc.stderr and "https" in proc.stderr
+
+
+def fixture_processes():
+    """Live processes of the fixtures binary (its case processes and anything they left behind)."""
+    out = subprocess.run(["pgrep", "-f", os.path.basename(FIXTURES) + " run "], capture_output=True, text=True).stdout
+    own = str(os.getpid())
+    return [p for p in out.split() if p != own]
+
+
+@pytest.mark.parametrize("jobs", [1, 2, 4])
+def test_no_combination_outlasts_its_timeouts_or_leaves_processes(tmp_path, jobs):
+    """A crash, an abort, hangs with children, a detaching grandchild and quick cases at once: the run ends within
+    its timeouts plus a second, every verdict is right, and no case process or descendant is left alive."""
+    timeout = 2
+    cases = ["fixture.crash.segfault", "fixture.crash.abort", "fixture.hang.sleep", "fixture.hang.with_children",
+             "fixture.detach.grandchild", "fixture.wrong.expectation", "fixture.slow.case_01", "fixture.slow.case_02"]
+    args = [a for c in cases for a in ("--only", c)]
+    start = time.monotonic()
+    proc = run(FIXTURES, tmp_path, *args, "--timeout", str(timeout), "-j", str(jobs))
+    elapsed = time.monotonic() - start
+    hangs = 2
+    budget = timeout * -(-hangs // jobs) + 1.0 + 2.0  # the hangs' timeouts in waves, a second, and start-up
+    assert elapsed <= budget, f"{elapsed:.1f} s > {budget:.1f} s with -j {jobs}: {proc.stderr}"
+    r = results(tmp_path)
+    assert r[("fixture.detach.grandchild", "default")]["verdict"] == "PASS"
+    assert r[("fixture.detach.grandchild", "default")]["duration_ms"] < 1000 * timeout
+    assert r[("fixture.crash.abort", "default")]["verdict"] == "CRASH"
+    assert r[("fixture.crash.abort", "default")]["observed"]["signal"] == signal.SIGABRT
+    assert r[("fixture.hang.with_children", "default")]["verdict"] == "TIMEOUT"
+    time.sleep(0.3)
+    assert fixture_processes() == [], "left alive: " + ", ".join(fixture_processes())
+
+
+def test_kill_minus_nine_of_the_runner_leaves_no_case_process(tmp_path):
+    proc = subprocess.Popen([FIXTURES, "run", "--out", str(tmp_path), "--quiet", "--only", "fixture.hang.with_children",
+                             "--only", "fixture.hang.sleep", "--timeout", "60", "-j", "2"])
+    time.sleep(1.5)
+    assert len(fixture_processes()) >= 3, "the cases and their children should be running"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    deadline = time.monotonic() + 3
+    while fixture_processes() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert fixture_processes() == [], "left alive after kill -9: " + ", ".join(fixture_processes())
