@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <iostream>
+#include <numeric>
 #include <sstream>
 
 #include "catalog/expectation.h"
@@ -13,6 +14,7 @@
 #include "provision/wheels.h"
 #include "report/report.h"
 #include "results/record_io.h"
+#include "results/store.h"
 #include "run/runner.h"
 
 namespace cuconform::run {
@@ -43,7 +45,11 @@ CommandSetup run_setup = [](CLI::App& sub) -> std::function<int()> {
                    "loader (ld.so --inhibit-cache), or auto (bwrap when it can start a sandbox here, else loader)")
         ->check(CLI::IsMember({"auto", "loader", "bwrap"}))
         ->capture_default_str();
-    sub.add_flag("-q,--quiet", o->quiet, "Print only the summary");
+    sub.add_flag("-q,--quiet", o->quiet, "Print only the summary line");
+    sub.add_option("--skip-exit-code", o->skip_exit_code,
+                   "Exit with this code when every result could not run here (UNSUPPORTED), after their reasons: "
+                   "CTest's SKIP_RETURN_CODE")
+        ->check(CLI::Range(1, 255));
     return [o] {
         // Under `ctest --resource-spec-file`, a GPU case is given one GPU of the spec: "id:1,slots:1".
         if (const char* gpus = std::getenv("CTEST_RESOURCE_GROUP_0_GPUS"); gpus != nullptr) {
@@ -71,6 +77,20 @@ CommandSetup run_setup = [](CLI::App& sub) -> std::function<int()> {
             std::ostringstream junit;
             report::write_junit(junit, report::load_results({outcome.cell_dir}));
             write_file_atomically(outcome.cell_dir / "junit.xml", junit.str());
+            // CTest's skip protocol: a case that could not run here is a skipped test, with its reason, not a pass.
+            const int ran = std::accumulate(outcome.counts.begin(), outcome.counts.end(), 0,
+                                            [](int n, const auto& entry) { return n + entry.second; });
+            const auto unsupported = outcome.counts.find(Verdict::Unsupported);
+            if (o->skip_exit_code > 0 && outcome.exit_code == kExitOk && ran > 0 &&
+                unsupported != outcome.counts.end() && unsupported->second == ran) {
+                std::vector<std::string> warnings;
+                for (const auto& r : results::CellStore(outcome.cell_dir).read_results(warnings)) {
+                    if (r.result.verdict == Verdict::Unsupported) {
+                        fmt::print("UNSUPPORTED {}[{}]: {}\n", r.result.case_id, r.result.variant, r.result.reason);
+                    }
+                }
+                return o->skip_exit_code;
+            }
             return outcome.exit_code;
         } catch (const FileError& e) {
             fmt::print(stderr,

@@ -98,13 +98,20 @@ def test_ctest_conformance_label_agrees_with_run(tmp_path):
     ctest = subprocess.run(["ctest", "--test-dir", BUILD, "-L", "conformance", "-j", "2", "--output-junit",
                             str(tmp_path / "ctest.xml")], capture_output=True, text=True, timeout=600)
     import xml.etree.ElementTree as ET
-    ctest_ok = {}
+    ctest_ok, ctest_skipped = {}, set()
     for tc in ET.parse(tmp_path / "ctest.xml").getroot().iter("testcase"):
         name = tc.get("name")
         if name.startswith("conformance."):
             ctest_ok[name[len("conformance."):]] = tc.get("status") != "fail" and tc.find("failure") is None
+            if tc.get("status") == "disabled" or tc.find("skipped") is not None:
+                ctest_skipped.add(name[len("conformance."):])
     assert proc.returncode == 0
     assert ctest_ok == by_case, ctest.stdout[-2000:]
+    # CTest's skip protocol: a case whose every run is UNSUPPORTED is a skipped test, not a pass.
+    all_unsupported = {case for case in by_case
+                       if all(v["verdict"] == "UNSUPPORTED" for (c, _), v in results(tmp_path).items() if c == case)}
+    assert all_unsupported, "this machine has cases that cannot run (no GPU)"
+    assert ctest_skipped == all_unsupported, (sorted(ctest_skipped ^ all_unsupported), ctest.stdout[-2000:])
 
 
 def write(path, text):
@@ -199,3 +206,22 @@ def test_kill_minus_nine_of_the_runner_leaves_no_case_process(tmp_path):
     while fixture_processes() and time.monotonic() < deadline:
         time.sleep(0.1)
     assert fixture_processes() == [], "left alive after kill -9: " + ", ".join(fixture_processes())
+
+
+def test_a_piped_run_ends_with_its_tally_and_keeps_its_lines_out_of_the_cases_output(tmp_path):
+    """In a CI log (stdout a pipe): one line per result, then the tally; -q prints the tally alone; and no line the
+    runner printed ends up in a case's output_tail (stdio is flushed before every fork)."""
+    loud = subprocess.run([FIXTURES, "run", "--out", str(tmp_path / "loud"), "--only", "fixture.wrong.*", "--only",
+                           "fixture.crash.segfault", "--only", "loader.*", "-j", "2"], capture_output=True, text=True,
+                          timeout=120)
+    lines = loud.stdout.strip().splitlines()
+    assert lines[-1].startswith("cuconform run: ") and "failed" in lines[-1] and "does not conform" in lines[-1], lines
+    assert any(l.startswith("FAIL fixture.wrong.expectation") for l in lines), lines
+    for record in results(tmp_path / "loud").values():
+        tail = record.get("output_tail", "")
+        assert "cuconform" not in tail and "PASS " not in tail and "FAIL " not in tail, (record["case"], tail)
+    quiet = subprocess.run([FIXTURES, "run", "--out", str(tmp_path / "quiet"), "--only", "fixture.wrong.*", "-q"],
+                           capture_output=True, text=True, timeout=120)
+    assert quiet.stdout.strip().splitlines() == [line for line in quiet.stdout.strip().splitlines()
+                                                 if line.startswith("cuconform run: ")]
+    assert quiet.stdout.count("\n") == 1 and "0 passed, 1 failed" in quiet.stdout, quiet.stdout
