@@ -398,11 +398,12 @@
       kv(dl, 'Observed', e.sig[3]);
       kv(dl, 'Native code', e.sig[5]);
       kv(dl, 'Message', e.sig[6], true);
-      kv(dl, 'Rule', '#' + e.sig[7] + ' ' + e.sig[8]);
+      kv(dl, 'Rule', 'rule ' + (e.sig[7] + 1) + ': ' + e.sig[8]);
       kv(dl, 'Why', e.sig[9]);
       kv(dl, 'Reason', e.sig[10]);
       if (e.sig[13] > 1) kv(dl, 'Attempts', e.sig[13]);
-      kv(dl, 'Duration', fmtMs(e.ms) + ' (\u00B10.2 %)');
+      // One measurement, as recorded (stored log-scaled to within 0.2 %); a result that never ran has none.
+      kv(dl, 'Duration', e.ms > 0.005 ? fmtMs(e.ms) : 'not measured: no case process ran');
       kv(dl, 'Output tail', e.sig[11], true);
       var rep = reproduce(e);
       kv(dl, 'Reproduce', rep, true);

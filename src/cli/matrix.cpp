@@ -34,7 +34,7 @@ struct Options {
     std::string out;
     std::vector<std::string> only;
     int jobs = 0;
-    int timeout_s = 0;
+    double timeout_s = 0;
     std::string provider;  ///< "container": every cell in an image (docker/podman); empty: host and wheels per cell.
     std::string engine;    ///< docker | podman (default: the first installed).
     std::string fingerprint;
@@ -79,7 +79,7 @@ int run_with_providers(const Matrix& m, const std::vector<Cell>& cells, const Op
     } else {
         provider = std::make_unique<provision::LocalProvider>(machine);
     }
-    RunSettings settings{o.only, o.jobs, static_cast<double>(o.timeout_s)};
+    RunSettings settings{o.only, o.jobs, o.timeout_s};
     return matrix::run_cells(
         m, cells, [&](const Cell&) -> Provider& { return *provider; }, machine, settings, out, scope);
 }
@@ -232,8 +232,10 @@ CommandSetup setup = [](CLI::App& sub) -> std::function<int()> {
     auto add_run = [&](CLI::App* app) {
         app->add_option("--only", o->only,
                         "Case id or glob for every cell (repeatable; overrides the file's run.only)");
-        app->add_option("-j,--jobs", o->jobs, "Case processes at a time (passed to cuconform run)");
-        app->add_option("--timeout", o->timeout_s, "Seconds per case process (passed to cuconform run)");
+        app->add_option("-j,--jobs", o->jobs, "Case processes at a time (passed to cuconform run)")
+            ->check(CLI::Range(1, 1024));
+        app->add_option("--timeout", o->timeout_s, "Seconds per case process (passed to cuconform run)")
+            ->check(CLI::Range(0.001, 86400.0));
         app->add_option("--provider", o->provider,
                         "container: run every cell in an image from containers/Dockerfile on NVIDIA's CUDA image "
                         "(docker or podman); default: each cell's own provider (host or wheels)")
@@ -245,8 +247,9 @@ CommandSetup setup = [](CLI::App& sub) -> std::function<int()> {
     };
     auto* plan_app = sub.add_subcommand("plan", "Expand a matrix file into cells and print them");
     add_file(plan_app);
-    plan_app->add_flag("--json", o->json_out, "Cells as JSON");
-    plan_app->add_flag("--github", o->github, "{\"include\": [...]} for GitHub Actions strategy.matrix (fromJSON)");
+    auto* plan_json = plan_app->add_flag("--json", o->json_out, "Cells as JSON");
+    plan_app->add_flag("--github", o->github, "{\"include\": [...]} for GitHub Actions strategy.matrix (fromJSON)")
+        ->excludes(plan_json);
     auto* shard_app = sub.add_subcommand("shard", "List (or --run) the cells of one shard (round-robin)");
     add_file(shard_app);
     shard_app->add_option("--index", o->index, "Shard index, 0..count-1 (e.g. $SLURM_ARRAY_TASK_ID)")->required();
@@ -263,7 +266,7 @@ CommandSetup setup = [](CLI::App& sub) -> std::function<int()> {
                                        "Print a CTest resource spec (ctest --resource-spec-file) with "
                                        "this stack's GPUs");
     res_app->add_option("--fingerprint", o->fingerprint, "Read the GPUs from this fingerprint instead of probing");
-    res_app->add_option("--slots", o->slots, "Slots per GPU")->capture_default_str();
+    res_app->add_option("--slots", o->slots, "Slots per GPU")->capture_default_str()->check(CLI::Range(1, 1024));
     res_app->add_option("-o,--out", o->resources_out, "Write the spec here instead of standard output");
     return [o, plan_app, shard_app, run_app, res_app] {
         if (plan_app->parsed()) return guarded("plan", [&] { return plan(*o); });

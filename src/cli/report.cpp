@@ -52,7 +52,7 @@ CommandSetup report_setup = [](CLI::App& sub) -> std::function<int()> {
     auto summary = std::make_shared<std::string>();
     auto title = std::make_shared<std::string>("cuconform compatibility report");
     add_inputs(sub, *in);
-    sub.add_option("-o,--output", *out_dir, "Directory for index.html")->required();
+    sub.add_option("-o,--out,--output", *out_dir, "Directory for index.html")->required();
     sub.add_option("--baseline", *baseline, "Earlier results to mark new failures, fixes and flips against");
     sub.add_option("--summary", *summary, "Also write a Markdown summary here (e.g. $GITHUB_STEP_SUMMARY)");
     sub.add_option("--title", *title, "Title of the report");
@@ -92,7 +92,8 @@ CommandSetup table_setup = [](CLI::App& sub) -> std::function<int()> {
     auto out_dir = std::make_shared<std::string>();
     auto contradictions = std::make_shared<bool>(false);
     add_inputs(sub, *in);
-    sub.add_option("-o,--output", *out_dir, "Directory for table.md and table.csv (optional with --contradictions)");
+    sub.add_option("-o,--out,--output", *out_dir,
+                   "Directory for table.md and table.csv (optional with --contradictions)");
     sub.add_flag("--contradictions", *contradictions,
                  "List results whose observed outcome disagrees with the knowledge base (exit 1 when any does)");
     return [=]() {
@@ -117,7 +118,7 @@ CommandSetup junit_setup = [](CLI::App& sub) -> std::function<int()> {
     auto in = std::make_shared<Inputs>();
     auto file = std::make_shared<std::string>();
     add_inputs(sub, *in);
-    sub.add_option("-o,--output", *file, "JUnit XML file to write")->required();
+    sub.add_option("-o,--out,--output", *file, "JUnit XML file to write")->required();
     return [=]() {
         const ResultSet set = load(*in);
         write_output(*file, [&](std::ostream& out) { write_junit(out, set); });

@@ -9,6 +9,7 @@
 #include "catalog/expectation.h"
 #include "core/command.h"
 #include "core/files.h"
+#include "core/util.h"
 #include "isolate/stack.h"
 #include "probe/fingerprint.h"
 #include "provision/wheels.h"
@@ -30,10 +31,12 @@ CommandSetup run_setup = [](CLI::App& sub) -> std::function<int()> {
     sub.add_option("--family", o->families, "Run only this family (repeatable)");
     sub.add_option("--label", o->labels, "Run only cases with this label (repeatable)");
     sub.add_option("--variant", o->variants, "Run only this variant (repeatable)");
-    sub.add_option("-j,--jobs", o->jobs, "Case processes at a time")->capture_default_str();
+    sub.add_option("-j,--jobs", o->jobs, "Case processes at a time")->capture_default_str()->check(CLI::Range(1, 1024));
     sub.add_option("--timeout", o->timeout_s, "Seconds before a case process is killed (TIMEOUT)")
+        ->check(CLI::Range(0.001, 86400.0))
         ->capture_default_str();
-    sub.add_option("--retries", o->retries, "Re-run a failing result this many times; a later pass is FLAKY");
+    sub.add_option("--retries", o->retries, "Re-run a failing result this many times; a later pass is FLAKY")
+        ->check(CLI::Range(0, 100));
     sub.add_option("--waivers", o->waivers,
                    "Waivers file (default: matrix/waivers.yaml); a failure it covers becomes WAIVED")
         ->check(CLI::ExistingFile);
@@ -207,7 +210,11 @@ CommandSetup explain_setup = [](CLI::App& sub) -> std::function<int()> {
         validate_catalog();
         const CaseSpec* c = CaseRegistry::instance().find(*id);
         if (c == nullptr) {
-            fmt::print(stderr, "cuconform explain: no case '{}'; `cuconform list` shows every id\n", *id);
+            std::vector<std::string> ids;
+            for (const auto& spec : CaseRegistry::instance().all()) ids.push_back(spec.id);
+            const auto near = near_matches(*id, ids, 5);
+            fmt::print(stderr, "cuconform explain: no case '{}'{}; `cuconform list` shows every id\n", *id,
+                       near.empty() ? "" : fmt::format(" (did you mean {}?)", fmt::join(near, ", ")));
             return kExitHarnessError;
         }
         fmt::print("{}\n  {}\n\n", c->id, c->title);

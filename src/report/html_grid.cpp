@@ -202,7 +202,7 @@ std::vector<std::int32_t> HtmlBuilder::details_section() {
         item("Observed", r.observed.str());
         if (r.observed.native_code) item("Native code", std::to_string(*r.observed.native_code));
         item("Message", r.observed.message, true);
-        item("Rule", fmt::format("#{} {}", r.rule.index, r.rule.text));
+        item("Rule", fmt::format("rule {}: {}", r.rule.index + 1, r.rule.text));
         item("Why", r.rule.why);
         item("Reason", r.reason);
         if (r.attempts > 1) item("Attempts", std::to_string(r.attempts));
