@@ -12,6 +12,8 @@
 #include <map>
 #include <set>
 
+#include "core/build_info.h"
+
 namespace cuconform::knowledge {
 
 // ---------------------------------------------------------------------------------------------
@@ -1157,7 +1159,7 @@ KnowledgeBase KnowledgeBase::load(const std::filesystem::path& dir) {
 
 std::filesystem::path KnowledgeBase::builtin_dir() {
     if (const char* env = std::getenv("CUCONFORM_KNOWLEDGE_DIR"); env && *env) return env;
-    return std::filesystem::path(CUCONFORM_SOURCE_DIR) / "matrix" / "knowledge";
+    return source_dir() / "matrix" / "knowledge";
 }
 
 const KnowledgeBase& KnowledgeBase::builtin() {
