@@ -12,6 +12,8 @@
 #include <memory>
 
 #include "core/command.h"
+#include "core/files.h"
+#include "results/record_io.h"
 
 namespace cuconform::report {
 namespace {
@@ -56,6 +58,8 @@ CommandSetup report_setup = [](CLI::App& sub) -> std::function<int()> {
     sub.add_option("--baseline", *baseline, "Earlier results to mark new failures, fixes and flips against");
     sub.add_option("--summary", *summary, "Also write a Markdown summary here (e.g. $GITHUB_STEP_SUMMARY)");
     sub.add_option("--title", *title, "Title of the report");
+    auto doctor = std::make_shared<std::string>();
+    sub.add_option("--doctor", *doctor, "`cuconform doctor --json` of the machine, shown beside the verdict");
     return [=]() {
         const ResultSet set = load(*in);
         std::unique_ptr<ResultSet> old;
@@ -65,6 +69,13 @@ CommandSetup report_setup = [](CLI::App& sub) -> std::function<int()> {
         HtmlOptions options;
         options.title = *title;
         options.baseline = old.get();
+        if (!doctor->empty()) {
+            try {
+                options.doctor = results::parse_json(read_file(*doctor), *doctor);
+            } catch (const std::exception& e) {
+                std::cerr << "cuconform: warning: the report leaves out the doctor's findings: " << e.what() << '\n';
+            }
+        }
         try {
             options.knowledge = &knowledge::KnowledgeBase::builtin();
         } catch (const std::exception& e) {

@@ -46,6 +46,7 @@ struct Cell {
     std::string stack_cudnn;
     std::string provider;                    ///< host | wheels | container.
     std::string gpu;                         ///< "none" or "H100 (9.0)".
+    std::string driver;                      ///< The NVIDIA driver's version, or "none" (the axis vendors validate).
     std::string compute_capability() const;  ///< "9.0" from the gpu field, or "none".
 };
 
@@ -128,6 +129,8 @@ struct HtmlOptions {
     std::size_t full_grid_limit = 50'000;
     std::size_t full_grid_max_cells = 120;
     std::size_t max_server_details = 1'500;  ///< Server-side <details> groups for non-PASS results.
+    /// `cuconform doctor --json` of the machine that ran the cells, shown beside the verdict when given.
+    nlohmann::json doctor;
 };
 
 /// Writes the self-contained HTML report (inline CSS/JS from reports/template/, embedded at build time).
