@@ -104,18 +104,23 @@ CommandSetup table_setup = [](CLI::App& sub) -> std::function<int()> {
     auto contradictions = std::make_shared<bool>(false);
     add_inputs(sub, *in);
     sub.add_option("-o,--out,--output", *out_dir,
-                   "Directory for table.md and table.csv (optional with --contradictions)");
+                   "Directory for table.md, table.csv and table.json (optional with --contradictions or --json)");
+    auto json = std::make_shared<bool>(false);
+    sub.add_flag("--json", *json, "Print the table as JSON (browser-compat-data style, with cuDNN version ranges)");
     sub.add_flag("--contradictions", *contradictions,
                  "List results whose observed outcome disagrees with the knowledge base (exit 1 when any does)");
     return [=]() {
-        if (out_dir->empty() && !*contradictions) {
-            throw std::runtime_error("no output directory: pass -o DIR for table.md/table.csv, or --contradictions");
+        if (out_dir->empty() && !*contradictions && !*json) {
+            throw std::runtime_error(
+                "no output: pass -o DIR for table.md/table.csv/table.json, --json, or --contradictions");
         }
         const ResultSet set = load(*in);
         if (!out_dir->empty()) {
             write_table(*out_dir, set);
-            std::cerr << "cuconform: wrote " << (fs::path(*out_dir) / "table.md").string() << " and table.csv\n";
+            std::cerr << "cuconform: wrote " << (fs::path(*out_dir) / "table.md").string()
+                      << ", table.csv and table.json\n";
         }
+        if (*json) std::cout << table_json(build_table(set), set, fs::current_path()).dump(2) << '\n';
         if (!*contradictions) return kExitOk;
         const auto comparisons = compare_with_knowledge(set, knowledge::KnowledgeBase::builtin());
         write_contradictions(std::cout, set, comparisons);

@@ -99,6 +99,8 @@ struct HtmlBuilder {
     void header(const Tally& total);
     /// How much ran here and why the rest did not (UNSUPPORTED by reason), and the doctor's findings when given.
     void context(const Tally& total);
+    /// The compatibility table (html_table.cpp).
+    void table_section();
     void changes_section();
     void summary_section();
     void legend();

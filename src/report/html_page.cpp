@@ -63,7 +63,8 @@ void HtmlBuilder::header(const Tally& total) {
             unrun, unrun == 1 ? "" : "s");
     }
     out +=
-        "<nav><a href=#summary>Summary</a> <a href=#coverage>Coverage</a> <a href=#grid>Grid</a> <a href=#details>Not "
+        "<nav><a href=#summary>Summary</a> <a href=#compat>Compatibility table</a> <a href=#coverage>Coverage</a> <a "
+        "href=#grid>Grid</a> <a href=#details>Not "
         "PASS</a> "
         "<a href=#cells>Cells &amp; fingerprints</a>";
     if (options.baseline) out += " <a href=#changes>Changes</a>";
