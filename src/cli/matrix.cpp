@@ -7,6 +7,7 @@
 
 #include <iostream>
 #include <memory>
+#include <set>
 
 #include "core/command.h"
 #include "core/files.h"
@@ -14,6 +15,8 @@
 #include "matrix/orchestrate.h"
 #include "probe/fingerprint.h"
 #include "provision/providers.h"
+#include "provision/toolkit.h"
+#include "provision/wheels.h"
 #include "report/report.h"
 #include "results/record_io.h"
 #include "results/store.h"
@@ -94,6 +97,58 @@ std::vector<Cell> selected(const Matrix& m, const Options& o) {
     return cells;
 }
 
+/// The toolkit this CLI was built with ("13.0") and its cuDNN headers: cells on another need a toolkit prefix.
+std::pair<std::string, std::string> machine_toolkit() {
+    const auto fp = probe::probe_fingerprint({.gpus = false});
+    return {fp.toolkit.cuda, fp.toolkit.cudnn};
+}
+
+/// What running the cells will download: the run stacks and toolkit prefixes not yet in the cache, before a
+/// nightly fetches gigabytes unasked.
+void print_downloads(const std::vector<Cell>& cells, const std::pair<std::string, std::string>& here) {
+    const fs::path cache = provision::cache_root();
+    std::set<std::string> stacks, toolkits, missing_stacks, missing_toolkits;
+    std::uintmax_t cached_bytes = 0;
+    for (const auto& c : cells) {
+        try {
+            if (c.provider == "wheels") {
+                const std::string name = provision::StackRequest::parse({"cuda=" + c.cuda, "cudnn=" + c.cudnn}).name();
+                if (stacks.insert(name).second) {
+                    const fs::path prefix = cache / "stacks" / name;
+                    if (fs::exists(prefix / "stack.json")) {
+                        cached_bytes += provision::tree_size(prefix.string());
+                    } else {
+                        missing_stacks.insert(name);
+                    }
+                }
+            }
+            if (!provision::same_release(here.first, c.toolkit) ||
+                !provision::same_release(here.second, c.toolkit_cudnn)) {
+                const std::string cudnn = c.toolkit_cudnn.empty() ? "none" : c.toolkit_cudnn;
+                const std::string name = provision::StackRequest::parse({"cuda=" + c.toolkit, "cudnn=" + cudnn}).name();
+                if (toolkits.insert(name).second && !fs::exists(cache / "toolkits" / name / "toolkit.json")) {
+                    missing_toolkits.insert(name);
+                }
+            }
+        } catch (const std::exception&) {
+            // A version the wheels cannot name: `matrix run` says so for that cell.
+        }
+    }
+    if (stacks.empty() && toolkits.empty()) return;
+    fmt::print("downloads: {} run stack{} and {} toolkit prefix{} from NVIDIA's PyPI wheels into {}; {} and {} not "
+               "there yet{}{}\n",
+               stacks.size(), stacks.size() == 1 ? "" : "s", toolkits.size(), toolkits.size() == 1 ? "" : "es",
+               cache.string(), missing_stacks.size(), missing_toolkits.size(),
+               missing_stacks.empty() && missing_toolkits.empty()
+                   ? ""
+                   : " (a stack's cuDNN and cuBLAS wheels are about 1.5 GB; a toolkit prefix adds the compiler's)",
+               stacks.size() > missing_stacks.size()
+                   ? fmt::format("; the cached stacks take {:.1f} GB", static_cast<double>(cached_bytes) / 1e9)
+                   : "");
+    for (const auto& name : missing_stacks) fmt::print("  to fetch: stacks/{}\n", name);
+    for (const auto& name : missing_toolkits) fmt::print("  to fetch: toolkits/{}\n", name);
+}
+
 int plan(const Options& o) {
     const auto m = load_matrix(o.file);
     const auto cells = selected(m, o);
@@ -112,6 +167,7 @@ int plan(const Options& o) {
         }
         fmt::print("{} cells ({} from wheels, {} skew) in {}{}\n", cells.size(), wheels, skew, m.file,
                    o.tag.empty() ? "" : " tagged " + o.tag);
+        print_downloads(cells, machine_toolkit());
     }
     return kExitOk;
 }

@@ -65,3 +65,16 @@ def test_doctor_names_the_file_and_the_field_of_a_bad_fingerprint(tmp_path):
     typed.write_text(json.dumps(fp))
     proc = cli("doctor", "--fingerprint", str(typed))
     assert proc.returncode == 2 and "cudnn.loaded: expected a string, found a number" in proc.stderr, proc.stderr
+
+
+def test_matrix_plan_says_what_a_run_will_download(tmp_path):
+    env = dict(os.environ, CUCONFORM_CACHE=str(tmp_path / "empty-cache"))
+    proc = subprocess.run([CLI, "matrix", "plan", "matrix/nightly.yaml"], capture_output=True, text=True, env=env,
+                          timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    line = next(l for l in proc.stdout.splitlines() if l.startswith("downloads: "))
+    assert "not there yet" in line and "GB" in line, line
+    assert "to fetch: stacks/cuda12.4-cudnn9.1" in proc.stdout
+    host_only = subprocess.run([CLI, "matrix", "plan", "matrix/pr.yaml"], capture_output=True, text=True, env=env,
+                               timeout=120)
+    assert "downloads:" not in host_only.stdout  # this machine's stack only: nothing to fetch
