@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 /// \file `cuconform predict`: questions and expected case outcomes for a stack given on the command line or in a file.
+#include "predict/predict.h"
+
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <iostream>
 
 #include "core/command.h"
-#include "predict/predict.h"
 
 namespace cuconform::predict {
 namespace {
@@ -38,9 +39,10 @@ CommandSetup setup = [](CLI::App& sub) -> std::function<int()> {
         sub.add_option_function<std::string>(
             f.name, [opts, key = std::string(f.key)](const std::string& v) { opts->fields[key] = v; }, f.help);
     }
-    sub.add_option("--file", opts->file,
-                   "Stack as JSON: {\"driver\": \"535.104.05\", \"runtime\": \"12.4\", \"gpu\": \"T4\", \"env\": {...}}; "
-                   "flags override it");
+    sub.add_option(
+        "--file", opts->file,
+        "Stack as JSON: {\"driver\": \"535.104.05\", \"runtime\": \"12.4\", \"gpu\": \"T4\", \"env\": {...}}; "
+        "flags override it");
     sub.add_option("--env", opts->env, "NAME=VALUE set in the stack's environment (repeatable); NAME= for empty");
     sub.add_flag("--json", opts->json, "Print JSON (schema cuconform.predict/1)");
     return [opts] {
@@ -61,8 +63,9 @@ CommandSetup setup = [](CLI::App& sub) -> std::function<int()> {
                 stack.env[assignment.substr(0, eq)] = assignment.substr(eq + 1);
             }
             if (opts->file.empty() && opts->fields.empty()) {
-                throw InputError("no stack given: pass at least one of --driver, --toolkit, --runtime, --cudnn, "
-                                 "--cudnn-cuda, --built-cudnn, --gpu, or --file stack.json");
+                throw InputError(
+                    "no stack given: pass at least one of --driver, --toolkit, --runtime, --cudnn, "
+                    "--cudnn-cuda, --built-cudnn, --gpu, or --file stack.json");
             }
         } catch (const InputError& e) {
             fmt::print(stderr, "cuconform predict: {}\n", e.what());
