@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -442,6 +443,48 @@ TEST(KnowledgeVsInstalled, ArchitecturesAndPtxIsaMatchTheInstalledCompiler) {
     EXPECT_FALSE(assembles(Version({isa->value.major(), isa->value.minor() + 1})))
         << "ptxas assembles a newer PTX ISA than the knowledge base records for CUDA " << toolkit.str();
     std::filesystem::remove_all(dir);
+}
+
+/// The lines of `nvcc LIST_FLAG` that start with `prefix` ("sm_", "compute_").
+std::set<std::string> nvcc_list(const std::string& nvcc, const char* flag, const std::string& prefix) {
+    const Command list = run("'" + nvcc + "' " + flag);
+    EXPECT_EQ(list.status, 0) << nvcc << " " << flag << ": " << list.output;
+    std::set<std::string> out;
+    std::istringstream lines(list.output);
+    for (std::string line; std::getline(lines, line);) {
+        if (line.starts_with(prefix)) out.insert(line);
+    }
+    return out;
+}
+
+// Tests that this toolkit's nvcc lists exactly the knowledge base's plain architectures for its version: every
+// compute_XY of `nvcc --list-gpu-arch` and every sm_XY of `--list-gpu-code` is recorded, and nothing more (the 'a'
+// and 'f' targets, which nvcc does not list, are checked against ptxas above). For CUDA 13.0 that is where sm_88
+// and sm_110 came from.
+TEST(KnowledgeVsInstalled, NvccListGpuArchIsTheKnowledgeBasesList) {
+    const std::string nvcc = CUCONFORM_TEST_NVCC;
+    if (nvcc.empty() || ::access(nvcc.c_str(), X_OK) != 0) GTEST_SKIP() << "no nvcc at '" << nvcc << "'";
+    const Version toolkit = Version::from_cuda_int(CUDA_VERSION);
+    const auto archs = kb().nvcc_archs(toolkit);
+    ASSERT_TRUE(archs) << "the knowledge base has no architecture list for CUDA " << toolkit.str()
+                       << ": add it from this toolkit's ptxas --help (matrix/knowledge/README.md)";
+    std::set<std::string> plain;  // sm_XY without an 'a' or 'f' suffix
+    for (const auto& arch : archs->value) {
+        if (std::isdigit(static_cast<unsigned char>(arch.back()))) plain.insert(arch);
+    }
+    std::set<std::string> virtual_as_sm;
+    for (const auto& arch : nvcc_list(nvcc, "--list-gpu-arch", "compute_")) {
+        virtual_as_sm.insert("sm_" + arch.substr(std::string("compute_").size()));
+        EXPECT_TRUE(kb().nvcc_supports(toolkit, arch).yes()) << arch;
+    }
+    ASSERT_FALSE(virtual_as_sm.empty());
+    EXPECT_EQ(plain, virtual_as_sm) << "toolkits.yaml (CUDA " << toolkit.str() << ", " << archs->citation.where()
+                                    << ") and " << nvcc << " --list-gpu-arch disagree";
+    EXPECT_EQ(plain, nvcc_list(nvcc, "--list-gpu-code", "sm_"))
+        << "toolkits.yaml (CUDA " << toolkit.str() << ") and " << nvcc << " --list-gpu-code disagree";
+    if (toolkit.major() == 13 && toolkit.minor() == 0) {
+        EXPECT_TRUE(plain.contains("sm_88") && plain.contains("sm_110")) << "13.0 added sm_88 and sm_110";
+    }
 }
 
 // Tests that each hardware threshold taken from a CUDA header is the guard that header has here.
