@@ -19,6 +19,21 @@ int line_of(const YAML::Node& node) {
     return line >= 0 ? line + 1 : 0;
 }
 
+/// Where primary sources are published: NVIDIA's pages, NVIDIA's and the frameworks' packages on PyPI, and the
+/// frameworks' (and NVIDIA's) own repositories. A blog, a forum or another project's copy of a header is none of them.
+constexpr std::string_view kPrimarySites[] = {
+    "https://docs.nvidia.com/",        "https://developer.nvidia.com/",    "https://developer.download.nvidia.com/",
+    "https://nvidia.github.io/",       "https://pypi.org/project/nvidia-", "https://pypi.org/project/cuda-",
+    "https://pypi.org/project/torch/", "https://pypi.org/project/jax",     "https://pypi.org/project/tensorflow",
+    "https://github.com/NVIDIA/",      "https://github.com/pytorch/",      "https://github.com/jax-ml/",
+    "https://github.com/openxla/",     "https://github.com/tensorflow/",
+};
+
+bool is_primary_site(std::string_view url) {
+    return std::any_of(std::begin(kPrimarySites), std::end(kPrimarySites),
+                       [&](std::string_view site) { return url.starts_with(site); });
+}
+
 bool is_kind(std::string_view kind) {
     return std::find(std::begin(kSourceKinds), std::end(kSourceKinds), kind) != std::end(kSourceKinds);
 }
@@ -212,6 +227,14 @@ void FileReader::read_sources(const YAML::Node& node) {
         if (!url.starts_with("https://") || url.size() <= 8 || url.find(' ') != std::string::npos) {
             fail(kv.second["url"],
                  fmt::format("{} has url '{}': write the https:// address of the primary source", what, url));
+        }
+        if (!is_primary_site(url)) {
+            fail(kv.second["url"],
+                 fmt::format("{} has url '{}', which is no primary source's site (NVIDIA's docs.nvidia.com, "
+                             "developer.nvidia.com or nvidia.github.io; an NVIDIA or framework package on pypi.org; a "
+                             "framework's or NVIDIA's own repository on github.com): a blog, a forum or another "
+                             "project's copy is none of them; cite the page or package NVIDIA publishes the fact in",
+                             what, url));
         }
         const std::string kind = text(kv.second, "kind", what);
         if (!is_kind(kind)) {

@@ -148,7 +148,7 @@ INSTANTIATE_TEST_SUITE_P(
                       Broken{"duplicate", "keep one"}, Broken{"unknown_source", "unknown source 'PGNEW'"},
                       Broken{"http_url", "https://"}, Broken{"unsourced_value", "nothing may be derived"},
                       Broken{"secondary_source", "a blog, a forum or a copy is none of them"},
-                      Broken{"missing_quote", "has no `quote:`"}),
+                      Broken{"missing_quote", "has no `quote:`"}, Broken{"blog_as_docs", "no primary source's site"}),
     [](const auto& info) {
         std::string name;
         bool up = true;
