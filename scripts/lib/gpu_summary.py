@@ -135,8 +135,9 @@ def main():
     if not cells:
         out.append("No cell recorded a result: the run did not get as far as the catalogue (gpu-run.log says why).")
     else:
-        out.append("| cell | GPU | cuDNN | pass | fail | unsupported | waived | other |")
-        out.append("|---|---|---|---|---|---|---|---|")
+        out.append("| cell | GPU | cuDNN | recorded | pass | fail | unsupported | waived | other |")
+        out.append("|---|---|---|---|---|---|---|---|---|")
+    planned = sum(len(c.get("variants") or [None]) for c in catalogue.values())
     all_results = {}
     for c in cells:
         results = load_results(c / "results.jsonl")
@@ -146,8 +147,9 @@ def main():
         for r in results:
             counts[r.get("verdict")] = counts.get(r.get("verdict"), 0) + 1
         other = sum(n for v, n in counts.items() if v not in ("PASS", "FAIL", "UNSUPPORTED", "WAIVED"))
+        recorded = f"{len(results)} of {planned}" + (" (incomplete)" if len(results) < planned else "")
         out.append(
-            f"| {c.name} | {cell(gpus(fp))} | {cell(library(fp, 'cudnn'))} | {counts.get('PASS', 0)} | "
+            f"| {c.name} | {cell(gpus(fp))} | {cell(library(fp, 'cudnn'))} | {recorded} | {counts.get('PASS', 0)} | "
             f"{counts.get('FAIL', 0)} | {counts.get('UNSUPPORTED', 0)} | {counts.get('WAIVED', 0)} | {other} |"
         )
     out.append("")

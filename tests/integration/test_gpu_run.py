@@ -202,3 +202,21 @@ def test_the_gpu_machines_expectations_are_written_down_and_current(tmp_path):
     for case in gpu:  # exact: an outcome for each, never "unsupported" or left to the run to discover
         for cudnn, expectation in case["by_cudnn"].items():
             assert expectation["expected"].startswith(("ok", "error(")), (case["id"], cudnn, expectation)
+
+
+def test_a_cell_that_outlives_its_share_of_the_budget_is_stopped_and_keeps_what_it_recorded(tmp_path):
+    """The fixtures' CLI has cases that hang until their (here long) timeout: the run must still end within its
+    budget, say which cell it stopped, keep that cell's records and mark it incomplete, and exit 2."""
+    fixtures = os.environ.get("CUCONFORM_FIXTURES_BIN", str(BUILD / "bin" / "cuconform_fixtures"))
+    out = tmp_path / "out"
+    done = subprocess.run(["bash", str(ROOT / "scripts" / "gpu-run"), str(out), "--allow-no-gpu", "--budget", "32",
+                           "--timeout", "100", "--cli", fixtures, "--python", "/usr/bin/python3"],
+                          capture_output=True, text=True, timeout=120)
+    log = done.stdout + done.stderr
+    assert done.returncode == 2, log[-3000:]
+    assert "cell gpu-system was stopped after" in log and "budget; what it recorded is kept" in log
+    summary = (out / "summary.md").read_text()
+    assert "(incomplete)" in summary and "| gpu-system |" in summary
+    with tarfile.open(out / "evidence.tar.gz") as tar:
+        recorded = tar.extractfile("evidence/results/gpu-system/results.jsonl").read().decode().splitlines()
+    assert len(recorded) > 10 and all(json.loads(line)["verdict"] for line in recorded)
