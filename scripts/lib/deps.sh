@@ -5,7 +5,7 @@
 cuconform_apt_packages=(
     build-essential cmake ninja-build ccache pkg-config
     libgtest-dev libgmock-dev libbenchmark-dev
-    nlohmann-json3-dev libyaml-cpp-dev libcli11-dev libfmt-dev libssl-dev
+    nlohmann-json3-dev libyaml-cpp-dev libcli11-dev libfmt-dev libssl-dev libelf-dev
     bubblewrap
     slurm-wlm munge
     python3 python3-jsonschema python3-pytest python3-yaml python3-selenium

@@ -2,6 +2,8 @@
 /// \file Loading and validating matrix/knowledge/*.yaml, and answering questions from it.
 #include "knowledge/knowledge.h"
 
+#include "knowledge/frameworks.h"
+
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
 
@@ -290,6 +292,13 @@ public:
             {"errors.yaml", {{"cuda_runtime", "cuda_driver", "cudnn_status"}, &FileReader::read_errors}},
             {"env.yaml", {{"variables"}, &FileReader::read_env}},
         };
+        if (name_ == "frameworks.yaml") {
+            // Read by its own reader (knowledge/frameworks.h); validated here with the rest.
+            const Frameworks frameworks = Frameworks::load(path_);
+            data_.entries.insert(data_.entries.end(), frameworks.entries().begin(), frameworks.entries().end());
+            data_.files.push_back(frameworks.summary());
+            return;
+        }
         const auto kind = kKinds.find(name_);
         if (kind == kKinds.end()) {
             std::vector<std::string> names;
