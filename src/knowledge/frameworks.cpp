@@ -252,6 +252,48 @@ const FrameworkException* exception_for(const FrameworkRule& rule, const Version
 
 }  // namespace
 
+bool requirement_satisfied(const std::string& version_text, const std::string& specifier) {
+    auto numeric = [](std::string text) {
+        text = text.substr(0, text.find('+'));  // local version label
+        std::size_t end = 0;
+        while (end < text.size() && (std::isdigit(static_cast<unsigned char>(text[end])) || text[end] == '.')) ++end;
+        text = text.substr(0, end);
+        while (!text.empty() && text.back() == '.') text.pop_back();
+        return Version::parse(text);
+    };
+    const auto version = numeric(version_text);
+    if (!version) return false;
+    std::stringstream clauses(specifier);
+    for (std::string clause; std::getline(clauses, clause, ',');) {
+        clause.erase(std::remove(clause.begin(), clause.end(), ' '), clause.end());
+        if (clause.empty()) continue;
+        std::string op;
+        for (const char* candidate : {"===", "~=", "==", "!=", ">=", "<=", ">", "<"}) {
+            if (clause.rfind(candidate, 0) == 0) {
+                op = candidate;
+                break;
+            }
+        }
+        if (op.empty()) return false;
+        std::string bound_text = clause.substr(op.size());
+        const bool prefix = bound_text.size() > 2 && bound_text.ends_with(".*");
+        if (prefix) bound_text.resize(bound_text.size() - 2);
+        const auto bound = numeric(bound_text);
+        if (!bound) return false;
+        const auto depth = bound->parts().size();
+        bool ok = true;
+        if (op == "==" || op == "===") ok = prefix ? version->truncated(depth) == *bound : *version == *bound;
+        else if (op == "!=") ok = prefix ? version->truncated(depth) != *bound : !(*version == *bound);
+        else if (op == ">=") ok = *version >= *bound;
+        else if (op == "<=") ok = *version <= *bound;
+        else if (op == ">") ok = *version > *bound;
+        else if (op == "<") ok = *version < *bound;
+        else if (op == "~=") ok = *version >= *bound && depth >= 2 && version->truncated(depth - 1) == bound->truncated(depth - 1);
+        if (!ok) return false;
+    }
+    return true;
+}
+
 long encode_version(std::string_view component, const Version& v) {
     if (component == "cuda") return v.major() * 1000L + v.minor() * 10L;
     if (component == "cudnn") return v.major() >= 9 ? v.major() * 10000L + v.minor() * 100L + v.patch()

@@ -98,6 +98,11 @@ private:
     FileSummary summary_;
 };
 
+/// Whether `version` ("9.26.0.51") satisfies a requirement specifier ("==9.26.0.51", ">=9.8,<10.0", "==13.2.86.*",
+/// "~=2.1"): the numeric part of PEP 440, which is what NVIDIA's and the frameworks' pins use. An empty specifier is
+/// satisfied by any version.
+bool requirement_satisfied(const std::string& version, const std::string& specifier);
+
 /// The integer a framework compares: CUDA 12.9 -> 12090, cuDNN 9.8.0 -> 90800 (8.9.7 -> 8907), cuBLAS 12.9.1 -> 120901.
 long encode_version(std::string_view component, const Version& version);
 
