@@ -59,7 +59,7 @@ int child_main(const std::vector<LoadStep>& steps, const std::string& runtime_so
                const std::string& cublas_soname, const std::string& cublaslt_soname) {
     json errors = json::array();
     for (const auto& step : steps) {
-        if (step.succeeded && !step.stack_new) {
+        if ((step.succeeded && !step.stack_new) || step.by_use) {
             errors.push_back("");
             continue;
         }
@@ -172,7 +172,8 @@ json steps_json(const std::vector<LoadStep>& steps) {
                        {"resolved", s.resolved},
                        {"global", s.global},
                        {"succeeded", s.succeeded},
-                       {"stack_new", s.stack_new}});
+                       {"stack_new", s.stack_new},
+                       {"by_use", s.by_use}});
     }
     return out;
 }
@@ -204,6 +205,7 @@ int confirm_child_main(const std::string& request, int fd) {
         step.global = s.value("global", false);
         step.succeeded = s.value("succeeded", false);
         step.stack_new = s.value("stack_new", false);
+        step.by_use = s.value("by_use", false);
         steps.push_back(std::move(step));
     }
     return child_main(steps, r.value("runtime", ""), r.value("cudnn", ""), r.value("cublas", ""),

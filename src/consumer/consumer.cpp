@@ -44,10 +44,15 @@ results::LoadRecord record_of(const results::Resolution* r, const std::string& f
         record.error = fmt::format("{}: not asked for by the consumer", fallback_soname);
         return record;
     }
-    record.found = r->found;
+    record.found = r->found && !r->load_error;
     record.path = r->path;
     record.real_path = r->real_path;
-    if (!r->found) record.error = fmt::format("{}: cannot open shared object file: No such file or directory", record.soname);
+    if (r->load_error) {
+        record.error = *r->load_error;
+    } else if (!r->found) {
+        record.error = fmt::format("{}: cannot open shared object file: No such file or directory", record.soname);
+    }
+    if (!record.found) record.path = record.real_path = "";
     return record;
 }
 
@@ -116,7 +121,7 @@ std::optional<results::Consumer> examine(const Options& o) {
     std::optional<Distributions> dists;
     if (c.kind == "python") {
         try {
-            c.python = ask_interpreter(python);
+            c.python = ask_interpreter(python, o.python_timeout_s);
         } catch (const ConsumerError& e) {
             if (c.given_by == "--python") throw;
             c.problems.push_back(fmt::format("the environment {} names ({}) cannot be examined: {}", c.given_by,
@@ -125,7 +130,7 @@ std::optional<results::Consumer> examine(const Options& o) {
         }
         model = LoadModel(LoaderSettings::current(), real(c.python->executable));
         dists.emplace(c.python->sys_path);
-        c.frameworks = find_frameworks(*c.python, *dists);
+        c.frameworks = find_frameworks(*c.python, *dists, true, o.python_timeout_s);
         if (const auto* fw = primary_framework(c)) {
             outcome = load_framework(*fw, *c.python, model);
             roots.push_back(fw->native);

@@ -20,6 +20,7 @@ struct Options {
     bool use_activated = true;
     bool framework_check = false;  ///< Run each framework's own check in a child interpreter.
     double framework_timeout_s = 120;
+    double python_timeout_s = 20;  ///< Asking the interpreter for sys.path (and JAX's build versions).
     bool confirm = true;           ///< Make the loads in a child and read what mapped.
     double confirm_timeout_s = 60;
 };

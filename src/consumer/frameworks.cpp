@@ -258,9 +258,25 @@ void load_cudnn_sublibraries(LoadOutcome& out, LoadModel& model) {
                 asks.emplace_back(name.substr(0, name.find(".so") + 3) + "." + major, shim_path);
         } catch (const ElfError&) {
         }
+        // The order the shim loads them in: the graph library first (every call goes through it), then the legacy
+        // API's ops, cnn and adv as they are first used; the rest as the shim names them. The order decides which copy
+        // a sub-library's own DT_NEEDED finds: one already loaded answers it.
+        auto rank = [](const std::string& name) {
+            for (int i = 0; const char* stem : {"libcudnn_graph.", "libcudnn_ops.", "libcudnn_ops_infer.",
+                                               "libcudnn_ops_train.", "libcudnn_cnn.", "libcudnn_cnn_infer.",
+                                               "libcudnn_cnn_train.", "libcudnn_adv.", "libcudnn_adv_infer.",
+                                               "libcudnn_adv_train."}) {
+                if (name.rfind(stem, 0) == 0) return i;
+                ++i;
+            }
+            return 100;
+        };
+        std::stable_sort(asks.begin(), asks.end(), [&](const auto& a, const auto& b) { return rank(a.first) < rank(b.first); });
         for (std::size_t i = 0; i < asks.size(); ++i) {
             const auto [name, caller] = asks[i];
-            apply(out, model, make_step(LoadStep::Kind::Dlopen, name, caller, "the cuDNN shim " + caller), "dlopen");
+            auto step = make_step(LoadStep::Kind::Dlopen, name, caller, "the cuDNN shim " + caller);
+            step.by_use = true;  // the confirmation lets the shim load it, through cuDNN's own version checks
+            apply(out, model, std::move(step), "dlopen");
             // The graph library dlopens the engine and heuristic libraries in turn.
             if (name.rfind("libcudnn_graph.so", 0) == 0) {
                 if (const auto graph = model.find_loaded(name)) {

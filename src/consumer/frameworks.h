@@ -32,6 +32,9 @@ struct LoadStep {
     bool global = false;
     bool succeeded = false;   ///< In the model.
     std::string resolved;     ///< The file the model loaded for it.
+    /// A library that loads it itself when used (the cuDNN shim its sub-libraries): the confirmation uses it instead
+    /// of replaying the load.
+    bool by_use = false;
     bool stack_new = false;   ///< The model loaded a stack library in this step.
 };
 

@@ -343,13 +343,7 @@ std::optional<std::size_t> LoadModel::load_path(const std::string& path, const s
     const auto object = map(path, std::nullopt, who, how);
     if (!object) return std::nullopt;
     if (*object < before || load_dependencies(*object)) return object;
-    // A failed dlopen unmaps everything it loaded: keep only the record of what was missing.
-    results::Resolution missing = resolutions_.back();
-    const bool missing_recorded = resolutions_.size() > records && !missing.found;
-    objects_.resize(before);
-    std::erase_if(by_file_, [&](const auto& entry) { return entry.second >= before; });
-    resolutions_.resize(records);
-    if (missing_recorded) resolutions_.push_back(std::move(missing));
+    roll_back(before, records);
     return std::nullopt;
 }
 
@@ -360,13 +354,26 @@ std::optional<std::size_t> LoadModel::dlopen(const std::string& name, std::optio
     const auto object = map(name, caller, who, "dlopen");
     if (!object) return std::nullopt;
     if (*object < before || load_dependencies(*object)) return object;
-    results::Resolution missing = resolutions_.back();
-    const bool missing_recorded = resolutions_.size() > records && !missing.found;
-    objects_.resize(before);
-    std::erase_if(by_file_, [&](const auto& entry) { return entry.second >= before; });
-    resolutions_.resize(records);
-    if (missing_recorded) resolutions_.push_back(std::move(missing));
+    roll_back(before, records);
     return std::nullopt;
+}
+
+void LoadModel::roll_back(std::size_t objects, std::size_t records) {
+    // A failed dlopen unmaps everything it loaded. Kept: the record of what was asked for (found, but it does not
+    // load, in ld.so's words) and the record of what was missing.
+    std::optional<results::Resolution> asked;
+    if (resolutions_.size() > records && resolutions_[records].found) {
+        asked = resolutions_[records];
+        asked->load_error = error_;
+        asked->mapped.reset();
+    }
+    std::optional<results::Resolution> missing;
+    if (resolutions_.size() > records && !resolutions_.back().found) missing = resolutions_.back();
+    objects_.resize(objects);
+    std::erase_if(by_file_, [&](const auto& entry) { return entry.second >= objects; });
+    resolutions_.resize(records);
+    if (asked) resolutions_.push_back(std::move(*asked));
+    if (missing) resolutions_.push_back(std::move(*missing));
 }
 
 }  // namespace cuconform::consumer

@@ -91,6 +91,7 @@ private:
                 const std::string& how, const std::optional<std::size_t>& object, const std::vector<Candidate>& found,
                 bool already);
     std::string origin_of(std::size_t object) const;
+    void roll_back(std::size_t objects, std::size_t records);
 
     LoaderSettings settings_;
     std::string executable_;

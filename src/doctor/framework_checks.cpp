@@ -84,21 +84,47 @@ const results::Resolution* resolution_of(const results::Consumer& c, const std::
 class FrameworkExaminer {
 public:
     FrameworkExaminer(const results::Fingerprint& fp, std::vector<Finding>& out)
-        : fp_(fp), c_(*fp.consumer), fw_(*stack_view(fp).framework), out_(out) {}
+        : fp_(fp), c_(*fp.consumer), fw_ptr_(stack_view(fp).framework), fw_(fw_ptr_ ? *fw_ptr_ : no_framework()),
+          out_(out) {}
 
     void run() {
-        check_import();
-        check_pins();
-        check_cudnn();
-        check_cuda();
-        check_cublas();
+        if (fw_ptr_ != nullptr) {
+            check_import();
+            check_pins();
+            check_cudnn();
+            check_cuda();
+            check_cublas();
+        } else {
+            check_native_load();
+        }
         check_ld_library_path();
         check_mixed();
-        check_visible_devices();
-        check_own_check();
+        if (fw_ptr_ != nullptr) {
+            check_visible_devices();
+            check_own_check();
+        }
     }
 
 private:
+    static const results::Framework& no_framework() {
+        static const results::Framework none;
+        return none;
+    }
+
+    /// "PyTorch 2.15.0", or the consumer's file for a consumer without a framework.
+    std::string who() const { return fw_ptr_ ? label(fw_) : fmt::format("the consumer {}", c_.path); }
+
+    /// A native consumer that cannot be loaded (a library it needs is missing).
+    void check_native_load() {
+        for (const auto& problem : c_.problems) {
+            if (problem.rfind("loading ", 0) != 0) continue;
+            out_.push_back({"consumer.load_fails", Severity::Error,
+                            fmt::format("{} cannot be loaded: a library it needs is missing", c_.path), problem,
+                            "Install the missing library where the consumer's DT_RPATH / DT_RUNPATH points, or on "
+                            "LD_LIBRARY_PATH."});
+        }
+    }
+
     std::map<std::string, std::optional<std::string>> env() const { return fp_.env; }
 
     void check_import() {
@@ -261,8 +287,15 @@ private:
         const auto ld = fp_.env_value("LD_LIBRARY_PATH");
         if (!ld || ld->empty()) return;
         std::vector<std::string> ignored;
+        std::set<std::string> seen;
         for (const auto& r : c_.libraries) {
             if (!r.found || r.via == "LD_LIBRARY_PATH") continue;
+            if (r.mapped && fs::path(*r.mapped).parent_path() != fs::path(r.path).parent_path() &&
+                std::any_of(r.passed_over.begin(), r.passed_over.end(),
+                            [&](const results::Copy& p) { return p.via == "LD_LIBRARY_PATH" && p.path == *r.mapped; })) {
+                continue;  // the real loader did take the LD_LIBRARY_PATH copy
+            }
+            if (!seen.insert(fs::path(r.soname).filename().string()).second) continue;
             for (const auto& p : r.passed_over) {
                 if (p.via != "LD_LIBRARY_PATH" || p.real_path == r.real_path) continue;
                 ignored.push_back(fmt::format("{}: {} is not used, {} is ({})", fs::path(r.soname).filename().string(),
@@ -271,36 +304,45 @@ private:
             }
         }
         if (ignored.empty()) return;
-        out_.push_back({"framework.ld_library_path_ignored", Severity::Warning,
-                        fmt::format("LD_LIBRARY_PATH does not decide which CUDA libraries {} loads", label(fw_)),
+        out_.push_back({"consumer.ld_library_path_ignored", Severity::Warning,
+                        fmt::format("LD_LIBRARY_PATH does not decide which CUDA libraries {} loads", who()),
                         fmt::format("LD_LIBRARY_PATH={}; {}", *ld, fmt::join(ignored, "; ")),
-                        fmt::format("{}'s own copies are found first (a DT_RPATH is searched before LD_LIBRARY_PATH, "
+                        fmt::format("Its own copies are found first (a DT_RPATH is searched before LD_LIBRARY_PATH, "
                                     "and a library loaded by full path answers every later lookup): remove those "
-                                    "entries from LD_LIBRARY_PATH, or change the wheels in {} instead.",
-                                    fw_.name, c_.python ? c_.python->prefix : c_.path)});
+                                    "entries from LD_LIBRARY_PATH, or change the copies in {} instead.",
+                                    c_.python ? c_.python->prefix : fs::path(c_.path).parent_path().string())});
     }
 
     void check_mixed() {
-        std::map<std::string, std::vector<std::string>> by_origin;
+        std::map<std::string, std::set<std::string>> by_origin;
+        std::map<std::string, std::set<std::string>> components_by_origin;
         for (const auto& r : c_.libraries) {
             if (!r.found) continue;
             const std::string base = fs::path(r.soname).filename().string();
             if (base.rfind("libcuda.so", 0) == 0) continue;  // the driver belongs to the system
             const std::string path = r.mapped.value_or(r.path);
-            by_origin[origin_of(c_, path)].push_back(base);
+            const std::string origin = origin_of(c_, path);
+            by_origin[origin].insert(base);
+            components_by_origin[origin].insert(component_of(base));
         }
         if (by_origin.size() < 2) return;
         std::vector<std::string> parts;
         for (const auto& [origin, libs] : by_origin) parts.push_back(fmt::format("{}: {}", origin, fmt::join(libs, " ")));
+        // What to install: the components that come from outside the framework's own environment.
+        std::set<std::string> outside;
+        for (const auto& [origin, components] : components_by_origin) {
+            if (origin != "the environment") outside.insert(components.begin(), components.end());
+        }
         std::vector<std::string> installs;
-        for (const char* component : {"cudnn", "cudart", "cublas"}) {
+        for (const char* component : {"cudnn", "cudart", "cublas", "nvrtc"}) {
+            if (!outside.contains(component)) continue;
             if (const auto fix = framework_fix(fp_, component)) installs.push_back(*fix);
         }
-        out_.push_back({"framework.mixed_copies", Severity::Warning,
-                        fmt::format("{} loads CUDA libraries from more than one installation", label(fw_)),
+        out_.push_back({"consumer.mixed_copies", Severity::Warning,
+                        fmt::format("{} loads CUDA libraries from more than one installation", who()),
                         fmt::format("{}", fmt::join(parts, "; ")),
-                        installs.empty() ? std::string("Install the wheels the framework pins, so that one installation "
-                                                       "provides every library.")
+                        installs.empty() ? std::string("Make one installation provide every library (install the "
+                                                       "missing ones next to the others).")
                                          : fmt::format("Install what {} pins so that its environment provides every "
                                                        "library: {}",
                                                        fw_.name, fmt::join(installs, " ; "))});
@@ -377,6 +419,7 @@ private:
 
     const results::Fingerprint& fp_;
     const results::Consumer& c_;
+    const results::Framework* fw_ptr_;
     const results::Framework& fw_;
     std::vector<Finding>& out_;
     bool predicted_refusal_ = false;
@@ -420,7 +463,7 @@ std::optional<std::string> framework_fix(const results::Fingerprint& fp, const s
 }
 
 void framework_findings(const results::Fingerprint& fp, std::vector<Finding>& findings) {
-    if (!fp.consumer || stack_view(fp).framework == nullptr) return;
+    if (!fp.consumer) return;
     FrameworkExaminer(fp, findings).run();
 }
 

@@ -473,6 +473,7 @@ results::Fingerprint probe_fingerprint(const ProbeOptions& options) {
     consumer_options.use_activated = options.activated_consumer;
     consumer_options.framework_check = options.framework_check;
     consumer_options.framework_timeout_s = options.framework_timeout_s;
+    consumer_options.python_timeout_s = std::min(20.0, options.framework_timeout_s);
     fp.consumer = consumer::examine(consumer_options);
     return fp;
 }

@@ -328,6 +328,7 @@ json resolution_json(const Resolution& r) {
     if (!r.passed_over.empty()) j["passed_over"] = copies_json(r.passed_over);
     put(j, "mapped", r.mapped);
     put(j, "version", r.version);
+    put(j, "load_error", r.load_error);
     return j;
 }
 
@@ -347,6 +348,7 @@ Resolution parse_resolution(const Fields& f) {
     r.passed_over = parse_copies(f, "passed_over");
     r.mapped = f.optional_string("mapped");
     r.version = f.optional_string("version");
+    r.load_error = f.optional_string("load_error");
     return r;
 }
 

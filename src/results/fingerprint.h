@@ -133,6 +133,8 @@ struct Resolution {
     std::vector<Copy> passed_over;         ///< Copies a later step of the search would have found (the loser of a race).
     std::optional<std::string> mapped;     ///< What a child that made the same loads found mapped (the confirmation).
     std::optional<std::string> version;    ///< The version of the copy picked, when known.
+    /// Found, but it does not load: a library it needs is missing (ld.so's words).
+    std::optional<std::string> load_error;
 };
 
 /// One ELF object of a consumer (DT_NEEDED, DT_RPATH, DT_RUNPATH, DT_SONAME, PT_INTERP).
