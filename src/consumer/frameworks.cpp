@@ -234,8 +234,9 @@ bool apply(LoadOutcome& out, LoadModel& model, LoadStep step, const std::string&
             caller = model.find_loaded(step.caller);
             if (!caller) caller = model.load_path(step.caller, step.who, "dlopen");
         }
-        object = model.dlopen(step.target, caller, step.who);
+        object = model.dlopen(step.target, caller, step.who, how);
     }
+    if (how == "if asked") model.mark_since(before, "if asked");
     step.succeeded = object.has_value();
     if (object) step.resolved = model.objects()[*object].path;
     for (std::size_t i = before; i < model.resolutions().size(); ++i) {
@@ -530,7 +531,7 @@ LoadOutcome load_native(const std::string& file, LoadModel& model) {
         if (model.find_loaded(name)) continue;
         if (model.candidates(name, model.find_loaded(file).value_or(0)).empty()) continue;
         apply(out, model, make_step(LoadStep::Kind::Dlopen, name, file, "the consumer " + file + " (if it asks)"),
-              "dlopen");
+              "if asked");
     }
     load_cudnn_sublibraries(out, model);
     return out;
@@ -540,7 +541,7 @@ LoadOutcome load_plain(LoadModel& model) {
     LoadOutcome out;
     for (const auto& name : every_major_sonames()) {
         if (model.candidates(name, std::nullopt).empty()) continue;
-        apply(out, model, make_step(LoadStep::Kind::Dlopen, name, "", "a program started here (if it asks)"), "dlopen");
+        apply(out, model, make_step(LoadStep::Kind::Dlopen, name, "", "a program started here (if it asks)"), "if asked");
     }
     load_cudnn_sublibraries(out, model);
     return out;

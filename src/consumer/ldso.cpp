@@ -348,10 +348,10 @@ std::optional<std::size_t> LoadModel::load_path(const std::string& path, const s
 }
 
 std::optional<std::size_t> LoadModel::dlopen(const std::string& name, std::optional<std::size_t> caller,
-                                             const std::string& who) {
+                                             const std::string& who, const std::string& how) {
     const std::size_t before = objects_.size();
     const std::size_t records = resolutions_.size();
-    const auto object = map(name, caller, who, "dlopen");
+    const auto object = map(name, caller, who, how);
     if (!object) return std::nullopt;
     if (*object < before || load_dependencies(*object)) return object;
     roll_back(before, records);

@@ -51,7 +51,7 @@ public:
     std::optional<std::size_t> load_path(const std::string& path, const std::string& who, const std::string& how);
     /// dlopen(name) called from the object `caller` (an index; nullopt: from the executable).
     std::optional<std::size_t> dlopen(const std::string& name, std::optional<std::size_t> caller,
-                                      const std::string& who);
+                                      const std::string& who, const std::string& how = "dlopen");
 
     struct Object {
         std::string name;  ///< As requested.
@@ -70,6 +70,10 @@ public:
     /// directory", requested by OBJECT).
     const std::string& error() const { return error_; }
     const LoaderSettings& settings() const { return settings_; }
+    /// Sets `how` of the records made since `first` (what a hypothetical lookup brought in is hypothetical too).
+    void mark_since(std::size_t first, const std::string& how) {
+        for (std::size_t i = first; i < resolutions_.size(); ++i) resolutions_[i].how = how;
+    }
 
     /// Where a name asked by `requester` would come from, without loading it: every candidate in search order
     /// (the first is the one ld.so takes), with via/entry/of filled in.

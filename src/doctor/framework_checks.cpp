@@ -55,7 +55,8 @@ std::string display(const results::Framework& fw) {
 
 std::string label(const results::Framework& fw) { return fmt::format("{} {}", display(fw), fw.version); }
 
-/// Where a library comes from, in words: "the venv", "the user site-packages", "the system (/usr/local/cuda-13.0/lib)".
+/// Where a library comes from, in words: "the environment", "the user site-packages", "NVIDIA's wheels under DIR",
+/// "DIR".
 std::string origin_of(const results::Consumer& c, const std::string& path) {
     if (c.python) {
         std::error_code ec;
@@ -71,7 +72,11 @@ std::string origin_of(const results::Consumer& c, const std::string& path) {
             if (entry.find("-packages") != std::string::npos && under(entry)) return "site-packages " + entry;
         }
     }
-    return fmt::format("the system ({})", fs::path(path).parent_path().string());
+    std::error_code ec;
+    const std::string real = fs::weakly_canonical(path, ec).string();
+    if (const auto at = real.find("/nvidia/"); at != std::string::npos)
+        return fmt::format("NVIDIA's wheels under {}", real.substr(0, at));
+    return fs::path(real).parent_path().string();
 }
 
 const results::Resolution* resolution_of(const results::Consumer& c, const std::string& soname) {
@@ -317,7 +322,7 @@ private:
         std::map<std::string, std::set<std::string>> by_origin;
         std::map<std::string, std::set<std::string>> components_by_origin;
         for (const auto& r : c_.libraries) {
-            if (!r.found) continue;
+            if (!r.found || r.how == "if asked" || r.load_error) continue;  // only what it really loads
             const std::string base = fs::path(r.soname).filename().string();
             if (base.rfind("libcuda.so", 0) == 0) continue;  // the driver belongs to the system
             const std::string path = r.mapped.value_or(r.path);

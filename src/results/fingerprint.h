@@ -120,7 +120,9 @@ struct GpuError {
 struct Resolution {
     std::string soname;        ///< What was asked for ("libcudnn.so.9"); a path for a load by full path.
     std::string requested_by;  ///< The object whose DT_NEEDED or dlopen asks for it; the framework for a preload.
-    std::string how;           ///< DT_NEEDED | dlopen | preload (a framework's load by full path)
+    /// DT_NEEDED | dlopen | preload (a framework's load by full path) | if asked (a lookup by soname a program without
+    /// a known loading rule would make: every CUDA major's sonames)
+    std::string how;
     bool found = false;
     std::string path;       ///< The file the loader picks.
     std::string real_path;  ///< The same with symlinks resolved.
