@@ -257,10 +257,7 @@ private:
         const auto* facts = knowledge::Frameworks::builtin().find(fw_.name);
         const bool has_rule = facts != nullptr && std::any_of(facts->rules.begin(), facts->rules.end(),
                                                               [](const auto& rule) { return rule.component == "cuda"; });
-        if (has_rule) {
-            judge("cuda", built->str(), rt.version, rt.library.path, r ? r->why : "", "cudart");
-            return;
-        }
+        if (has_rule) judge("cuda", built->str(), rt.version, rt.library.path, r ? r->why : "", "cudart");
         if (loaded->major() == built->major() && loaded->truncated(2) < built->truncated(2)) {
             out_.push_back({"framework.runtime_older", Severity::Warning,
                             fmt::format("The CUDA runtime {} loads is older than the toolkit it was built with: {} < {}",
@@ -272,7 +269,7 @@ private:
                                         r ? r->why : "", loaded->str()),
                             framework_fix(fp_, "cudart")
                                 .value_or(fmt::format("Install the CUDA {} runtime {} pins.", built->str(), fw_.name))});
-        } else if (loaded->major() != built->major()) {
+        } else if (!has_rule && loaded->major() != built->major()) {
             out_.push_back({"framework.runtime_major", Severity::Error,
                             fmt::format("{} loads a CUDA {} runtime but was built for CUDA {}", label(fw_),
                                         loaded->major(), built->major()),

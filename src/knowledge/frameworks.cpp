@@ -16,7 +16,8 @@ namespace {
 
 int line_of(const YAML::Node& node) { return node.Mark().line >= 0 ? node.Mark().line + 1 : 0; }
 
-const std::set<std::string> kRules = {"major_equal_minor_at_least", "at_least_encoded", "torch_parse_visible_devices"};
+const std::set<std::string> kRules = {"major_equal_minor_at_least", "at_least_encoded", "same_major",
+                                      "torch_parse_visible_devices"};
 const std::set<std::string> kComponents = {"cudnn", "cuda", "cublas", "visible_devices"};
 
 }  // namespace
@@ -130,7 +131,7 @@ public:
         r.rule = text(node, "rule", what);
         if (!kRules.contains(r.rule))
             fail(node["rule"], fmt::format("{} is '{}': the rules this build applies are "
-                                           "major_equal_minor_at_least, at_least_encoded, torch_parse_visible_devices",
+                                           "major_equal_minor_at_least, at_least_encoded, same_major, torch_parse_visible_devices",
                                            what, r.rule));
         if (node["equal_minor_before_major"])
             r.equal_minor_before_major = static_cast<int>(integer(node["equal_minor_before_major"], "equal_minor_before_major"));
@@ -162,7 +163,7 @@ public:
 
     FrameworkRelease release(const YAML::Node& node, const std::string& framework) {
         const std::string what = fmt::format("a release of {}", framework);
-        keys(node, what, {"version", "built", "source"}, {"wheels", "note"});
+        keys(node, what, {"version", "built", "source"}, {"wheels", "resolved", "note"});
         FrameworkRelease r;
         r.version = version(node["version"], "'version'").str();
         keys(node["built"], "'built'", {}, {"cuda", "cudnn", "cublas"});
@@ -170,6 +171,10 @@ public:
         if (const YAML::Node wheels = node["wheels"]) {
             keys(wheels, "'wheels'", {}, {"cudnn", "cudart", "cublas", "nvrtc"});
             for (const auto& kv : wheels) r.wheels[kv.first.Scalar()] = kv.second.Scalar();
+        }
+        if (const YAML::Node resolved = node["resolved"]) {
+            keys(resolved, "'resolved'", {}, {"cuda", "cudnn", "cublas"});
+            for (const auto& kv : resolved) r.resolved[kv.first.Scalar()] = version(kv.second, "a resolved version").str();
         }
         r.citation = cite(node, what);
         entries_.push_back({"framework.release", fmt::format("{}=={}", framework, r.version), r.citation});
@@ -353,6 +358,7 @@ FrameworkVerdict Frameworks::accepts(std::string_view framework, std::string_vie
         {"built_tuple", tuple_of(built)},
         {"loaded_tuple", tuple_of(loaded)},
         {"built_int", std::to_string(encode_version(component, built))},
+        {"built_major", std::to_string(built.major())},
         {"loaded_int", std::to_string(encode_version(component, loaded))}};
     bool any = false;
     for (const auto& rule : fw->rules) {
@@ -393,6 +399,8 @@ FrameworkVerdict Frameworks::accepts(std::string_view framework, std::string_vie
             if (ok) {
                 if (const auto* e = exception_for(rule, built, loaded)) refuse(format_message(e->message, with_min));
             }
+        } else if (rule.rule == "same_major") {
+            if (loaded.major() != built.major()) refuse(format_message(rule.message, values));
         } else {
             continue;
         }

@@ -28,7 +28,8 @@ struct FrameworkRule {
     std::string component;
     /// major_equal_minor_at_least: same major, runtime minor >= built minor (equal minor below
     /// `equal_minor_before_major`); at_least_encoded: the runtime's integer encoding >= `min`, or >= built encoding
-    /// / `scale` when no `min` is given (JAX's _version_check); torch_parse_visible_devices.
+    /// / `scale` when no `min` is given (JAX's _version_check); same_major: the runtime's major is the built one (the
+    /// soname it needs); torch_parse_visible_devices.
     std::string rule;
     std::optional<int> equal_minor_before_major;
     std::optional<long> min;
@@ -45,6 +46,9 @@ struct FrameworkRelease {
     std::string version;
     std::map<std::string, std::string> built;   ///< cuda, cudnn, cublas -> version
     std::map<std::string, std::string> wheels;  ///< cudnn, cudart, cublas, nvrtc -> requirement it pins
+    /// cudnn, cuda, cublas -> the version `pip install <framework>==<version>` installs (its exact pins, or what a
+    /// range resolved to when it was observed).
+    std::map<std::string, std::string> resolved;
     Citation citation;
 };
 
