@@ -28,7 +28,8 @@ std::string python() {
 
 void run_doctor(benchmark::State& state, const std::string& args) {
     if (!fs::exists(python())) {
-        state.SkipWithError(("no venv at " + python() + ": run `cuconform frameworks run --only torch-2.15.0` or set "
+        state.SkipWithError(("no venv at " + python() +
+                             ": run `cuconform frameworks run --only torch-2.15.0` or set "
                              "CUCONFORM_BENCH_PYTHON")
                                 .c_str());
         return;
@@ -44,13 +45,28 @@ void run_doctor(benchmark::State& state, const std::string& args) {
 void BM_DoctorVenvWithoutFrameworkCheck(benchmark::State& state) {
     run_doctor(state, "--no-framework-check --python " + python());
 }
-BENCHMARK(BM_DoctorVenvWithoutFrameworkCheck)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(5)->Repetitions(3)->ReportAggregatesOnly();
+BENCHMARK(BM_DoctorVenvWithoutFrameworkCheck)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime()
+    ->Iterations(5)
+    ->Repetitions(3)
+    ->ReportAggregatesOnly();
 
 void BM_DoctorVenvWithFrameworkCheck(benchmark::State& state) { run_doctor(state, "--python " + python()); }
-BENCHMARK(BM_DoctorVenvWithFrameworkCheck)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(3)->Repetitions(3)->ReportAggregatesOnly();
+BENCHMARK(BM_DoctorVenvWithFrameworkCheck)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime()
+    ->Iterations(3)
+    ->Repetitions(3)
+    ->ReportAggregatesOnly();
 
 void BM_DoctorThisProgram(benchmark::State& state) { run_doctor(state, "--no-consumer"); }
-BENCHMARK(BM_DoctorThisProgram)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(5)->Repetitions(3)->ReportAggregatesOnly();
+BENCHMARK(BM_DoctorThisProgram)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime()
+    ->Iterations(5)
+    ->Repetitions(3)
+    ->ReportAggregatesOnly();
 
 void BM_ExamineModelOnly(benchmark::State& state) {
     if (!fs::exists(python())) {
@@ -62,7 +78,12 @@ void BM_ExamineModelOnly(benchmark::State& state) {
     options.confirm = false;
     for (auto _ : state) benchmark::DoNotOptimize(cuconform::consumer::examine(options));
 }
-BENCHMARK(BM_ExamineModelOnly)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(5)->Repetitions(3)->ReportAggregatesOnly();
+BENCHMARK(BM_ExamineModelOnly)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime()
+    ->Iterations(5)
+    ->Repetitions(3)
+    ->ReportAggregatesOnly();
 
 }  // namespace
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 /// \file Family `framework`: the real framework's own verdict on the stack it loads. The reproducer runs the framework
-/// of the cell's consumer (an activated venv, or `cuconform run` started in one) in a child interpreter and asks its own
-/// check (torch: `torch.backends.cudnn.version()`; JAX: its CUDA plugin's `_check_cuda_versions`); the expectation
+/// of the cell's consumer (an activated venv, or `cuconform run` started in one) in a child interpreter and asks its
+/// own check (torch: `torch.backends.cudnn.version()`; JAX: its CUDA plugin's `_check_cuda_versions`); the expectation
 /// predicts that verdict from the fingerprint's consumer with the framework's rule (matrix/knowledge/frameworks.yaml).
 /// A cell without a framework has nothing to ask: UNSUPPORTED with the reason.
 #include <fmt/format.h>
@@ -16,8 +16,9 @@ namespace {
 const results::Framework* framework_of(const CaseContext& ctx, std::string& why_not) {
     const auto& c = ctx.fingerprint.consumer;
     if (!c) {
-        why_not = "no consumer: run in a Python environment that holds torch, JAX or TensorFlow (activate it, or "
-                  "`cuconform probe --python`)";
+        why_not =
+            "no consumer: run in a Python environment that holds torch, JAX or TensorFlow (activate it, or "
+            "`cuconform probe --python`)";
         return nullptr;
     }
     if (c->frameworks.empty() || !c->python) {
@@ -71,10 +72,13 @@ CUCONFORM_CASE({
              "entry ends or empties the list",
     .seed = "DESIGN.md: bad environment variables",
     .labels = {"matrix", "env"},
-    .variants = {{.name = "repeated", .description = "CUDA_VISIBLE_DEVICES=0,0", .env = {{"CUDA_VISIBLE_DEVICES", "0,0"}}},
-                 {.name = "negative_first", .description = "CUDA_VISIBLE_DEVICES=-1", .env = {{"CUDA_VISIBLE_DEVICES", "-1"}}},
-                 {.name = "junk_after", .description = "CUDA_VISIBLE_DEVICES=0,abc,1", .env = {{"CUDA_VISIBLE_DEVICES", "0,abc,1"}}},
-                 {.name = "uuid", .description = "CUDA_VISIBLE_DEVICES=GPU-xyz", .env = {{"CUDA_VISIBLE_DEVICES", "GPU-xyz"}}}},
+    .variants =
+        {{.name = "repeated", .description = "CUDA_VISIBLE_DEVICES=0,0", .env = {{"CUDA_VISIBLE_DEVICES", "0,0"}}},
+         {.name = "negative_first", .description = "CUDA_VISIBLE_DEVICES=-1", .env = {{"CUDA_VISIBLE_DEVICES", "-1"}}},
+         {.name = "junk_after",
+          .description = "CUDA_VISIBLE_DEVICES=0,abc,1",
+          .env = {{"CUDA_VISIBLE_DEVICES", "0,abc,1"}}},
+         {.name = "uuid", .description = "CUDA_VISIBLE_DEVICES=GPU-xyz", .env = {{"CUDA_VISIBLE_DEVICES", "GPU-xyz"}}}},
     .expect = R"(
         when !framework -> unsupported("no framework in this cell's consumer")
         when framework.visible_devices == null -> unsupported("this framework has no CUDA_VISIBLE_DEVICES rule of its own")
@@ -86,7 +90,8 @@ CUCONFORM_CASE({
             std::string why_not;
             const auto* fw = framework_of(ctx, why_not);
             if (fw == nullptr) return Outcome::unsupported(why_not);
-            if (fw->name != "torch") return Outcome::unsupported(fmt::format("{} has no CUDA_VISIBLE_DEVICES rule of its own", fw->name));
+            if (fw->name != "torch")
+                return Outcome::unsupported(fmt::format("{} has no CUDA_VISIBLE_DEVICES rule of its own", fw->name));
             const auto check = consumer::run_framework_check(ctx.fingerprint.consumer->python->executable, *fw, 240);
             if (!check.answers.contains("visible_devices"))
                 return Outcome::error(Domain::Harness, "NO_ANSWER", {}, check.message);

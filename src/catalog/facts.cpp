@@ -32,11 +32,11 @@ void framework_facts(expect::MapFacts& f, const results::Fingerprint& fp, const 
     f.set("consumer.kind", c ? Value(c->kind) : Value());
     const results::Framework* fw = c && !c->frameworks.empty() ? &c->frameworks.front() : nullptr;
     f.set("framework", fw != nullptr);
-    for (const char* key : {"framework.name", "framework.version", "framework.built.cuda", "framework.built.cudnn",
-                            "framework.built.cublas", "framework.runtime", "framework.cudnn", "framework.cublas",
-                            "framework.imports", "framework.accepts", "framework.accepts.cudnn",
-                            "framework.accepts.cuda", "framework.accepts.cublas", "framework.cudnn_aborts",
-                            "framework.visible_devices", "framework.check"}) {
+    for (const char* key :
+         {"framework.name", "framework.version", "framework.built.cuda", "framework.built.cudnn",
+          "framework.built.cublas", "framework.runtime", "framework.cudnn", "framework.cublas", "framework.imports",
+          "framework.accepts", "framework.accepts.cudnn", "framework.accepts.cuda", "framework.accepts.cublas",
+          "framework.cudnn_aborts", "framework.visible_devices", "framework.check"}) {
         f.set(key, Value());
     }
     if (fw == nullptr) return;
@@ -139,12 +139,22 @@ const expect::Vocabulary& catalog_vocabulary() {
     static const expect::Vocabulary vocabulary = [] {
         std::map<std::string, int, std::less<>> functions;
         for (const auto& [name, arity] : knowledge_function_arities()) functions[name] = arity;
-        return expect::Vocabulary::from_patterns(
-            {"driver", "driver.version", "driver.cuda", "runtime", "runtime.version", "toolkit", "toolkit.cuda",
-             "toolkit.cudnn", "toolkit.nvcc", "cudnn", "cudnn.loaded", "cudnn.built", "cudnn.cudart", "cudnn.max_device_cc",
-             "cudnn.sublib.*", "cublas", "cublas.version", "gpu", "gpu.count", "gpu.cc", "gpu.name", "gpu.memory_mib",
-             "gpu.error", "env.*", "variant", "host.arch", "consumer", "consumer.kind", "framework", "framework.*"},
-            functions);
+        return expect::Vocabulary::from_patterns({"driver",          "driver.version",
+                                                  "driver.cuda",     "runtime",
+                                                  "runtime.version", "toolkit",
+                                                  "toolkit.cuda",    "toolkit.cudnn",
+                                                  "toolkit.nvcc",    "cudnn",
+                                                  "cudnn.loaded",    "cudnn.built",
+                                                  "cudnn.cudart",    "cudnn.max_device_cc",
+                                                  "cudnn.sublib.*",  "cublas",
+                                                  "cublas.version",  "gpu",
+                                                  "gpu.count",       "gpu.cc",
+                                                  "gpu.name",        "gpu.memory_mib",
+                                                  "gpu.error",       "env.*",
+                                                  "variant",         "host.arch",
+                                                  "consumer",        "consumer.kind",
+                                                  "framework",       "framework.*"},
+                                                 functions);
     }();
     return vocabulary;
 }

@@ -47,18 +47,19 @@ struct Agreement {
     bool agrees() const { return predicted == observed; }
 };
 
-Agreement agreement(const FrameworkCell& cell, const results::Fingerprint& fp, const std::vector<results::StoredResult>& rs) {
+Agreement agreement(const FrameworkCell& cell, const results::Fingerprint& fp,
+                    const std::vector<results::StoredResult>& rs) {
     Agreement a;
     for (const auto& r : rs) {
         if (r.result.case_id != "framework.own_check.stack") continue;
         const auto& o = r.result.observed;
         a.observed_words = o.message;
-        a.observed = o.is_ok() ? "accepts"
-                     : o.is_unsupported() ? "no framework"
+        a.observed = o.is_ok()                             ? "accepts"
+                     : o.is_unsupported()                  ? "no framework"
                      : o.name == "FRAMEWORK_REFUSES_STACK" ? "refuses"
                      : o.name == "FRAMEWORK_IMPORT_FAILED" ? "import fails"
-                     : o.name == "FRAMEWORK_ABORTS" ? "aborts"
-                                                            : o.str();
+                     : o.name == "FRAMEWORK_ABORTS"        ? "aborts"
+                                                           : o.str();
     }
     const auto& kb = knowledge::Frameworks::builtin();
     const auto request = predict::parse_framework(cell.framework, kb);
@@ -107,12 +108,13 @@ public:
         outcome.provisioned = true;
         outcome.provision = {{"venv", venv.string()},
                              {"install", cell->install},
-                             {"variant", {{"id", cell->variant.id},
-                                          {"pip", cell->variant.pip},
-                                          {"uninstall", cell->variant.uninstall},
-                                          {"remove", cell->variant.remove}}}};
-        std::vector<std::string> argv{self_exe(), "run", "--only", "framework.*", "--out", out.string(), "--cell", mc.id,
-                                      "--quiet"};
+                             {"variant",
+                              {{"id", cell->variant.id},
+                               {"pip", cell->variant.pip},
+                               {"uninstall", cell->variant.uninstall},
+                               {"remove", cell->variant.remove}}}};
+        std::vector<std::string> argv{self_exe(),   "run",    "--only", "framework.*", "--out",
+                                      out.string(), "--cell", mc.id,    "--quiet"};
         if (settings.jobs > 0) argv.insert(argv.end(), {"--jobs", std::to_string(settings.jobs)});
         if (settings.timeout_s > 0) argv.insert(argv.end(), {"--timeout", fmt::format("{}", settings.timeout_s)});
         process::Options options;
@@ -130,12 +132,9 @@ public:
         const auto rs = store.read_results(warnings);
         if (fp) {
             const auto a = agreement(*cell, *fp, rs);
-            outcome.provision["predict"] = {{"framework", cell->framework},
-                                            {"predicted", a.predicted},
-                                            {"observed", a.observed},
-                                            {"agrees", a.agrees()},
-                                            {"reason", a.predict_reason},
-                                            {"framework_words", a.observed_words}};
+            outcome.provision["predict"] = {{"framework", cell->framework}, {"predicted", a.predicted},
+                                            {"observed", a.observed},       {"agrees", a.agrees()},
+                                            {"reason", a.predict_reason},   {"framework_words", a.observed_words}};
             if (fp->consumer) {
                 outcome.stack.cudnn = fp->consumer->cudnn.loaded.value_or("none");
                 outcome.stack.cuda = fp->consumer->runtime.version.value_or("none");
@@ -166,7 +165,9 @@ matrix::Matrix as_matrix(const FrameworkMatrix& fm, const std::string& only) {
         cell.variants = "all";
         cell.only = {"framework.*"};
         cell.tags = {"frameworks"};
-        cell.values = {{"framework", c.framework}, {"variant", c.variant.id}, {"install", fmt::format("{}", fmt::join(c.install, " "))}};
+        cell.values = {{"framework", c.framework},
+                       {"variant", c.variant.id},
+                       {"install", fmt::format("{}", fmt::join(c.install, " "))}};
         m.cells.push_back(cell);
     }
     return m;
@@ -188,7 +189,8 @@ CommandSetup setup = [](CLI::App& sub) -> std::function<int()> {
         s->add_option("--only", o->only, "Only cells whose id contains this");
     }
     plan->add_flag("--json", o->json, "Print JSON");
-    run->add_option("-o,--out", o->out, "Results directory: <out>/<cell>/ and <out>/matrix.json")->capture_default_str();
+    run->add_option("-o,--out", o->out, "Results directory: <out>/<cell>/ and <out>/matrix.json")
+        ->capture_default_str();
     sub.require_subcommand(1);
     return [o, plan, run]() -> int {
         FrameworkMatrix fm;
@@ -222,12 +224,14 @@ CommandSetup setup = [](CLI::App& sub) -> std::function<int()> {
         probe_options.activated_consumer = false;
         const auto machine = matrix::Machine::from(probe::probe_fingerprint(probe_options));
         FrameworkProvider provider(fm);
-        return matrix::run_cells(m, m.cells, [&](const matrix::Cell&) -> matrix::Provider& { return provider; },
-                                 machine, {}, o->out, o->file);
+        return matrix::run_cells(
+            m, m.cells, [&](const matrix::Cell&) -> matrix::Provider& { return provider; }, machine, {}, o->out,
+            o->file);
     };
 };
 
-CUCONFORM_COMMAND("frameworks", "Framework cells: what pip install <framework>==X resolves, run and predicted", 37, setup);
+CUCONFORM_COMMAND("frameworks", "Framework cells: what pip install <framework>==X resolves, run and predicted", 37,
+                  setup);
 
 }  // namespace
 }  // namespace cuconform::consumer

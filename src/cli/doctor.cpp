@@ -56,7 +56,8 @@ void print_human(const std::vector<Finding>& findings, const results::Fingerprin
         for (const auto& fw : c->frameworks) {
             std::vector<std::string> built;
             for (const auto& [what, version] : fw.built) built.push_back(fmt::format("{} {}", what, version));
-            fmt::print("  {} {}: built against {} ({})\n", fw.name, fw.version, fmt::join(built, ", "), fw.built_source);
+            fmt::print("  {} {}: built against {} ({})\n", fw.name, fw.version, fmt::join(built, ", "),
+                       fw.built_source);
         }
         if (!c->frameworks.empty()) built_by = c->frameworks.front().name;
         fmt::print("\nStack as {} loads it\n",
@@ -126,8 +127,7 @@ CommandSetup setup = [](CLI::App& sub) -> std::function<int()> {
     sub.add_flag("--no-consumer", o->no_consumer, "Ignore an activated venv or conda env: this program's view only");
     sub.add_flag("--framework-check,!--no-framework-check", o->framework_check,
                  "Also run the framework's own check in a child interpreter (default; imports the framework)");
-    sub.add_option("--framework-timeout", o->framework_timeout_s,
-                   "Seconds before the framework's own check is killed")
+    sub.add_option("--framework-timeout", o->framework_timeout_s, "Seconds before the framework's own check is killed")
         ->capture_default_str();
     return [o] {
         results::Fingerprint fingerprint;
@@ -146,7 +146,8 @@ CommandSetup setup = [](CLI::App& sub) -> std::function<int()> {
                 return kExitHarnessError;
             }
             if (!fingerprint.consumer) {
-                for (const auto& env : consumer::environments_on_path()) context.environments.push_back({env.python, env.frameworks});
+                for (const auto& env : consumer::environments_on_path())
+                    context.environments.push_back({env.python, env.frameworks});
             }
         } else {
             try {

@@ -28,8 +28,9 @@ CommandSetup setup = [](CLI::App& sub) -> std::function<int()> {
     sub.add_option("--python", opts->python,
                    "Describe the stack as this Python environment's framework loads it (default: the activated venv "
                    "or conda env, VIRTUAL_ENV / CONDA_PREFIX)");
-    sub.add_option("--consumer", opts->native,
-                   "Describe the stack as this native library or executable loads it (e.g. torch/lib/libtorch_cuda.so)");
+    sub.add_option(
+        "--consumer", opts->native,
+        "Describe the stack as this native library or executable loads it (e.g. torch/lib/libtorch_cuda.so)");
     sub.add_flag("--no-consumer", opts->no_consumer, "Ignore an activated venv or conda env: this program's view only");
     sub.add_flag("--framework-check", opts->framework_check,
                  "Also run each framework's own check in a child interpreter (imports the framework: seconds)");

@@ -22,13 +22,14 @@ int line_of(const YAML::Node& n) { return n.Mark().line >= 0 ? n.Mark().line + 1
     throw CellsError(fmt::format("{}:{}: {}", file, line_of(at), message));
 }
 
-void keys(const std::string& file, const YAML::Node& node, const std::string& what, const std::vector<std::string>& allowed,
-          const std::vector<std::string>& required) {
+void keys(const std::string& file, const YAML::Node& node, const std::string& what,
+          const std::vector<std::string>& allowed, const std::vector<std::string>& required) {
     if (!node.IsMap()) fail(file, node, what + " must be a mapping (key: value)");
     for (const auto& kv : node) {
         if (std::find(allowed.begin(), allowed.end(), kv.first.Scalar()) == allowed.end())
-            fail(file, kv.first, fmt::format("unknown key '{}' in {}; the keys are: {}", kv.first.Scalar(), what,
-                                             fmt::join(allowed, ", ")));
+            fail(file, kv.first,
+                 fmt::format("unknown key '{}' in {}; the keys are: {}", kv.first.Scalar(), what,
+                             fmt::join(allowed, ", ")));
     }
     for (const auto& key : required) {
         if (!node[key]) fail(file, node, fmt::format("{} has no '{}'", what, key));
@@ -59,7 +60,8 @@ void step(const std::vector<std::string>& argv, std::string& log, const std::str
     const auto result = process::run(argv, options);
     log += fmt::format("$ {}\n{}", fmt::join(argv, " "), result.out);
     if (!result.ok()) {
-        throw std::runtime_error(fmt::format("{} failed ({}): {}", what, result.describe(), process::tail(result.out, 800)));
+        throw std::runtime_error(
+            fmt::format("{} failed ({}): {}", what, result.describe(), process::tail(result.out, 800)));
     }
 }
 
@@ -67,7 +69,8 @@ void step(const std::vector<std::string>& argv, std::string& log, const std::str
 
 fs::path cache_dir() {
     if (const char* env = std::getenv("CUCONFORM_CACHE"); env != nullptr && *env != '\0') return env;
-    if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg != nullptr && *xdg != '\0') return fs::path(xdg) / "cuconform";
+    if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg != nullptr && *xdg != '\0')
+        return fs::path(xdg) / "cuconform";
     const char* home = std::getenv("HOME");
     return fs::path(home != nullptr ? home : "/tmp") / ".cache" / "cuconform";
 }
@@ -87,12 +90,15 @@ FrameworkMatrix load_framework_matrix(const fs::path& path) {
     static const std::regex id_re(R"(^[a-z0-9][a-z0-9.-]*$)");
     if (!root["cells"].IsSequence()) fail(file, root["cells"], "'cells' must be a list");
     for (const auto& c : root["cells"]) {
-        keys(file, c, "a cell", {"id", "framework", "install", "description", "variants"}, {"id", "framework", "install"});
+        keys(file, c, "a cell", {"id", "framework", "install", "description", "variants"},
+             {"id", "framework", "install"});
         const std::string id = c["id"].Scalar();
-        if (!std::regex_match(id, id_re)) fail(file, c["id"], fmt::format("cell id '{}': use lower case, digits, '-' and '.'", id));
+        if (!std::regex_match(id, id_re))
+            fail(file, c["id"], fmt::format("cell id '{}': use lower case, digits, '-' and '.'", id));
         const std::string framework = c["framework"].Scalar();
         if (framework.find("==") == std::string::npos)
-            fail(file, c["framework"], fmt::format("'framework' is '{}': write NAME==VERSION (torch==2.15.0)", framework));
+            fail(file, c["framework"],
+                 fmt::format("'framework' is '{}': write NAME==VERSION (torch==2.15.0)", framework));
         const auto install = strings(file, c["install"], "'install'");
         if (install.empty()) fail(file, c["install"], "'install' needs what `pip install` is given");
         std::vector<FrameworkVariant> variants;
@@ -104,10 +110,12 @@ FrameworkMatrix load_framework_matrix(const fs::path& path) {
                                          strings(file, v["pip"], "'pip'"), strings(file, v["uninstall"], "'uninstall'"),
                                          strings(file, v["remove"], "'remove'")};
                 if (!std::regex_match(variant.id, id_re))
-                    fail(file, v["id"], fmt::format("variant id '{}': use lower case, digits, '-' and '.'", variant.id));
+                    fail(file, v["id"],
+                         fmt::format("variant id '{}': use lower case, digits, '-' and '.'", variant.id));
                 for (const auto& r : variant.remove) {
                     if (r.empty() || r.front() == '/' || r.find("..") != std::string::npos)
-                        fail(file, v["remove"], fmt::format("'remove' entry '{}' must be relative to site-packages", r));
+                        fail(file, v["remove"],
+                             fmt::format("'remove' entry '{}' must be relative to site-packages", r));
                 }
                 variants.push_back(std::move(variant));
             }
@@ -148,12 +156,13 @@ fs::path provision_venv(const FrameworkCell& cell, const fs::path& cache, std::s
         fs::create_directories(house, ec);
         step({python_for_venvs(), "-m", "venv", base.string()}, log, "python3 -m venv " + base.string());
         const std::string python = (base / "bin" / "python").string();
-        std::vector<std::string> download{python, "-m", "pip", "download", "--disable-pip-version-check", "-q", "-d",
-                                          house.string()};
+        std::vector<std::string> download{python, "-m", "pip",         "download", "--disable-pip-version-check",
+                                          "-q",   "-d", house.string()};
         download.insert(download.end(), cell.install.begin(), cell.install.end());
         step(download, log, fmt::format("pip download {}", fmt::join(cell.install, " ")));
-        std::vector<std::string> install{python, "-m", "pip", "install", "--disable-pip-version-check", "-q",
-                                         "--no-index", "--find-links", house.string()};
+        std::vector<std::string> install{
+            python, "-m",         "pip",          "install",     "--disable-pip-version-check",
+            "-q",   "--no-index", "--find-links", house.string()};
         install.insert(install.end(), cell.install.begin(), cell.install.end());
         step(install, log, fmt::format("pip install {}", fmt::join(cell.install, " ")));
         if (FILE* f = std::fopen(stamp.c_str(), "w")) {
@@ -176,12 +185,12 @@ fs::path provision_venv(const FrameworkCell& cell, const fs::path& cache, std::s
         step(argv, log, fmt::format("pip uninstall {}", fmt::join(v.uninstall, " ")));
     }
     if (!v.pip.empty()) {
-        std::vector<std::string> download{python, "-m", "pip", "download", "--disable-pip-version-check", "-q",
-                                          "--no-deps", "-d", house.string()};
+        std::vector<std::string> download{python, "-m",        "pip", "download",    "--disable-pip-version-check",
+                                          "-q",   "--no-deps", "-d",  house.string()};
         download.insert(download.end(), v.pip.begin(), v.pip.end());
         step(download, log, fmt::format("pip download {}", fmt::join(v.pip, " ")));
-        std::vector<std::string> argv{python, "-m", "pip", "install", "--disable-pip-version-check", "-q", "--no-deps",
-                                      "--no-index", "--find-links", house.string()};
+        std::vector<std::string> argv{python, "-m",        "pip",        "install",      "--disable-pip-version-check",
+                                      "-q",   "--no-deps", "--no-index", "--find-links", house.string()};
         argv.insert(argv.end(), v.pip.begin(), v.pip.end());
         step(argv, log, fmt::format("pip install {}", fmt::join(v.pip, " ")));
     }

@@ -28,9 +28,9 @@ struct FrameworkVariant {
 };
 
 struct FrameworkCell {
-    std::string id;         ///< <cell>-<variant>: "torch-2.15.0-cudnn-older"
-    std::string base;       ///< The base cell's id ("torch-2.15.0").
-    std::string framework;  ///< For `predict --framework`: "torch==2.15.0".
+    std::string id;                    ///< <cell>-<variant>: "torch-2.15.0-cudnn-older"
+    std::string base;                  ///< The base cell's id ("torch-2.15.0").
+    std::string framework;             ///< For `predict --framework`: "torch==2.15.0".
     std::vector<std::string> install;  ///< What `pip install` is given.
     FrameworkVariant variant;
     std::string description;

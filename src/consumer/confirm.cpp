@@ -5,11 +5,11 @@
 #include <dlfcn.h>
 #include <fmt/format.h>
 #include <link.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <climits>
 #include <cstdlib>
-#include <unistd.h>
 #include <cstring>
 #include <sstream>
 
@@ -90,8 +90,10 @@ int child_main(const std::vector<LoadStep>& steps, const std::string& runtime_so
         if (auto fn = reinterpret_cast<Fn>(dlsym(rt, "cudaRuntimeGetVersion"))) {
             int v = 0;
             const int rc = fn(&v);
-            if (rc == 0) versions["runtime"] = Version::from_cuda_int(v).str();
-            else versions["runtime_error"] = rc;
+            if (rc == 0)
+                versions["runtime"] = Version::from_cuda_int(v).str();
+            else
+                versions["runtime_error"] = rc;
         }
     }
     if (void* blas = loaded(cublas_soname)) {
@@ -225,9 +227,8 @@ Confirmation confirm_loads(const std::vector<LoadStep>& steps, const std::string
                        {"cublas", cublas_soname},
                        {"cublaslt", cublaslt_soname}};
     const std::string self = self_executable();
-    auto child = process::Child::exec({self, kConfirmCommand, "--request", request.dump(), "--result-fd",
-                                       std::to_string(kResultFd)},
-                                      options);
+    auto child = process::Child::exec(
+        {self, kConfirmCommand, "--request", request.dump(), "--result-fd", std::to_string(kResultFd)}, options);
     if (child.pid() <= 0) {
         c.error = fmt::format("the confirmation child ({} {}) could not be started", self, kConfirmCommand);
         return c;
@@ -263,8 +264,10 @@ Confirmation confirm_loads(const std::vector<LoadStep>& steps, const std::string
         c.error = fmt::format("the child that made the loads {}{}", status.describe(),
                               tail == "(no output)" ? std::string() : ": " + tail);
         if (!running.empty()) {
-            results::CudnnCheck crashed{status.timed_out ? "TIMEOUT" : status.signal != 0 ? "CRASH" : "FAILED", -1,
-                                        std::nullopt, c.error};
+            results::CudnnCheck crashed{status.timed_out     ? "TIMEOUT"
+                                        : status.signal != 0 ? "CRASH"
+                                                             : "FAILED",
+                                        -1, std::nullopt, c.error};
             if (status.signal != 0) {
                 crashed.signal = status.signal;
                 crashed.code = -status.signal;
@@ -277,7 +280,8 @@ Confirmation confirm_loads(const std::vector<LoadStep>& steps, const std::string
         c.runtime.present = c.runtime.library.found;
         if (versions.contains("runtime")) c.runtime.version = versions["runtime"].get<std::string>();
         if (versions.contains("runtime_error")) {
-            c.runtime.version_error = results::CallError{"cudaRuntimeGetVersion", versions["runtime_error"].get<long long>(), ""};
+            c.runtime.version_error =
+                results::CallError{"cudaRuntimeGetVersion", versions["runtime_error"].get<long long>(), ""};
         }
         c.cublas.library = record_for(cublas_soname, versions.value("cublas_path", ""));
         c.cublas.library_lt = record_for(cublaslt_soname, versions.value("cublaslt_path", ""));

@@ -96,9 +96,10 @@ std::optional<results::Consumer> examine(const Options& o) {
         try {
             read_elf(*o.native);
         } catch (const ElfError& e) {
-            throw ConsumerError(fmt::format("--consumer {}: {}; give a shared library or executable (ELF), e.g. "
-                                            "torch/lib/libtorch_cuda.so, or --python for a Python environment",
-                                            *o.native, e.what()));
+            throw ConsumerError(
+                fmt::format("--consumer {}: {}; give a shared library or executable (ELF), e.g. "
+                            "torch/lib/libtorch_cuda.so, or --python for a Python environment",
+                            *o.native, e.what()));
         }
     } else {
         c.kind = "python";
@@ -175,11 +176,10 @@ std::optional<results::Consumer> examine(const Options& o) {
     c.cublas.present = c.cublas.library.found && c.cublas.library_lt.found;
 
     if (o.confirm) {
-        const auto conf = confirm_loads(outcome.steps, rt && rt->found ? basename_of(rt->soname) : "",
-                                        shim && shim->found ? basename_of(shim->soname) : "",
-                                        blas && blas->found ? basename_of(blas->soname) : "",
-                                        blas_lt && blas_lt->found ? basename_of(blas_lt->soname) : "",
-                                        o.confirm_timeout_s);
+        const auto conf = confirm_loads(
+            outcome.steps, rt && rt->found ? basename_of(rt->soname) : "",
+            shim && shim->found ? basename_of(shim->soname) : "", blas && blas->found ? basename_of(blas->soname) : "",
+            blas_lt && blas_lt->found ? basename_of(blas_lt->soname) : "", o.confirm_timeout_s);
         c.confirm_error = conf.error;
         auto mapped_for = [&](const results::Resolution& r) -> std::optional<std::string> {
             for (const auto& m : conf.mapped) {
@@ -216,8 +216,7 @@ std::optional<results::Consumer> examine(const Options& o) {
         }
     }
     if (o.framework_check && c.python) {
-        for (auto& fw : c.frameworks)
-            fw.check = run_framework_check(c.python->executable, fw, o.framework_timeout_s);
+        for (auto& fw : c.frameworks) fw.check = run_framework_check(c.python->executable, fw, o.framework_timeout_s);
     }
     return c;
 }

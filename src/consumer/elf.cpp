@@ -4,17 +4,17 @@
 
 #include <elf.h>
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <gelf.h>
 #include <libelf.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <fmt/format.h>
 #include <map>
 #include <memory>
 #include <mutex>
-#include <algorithm>
 #include <set>
 
 #include "core/util.h"
@@ -122,12 +122,23 @@ ElfInfo read_elf(const std::string& path) {
                 return std::string(s != nullptr ? s : "");
             };
             switch (dyn.d_tag) {
-                case DT_NEEDED: info.needed.push_back(text()); break;
-                case DT_SONAME: info.soname = text(); break;
-                case DT_RPATH: info.rpath = split_colons(text()); break;
-                case DT_RUNPATH: info.runpath = split_colons(text()); break;
-                case DT_FLAGS_1: info.nodeflib = (dyn.d_un.d_val & DF_1_NODEFLIB) != 0; break;
-                default: break;
+                case DT_NEEDED:
+                    info.needed.push_back(text());
+                    break;
+                case DT_SONAME:
+                    info.soname = text();
+                    break;
+                case DT_RPATH:
+                    info.rpath = split_colons(text());
+                    break;
+                case DT_RUNPATH:
+                    info.runpath = split_colons(text());
+                    break;
+                case DT_FLAGS_1:
+                    info.nodeflib = (dyn.d_un.d_val & DF_1_NODEFLIB) != 0;
+                    break;
+                default:
+                    break;
             }
         }
         break;

@@ -50,7 +50,8 @@ std::optional<fs::path> on_sys_path(const results::Python& python, const std::st
 
 /// "nvidia-cudnn-cu13==9.26.0.51; platform_system == \"Linux\"" -> a Pin, for the stack's distributions only.
 std::optional<results::Pin> pin_of(const std::string& requirement, const Distributions& dists) {
-    static const std::regex re(R"(^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(\[[^\]]*\])?\s*\(?\s*([^;()]*)\)?\s*(;\s*(.*))?$)");
+    static const std::regex re(
+        R"(^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(\[[^\]]*\])?\s*\(?\s*([^;()]*)\)?\s*(;\s*(.*))?$)");
     std::smatch m;
     if (!std::regex_match(requirement, m, re)) return std::nullopt;
     const std::string name = normalize_name(m[1].str());
@@ -102,8 +103,8 @@ std::optional<results::Framework> find_torch(const results::Python& python, cons
     return fw;
 }
 
-std::optional<results::Framework> find_jax(const results::Python& python, const Distributions& dists,
-                                           bool ask_builds, double timeout_s) {
+std::optional<results::Framework> find_jax(const results::Python& python, const Distributions& dists, bool ask_builds,
+                                           double timeout_s) {
     for (const char* major : {"13", "12"}) {
         const std::string plugin = fmt::format("jax_plugins/xla_cuda{}/__init__.py", major);
         const auto site = on_sys_path(python, plugin);
@@ -123,7 +124,8 @@ std::optional<results::Framework> find_jax(const results::Python& python, const 
             // The build versions are compiled into jax_cudaNN_plugin._versions; importing it initialises nothing.
             const std::string script = fmt::format(
                 "import json, importlib\nv = importlib.import_module('jax_cuda{}_plugin._versions')\n"
-                "print('{}' + json.dumps({{n[:-14]: getattr(v, n)() for n in dir(v) if n.endswith('_build_version')}}))\n",
+                "print('{}' + json.dumps({{n[:-14]: getattr(v, n)() for n in dir(v) if "
+                "n.endswith('_build_version')}}))\n",
                 major, kMarker);
             process::Options options;
             options.timeout_s = timeout_s;
@@ -132,7 +134,8 @@ std::optional<results::Framework> find_jax(const results::Python& python, const 
             if (result.ok() && at != std::string::npos) {
                 const json builds = json::parse(result.out.substr(at + std::strlen(kMarker)), nullptr, false);
                 if (builds.is_object()) {
-                    if (builds.contains("cudnn")) fw.built["cudnn"] = Version::from_cudnn_int(builds["cudnn"].get<long>()).str();
+                    if (builds.contains("cudnn"))
+                        fw.built["cudnn"] = Version::from_cudnn_int(builds["cudnn"].get<long>()).str();
                     if (builds.contains("cuda_runtime"))
                         fw.built["cuda"] = Version::from_cuda_int(builds["cuda_runtime"].get<int>()).str();
                     if (builds.contains("cublas")) {
@@ -178,11 +181,14 @@ std::vector<std::pair<std::string, std::string>> torch_preload_list(const std::s
     if (begin == std::string::npos) return out;
     const auto end = init.find("\ndef ", begin + 1);
     const std::string body = init.substr(begin, end == std::string::npos ? std::string::npos : end - begin);
-    static const std::regex pair_re(R"re(\(\s*"([A-Za-z0-9_]+)"\s*,\s*"(lib[^"]+)"\s*\)|"([A-Za-z0-9_]+)"\s*:\s*"(lib[^"]+)")re");
+    static const std::regex pair_re(
+        R"re(\(\s*"([A-Za-z0-9_]+)"\s*,\s*"(lib[^"]+)"\s*\)|"([A-Za-z0-9_]+)"\s*:\s*"(lib[^"]+)")re");
     for (auto it = std::sregex_iterator(body.begin(), body.end(), pair_re); it != std::sregex_iterator(); ++it) {
         const auto& m = *it;
-        if (m[1].matched) out.emplace_back(m[1].str(), m[2].str());
-        else out.emplace_back(m[3].str(), m[4].str());
+        if (m[1].matched)
+            out.emplace_back(m[1].str(), m[2].str());
+        else
+            out.emplace_back(m[3].str(), m[4].str());
     }
     return out;
 }
@@ -263,16 +269,17 @@ void load_cudnn_sublibraries(LoadOutcome& out, LoadModel& model) {
         // API's ops, cnn and adv as they are first used; the rest as the shim names them. The order decides which copy
         // a sub-library's own DT_NEEDED finds: one already loaded answers it.
         auto rank = [](const std::string& name) {
-            for (int i = 0; const char* stem : {"libcudnn_graph.", "libcudnn_ops.", "libcudnn_ops_infer.",
-                                               "libcudnn_ops_train.", "libcudnn_cnn.", "libcudnn_cnn_infer.",
-                                               "libcudnn_cnn_train.", "libcudnn_adv.", "libcudnn_adv_infer.",
-                                               "libcudnn_adv_train."}) {
+            for (int i = 0;
+                 const char* stem : {"libcudnn_graph.", "libcudnn_ops.", "libcudnn_ops_infer.", "libcudnn_ops_train.",
+                                     "libcudnn_cnn.", "libcudnn_cnn_infer.", "libcudnn_cnn_train.", "libcudnn_adv.",
+                                     "libcudnn_adv_infer.", "libcudnn_adv_train."}) {
                 if (name.rfind(stem, 0) == 0) return i;
                 ++i;
             }
             return 100;
         };
-        std::stable_sort(asks.begin(), asks.end(), [&](const auto& a, const auto& b) { return rank(a.first) < rank(b.first); });
+        std::stable_sort(asks.begin(), asks.end(),
+                         [&](const auto& a, const auto& b) { return rank(a.first) < rank(b.first); });
         for (std::size_t i = 0; i < asks.size(); ++i) {
             const auto [name, caller] = asks[i];
             auto step = make_step(LoadStep::Kind::Dlopen, name, caller, "the cuDNN shim " + caller);
@@ -284,8 +291,8 @@ void load_cudnn_sublibraries(LoadOutcome& out, LoadModel& model) {
                     try {
                         for (const auto& sub : rodata_names(model.objects()[*graph].real_path, "libcudnn_")) {
                             const std::string soname = sub.substr(0, sub.find(".so") + 3) + "." + major;
-                            const bool asked = std::any_of(asks.begin(), asks.end(),
-                                                           [&](const auto& a) { return a.first == soname; });
+                            const bool asked =
+                                std::any_of(asks.begin(), asks.end(), [&](const auto& a) { return a.first == soname; });
                             if (!asked) asks.emplace_back(soname, model.objects()[*graph].path);
                         }
                     } catch (const ElfError&) {
@@ -408,8 +415,8 @@ sys.stdout.write("\n@@cuconform@@" + json.dumps(out) + "\n")
 
 const std::vector<std::string>& every_major_sonames() {
     static const std::vector<std::string> names = {
-        "libcudart.so.13",  "libcudart.so.12",  "libcudart.so.11.0", "libcudnn.so.9",    "libcudnn.so.8",
-        "libcublas.so.13",  "libcublas.so.12",  "libcublas.so.11",   "libcublasLt.so.13", "libcublasLt.so.12",
+        "libcudart.so.13",   "libcudart.so.12", "libcudart.so.11.0", "libcudnn.so.9",     "libcudnn.so.8",
+        "libcublas.so.13",   "libcublas.so.12", "libcublas.so.11",   "libcublasLt.so.13", "libcublasLt.so.12",
         "libcublasLt.so.11", "libnvrtc.so.13",  "libnvrtc.so.12",    "libnvrtc.so.11.2",  "libcuda.so.1"};
     return names;
 }
@@ -429,7 +436,8 @@ LoadOutcome load_framework(const results::Framework& fw, const results::Python& 
         const fs::path torch(fw.location);
         const std::string init = read_text(torch / "__init__.py");
         const auto preloads = torch_preload_list(init);
-        const std::string major = fw.built.contains("cuda") ? fw.built.at("cuda").substr(0, fw.built.at("cuda").find('.')) : "";
+        const std::string major =
+            fw.built.contains("cuda") ? fw.built.at("cuda").substr(0, fw.built.at("cuda").find('.')) : "";
         const std::string global_deps = (torch / "lib/libtorch_global_deps.so").string();
         const std::string who_global = "torch/__init__.py (_load_global_deps: ctypes.CDLL(..., RTLD_GLOBAL))";
         const std::string who_preload = "torch/__init__.py (_preload_cuda_deps)";
@@ -438,9 +446,10 @@ LoadOutcome load_framework(const results::Framework& fw, const results::Python& 
                 const auto path = torch_preload_path(python, folder, pattern, major);
                 if (!path) {
                     if (required) {
-                        out.errors.push_back(fmt::format("ValueError: {} not found in the system path (torch's "
-                                                         "_preload_cuda_lib, after loading {} failed)",
-                                                         pattern, global_deps));
+                        out.errors.push_back(
+                            fmt::format("ValueError: {} not found in the system path (torch's "
+                                        "_preload_cuda_lib, after loading {} failed)",
+                                        pattern, global_deps));
                         return false;
                     }
                     continue;
@@ -464,7 +473,8 @@ LoadOutcome load_framework(const results::Framework& fw, const results::Python& 
                 return out;
             }
         }
-        if (!apply(out, model, make_step(LoadStep::Kind::Path, fw.native, "", "import torch (torch._C needs libtorch_cuda.so)"),
+        if (!apply(out, model,
+                   make_step(LoadStep::Kind::Path, fw.native, "", "import torch (torch._C needs libtorch_cuda.so)"),
                    "DT_NEEDED")) {
             out.errors.push_back("ImportError: " + model.error());
         }
@@ -486,7 +496,8 @@ LoadOutcome load_framework(const results::Framework& fw, const results::Python& 
             const bool ours = neutral || (major == "12" ? !cuda13_folder : module == "cu" + major);
             // importlib.import_module("nvidia.<module>"): the first sys.path entry holding nvidia/<module>.
             const auto site = on_sys_path(python, "nvidia/" + module);
-            for (auto lib = std::sregex_iterator(libs.begin(), libs.end(), lib_re); lib != std::sregex_iterator(); ++lib) {
+            for (auto lib = std::sregex_iterator(libs.begin(), libs.end(), lib_re); lib != std::sregex_iterator();
+                 ++lib) {
                 const std::string name = (*lib)[1].str();
                 if (ours && std::find(asked.begin(), asked.end(), name) == asked.end()) asked.push_back(name);
                 if (!site) continue;
@@ -510,7 +521,8 @@ LoadOutcome load_framework(const results::Framework& fw, const results::Python& 
         const std::string major = cuda.substr(0, cuda.find('.'));
         std::vector<std::string> names;
         if (!major.empty()) {
-            for (const char* stem : {"libcudart.so.", "libcublas.so.", "libcublasLt.so."}) names.push_back(stem + major);
+            for (const char* stem : {"libcudart.so.", "libcublas.so.", "libcublasLt.so."})
+                names.push_back(stem + major);
         }
         if (!cudnn.empty()) names.push_back("libcudnn.so." + cudnn.substr(0, cudnn.find('.')));
         for (const auto& name : names) {
@@ -541,7 +553,8 @@ LoadOutcome load_plain(LoadModel& model) {
     LoadOutcome out;
     for (const auto& name : every_major_sonames()) {
         if (model.candidates(name, std::nullopt).empty()) continue;
-        apply(out, model, make_step(LoadStep::Kind::Dlopen, name, "", "a program started here (if it asks)"), "if asked");
+        apply(out, model, make_step(LoadStep::Kind::Dlopen, name, "", "a program started here (if it asks)"),
+              "if asked");
     }
     load_cudnn_sublibraries(out, model);
     return out;

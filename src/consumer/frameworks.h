@@ -10,8 +10,8 @@
 #include <vector>
 
 #include "consumer/ldso.h"
-#include "core/process.h"
 #include "consumer/python.h"
+#include "core/process.h"
 #include "results/fingerprint.h"
 
 namespace cuconform::consumer {
@@ -30,12 +30,12 @@ struct LoadStep {
     std::string caller;  ///< Dlopen: the object that calls dlopen.
     std::string who;     ///< Whose code makes the load, for messages.
     bool global = false;
-    bool succeeded = false;   ///< In the model.
-    std::string resolved;     ///< The file the model loaded for it.
+    bool succeeded = false;  ///< In the model.
+    std::string resolved;    ///< The file the model loaded for it.
     /// A library that loads it itself when used (the cuDNN shim its sub-libraries): the confirmation uses it instead
     /// of replaying the load.
     bool by_use = false;
-    bool stack_new = false;   ///< The model loaded a stack library in this step.
+    bool stack_new = false;  ///< The model loaded a stack library in this step.
 };
 
 /// What loading a framework does to its process, per the model: the steps taken and what went wrong (the import

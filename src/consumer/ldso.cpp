@@ -101,8 +101,8 @@ LoaderSettings LoaderSettings::current(const std::optional<std::string>& ld_libr
 
 bool is_stack_library(const std::string& name) {
     const std::string base = basename_of(name);
-    for (const char* prefix : {"libcudart.so", "libcudnn.so", "libcudnn_", "libcublas.so", "libcublasLt.so",
-                               "libnvrtc.so", "libcuda.so"}) {
+    for (const char* prefix :
+         {"libcudart.so", "libcudnn.so", "libcudnn_", "libcublas.so", "libcublasLt.so", "libnvrtc.so", "libcuda.so"}) {
         if (base.rfind(prefix, 0) == 0) return true;
     }
     return false;
@@ -219,7 +219,7 @@ void LoadModel::record(const std::string& name, std::optional<std::size_t> reque
     if (!is_stack_library(name)) return;
     results::Resolution r;
     // A load by path is reported under the library's soname (the name later lookups match it by).
-    r.soname = name.find('/') == std::string::npos ? name
+    r.soname = name.find('/') == std::string::npos           ? name
                : object && !objects_[*object].soname.empty() ? objects_[*object].soname
                                                              : basename_of(name);
     r.requested_by = requester ? objects_[*requester].path : who;
@@ -246,9 +246,10 @@ void LoadModel::record(const std::string& name, std::optional<std::size_t> reque
         r.passed_over.push_back({c.path, real(c.path), c.via});
     }
     if (!r.found) {
-        r.why = fmt::format("not found: no DT_RPATH, LD_LIBRARY_PATH or DT_RUNPATH directory, no ld.so.cache entry and "
-                            "no system directory holds {}",
-                            name);
+        r.why = fmt::format(
+            "not found: no DT_RPATH, LD_LIBRARY_PATH or DT_RUNPATH directory, no ld.so.cache entry and "
+            "no system directory holds {}",
+            name);
     } else if (already) {
         r.why = fmt::format("already loaded as {} before {} asked for it", r.path, basename_of(r.requested_by));
         if (!r.passed_over.empty()) {
@@ -291,9 +292,9 @@ std::optional<std::size_t> LoadModel::map(const std::string& name, std::optional
         const auto object = add_object(name, name, requester);
         if (!object) {
             std::error_code ec;
-            error_ = fs::exists(name, ec) ? fmt::format("{}: invalid ELF header", name)
-                                          : fmt::format("{}: cannot open shared object file: No such file or directory",
-                                                        name);
+            error_ = fs::exists(name, ec)
+                         ? fmt::format("{}: invalid ELF header", name)
+                         : fmt::format("{}: cannot open shared object file: No such file or directory", name);
             record(name, requester, who, how, std::nullopt, {}, false);
             return std::nullopt;
         }

@@ -26,10 +26,10 @@ namespace cuconform::consumer {
 struct LoaderSettings {
     std::vector<std::string> ld_library_path;  ///< Split at ':' (empty entries kept: the current directory).
     bool ld_library_path_set = false;
-    bool use_cache = true;  ///< False under `ld.so --inhibit-cache`.
+    bool use_cache = true;                                   ///< False under `ld.so --inhibit-cache`.
     std::vector<std::pair<std::string, std::string>> cache;  ///< ld.so.cache (soname, path) in its order.
-    std::vector<std::string> system_dirs;                     ///< ld.so's built-in directories.
-    std::string cwd;                                          ///< For empty and relative entries.
+    std::vector<std::string> system_dirs;                    ///< ld.so's built-in directories.
+    std::string cwd;                                         ///< For empty and relative entries.
 
     /// This process's: LD_LIBRARY_PATH (or `ld_library_path` when given), ld.so.cache through loader::ld_cache(),
     /// the system directories from `ld.so --help`.

@@ -87,18 +87,20 @@ results::Python ask_interpreter(const std::string& python, double timeout_s) {
                                         std::strerror(result.exec_errno)));
     }
     if (result.timed_out) {
-        throw ConsumerError(fmt::format("{} did not answer within {} s when asked for sys.path (a sitecustomize or "
-                                        ".pth file that hangs?); run `{} -c 'import sys; print(sys.path)'` to see",
-                                        python, timeout_s, python));
+        throw ConsumerError(
+            fmt::format("{} did not answer within {} s when asked for sys.path (a sitecustomize or "
+                        ".pth file that hangs?); run `{} -c 'import sys; print(sys.path)'` to see",
+                        python, timeout_s, python));
     }
     const auto marker = result.out.rfind(kMarker);
     if (!result.ok() || marker == std::string::npos) {
-        throw ConsumerError(fmt::format("{} is not a working Python interpreter: asked for sys.path, it {}{}; give "
-                                        "the path of a Python 3 interpreter (e.g. VENV/bin/python)",
-                                        python, result.describe(),
-                                        result.err.empty() && result.out.empty()
-                                            ? std::string()
-                                            : ": " + process::tail(result.err.empty() ? result.out : result.err, 300)));
+        throw ConsumerError(
+            fmt::format("{} is not a working Python interpreter: asked for sys.path, it {}{}; give "
+                        "the path of a Python 3 interpreter (e.g. VENV/bin/python)",
+                        python, result.describe(),
+                        result.err.empty() && result.out.empty()
+                            ? std::string()
+                            : ": " + process::tail(result.err.empty() ? result.out : result.err, 300)));
     }
     std::string line = result.out.substr(marker + std::strlen(kMarker));
     line = line.substr(0, line.find('\n'));
@@ -233,7 +235,8 @@ std::vector<EnvironmentOnPath> environments_on_path() {
                     for (const auto& site : sites_of(fs::path(home) / ".local")) {
                         const std::string key = fs::weakly_canonical(site, ec).string();
                         if (!fs::is_directory(site, ec) || !seen_sites.insert(key).second) continue;
-                        for (auto& f : frameworks_in(site)) frameworks.push_back(fmt::format("{} (user site-packages)", f));
+                        for (auto& f : frameworks_in(site))
+                            frameworks.push_back(fmt::format("{} (user site-packages)", f));
                     }
                 }
             }

@@ -48,7 +48,8 @@ std::optional<Version> toolkit_version_at(const fs::path& dir) {
 }
 
 std::string searched(const results::LoadRecord& lib) {
-    return lib.search_path.empty() ? std::string("the loader's path") : fmt::format("{}", fmt::join(lib.search_path, ", "));
+    return lib.search_path.empty() ? std::string("the loader's path")
+                                   : fmt::format("{}", fmt::join(lib.search_path, ", "));
 }
 
 class Examiner {
@@ -79,8 +80,9 @@ private:
 
     /// How the consumer's search found (or did not find) a library, for evidence.
     std::string consumer_search(const results::LoadRecord& lib) const {
-        if (!fp_.consumer) return fmt::format("dlopen(\"{}\"): {}; searched: {} and ld.so.cache", lib.soname, lib.error,
-                                              searched(lib));
+        if (!fp_.consumer)
+            return fmt::format("dlopen(\"{}\"): {}; searched: {} and ld.so.cache", lib.soname, lib.error,
+                               searched(lib));
         for (const auto& r : fp_.consumer->libraries) {
             if (fs::path(r.soname).filename() == lib.soname) return fmt::format("{}: {}", r.soname, r.why);
         }
@@ -91,15 +93,14 @@ private:
         const auto& c = *fp_.consumer;
         for (const auto& problem : c.problems) {
             if (problem.rfind("import ", 0) == 0 || problem.rfind("loading ", 0) == 0) continue;  // framework_findings
-            add({"consumer.unexaminable", Severity::Error,
-                 fmt::format("The consumer {} cannot be examined", c.path), problem,
+            add({"consumer.unexaminable", Severity::Error, fmt::format("The consumer {} cannot be examined", c.path),
+                 problem,
                  "Repair or recreate the environment (python3 -m venv --clear DIR, then reinstall the framework), or "
                  "point --python at a working interpreter."});
         }
         if (!c.confirm_error.empty()) {
             add({"consumer.confirm_failed", Severity::Warning,
-                 "The libraries the consumer loads could not be confirmed by loading them in a child",
-                 c.confirm_error,
+                 "The libraries the consumer loads could not be confirmed by loading them in a child", c.confirm_error,
                  "The paths shown come from the loader's rules only; the child's message says which library failed."});
         }
         for (const auto& r : c.libraries) {
@@ -154,7 +155,8 @@ private:
                  fmt::format("driver {} >= {} (the {}.x floor); features needing the newer driver (PTX JIT of newer "
                              "PTX) are unavailable",
                              driver_version, req->compat_floor, runtime->major()),
-                 fmt::format("Upgrade the driver to >= {} for full CUDA {} support.", req->min_driver, rt), req->source});
+                 fmt::format("Upgrade the driver to >= {} for full CUDA {} support.", req->min_driver, rt),
+                 req->source});
             return;
         }
         add({"driver.too_old", Severity::Error,
@@ -162,9 +164,10 @@ private:
              fmt::format("driver {} supports CUDA {}; the loaded runtime {} ({}) needs driver >= {}", driver_version,
                          driver_cuda->str(), rt, view_.runtime->library.path,
                          req ? req->min_driver : std::string("(unknown: not in the knowledge base)")),
-             fmt::format("Upgrade the NVIDIA driver to >= {}, or use a CUDA {} runtime (a framework build for CUDA {}).",
-                         req ? req->min_driver : std::string("the version the CUDA release notes give"),
-                         driver_cuda->str(), driver_cuda->str()),
+             fmt::format(
+                 "Upgrade the NVIDIA driver to >= {}, or use a CUDA {} runtime (a framework build for CUDA {}).",
+                 req ? req->min_driver : std::string("the version the CUDA release notes give"), driver_cuda->str(),
+                 driver_cuda->str()),
              req ? req->source : ""});
     }
 
@@ -176,15 +179,17 @@ private:
              fmt::format("The CUDA runtime {} cannot be loaded{}", r.library.soname, consumer_words()),
              consumer_search(r.library),
              fix ? *fix
-                 : fmt::format("Install the CUDA {} runtime (pip install nvidia-cuda-runtime, or the toolkit), then add "
-                               "its lib directory to LD_LIBRARY_PATH or run ldconfig.",
-                               fp_.toolkit.cuda)});
+                 : fmt::format(
+                       "Install the CUDA {} runtime (pip install nvidia-cuda-runtime, or the toolkit), then add "
+                       "its lib directory to LD_LIBRARY_PATH or run ldconfig.",
+                       fp_.toolkit.cuda)});
     }
 
     /// " by torch 2.15.0 (VENV)" in consumer mode, "" otherwise.
     std::string consumer_words() const {
         if (!fp_.consumer) return "";
-        if (const auto* fw = view_.framework) return fmt::format(" by {} {} ({})", fw->name, fw->version, fp_.consumer->path);
+        if (const auto* fw = view_.framework)
+            return fmt::format(" by {} {} ({})", fw->name, fw->version, fp_.consumer->path);
         return fmt::format(" by the consumer {}", fp_.consumer->path);
     }
 
@@ -220,8 +225,9 @@ private:
                      fmt::format("the shim {} (cuDNN {}) names {} and looks next to itself ({}) and on the loader's "
                                  "path; no {} there",
                                  lib.path, loaded, sub.soname, shim_dir, sub.soname),
-                     framework_fix(fp_, "cudnn").value_or(fmt::format(
-                         "Reinstall cuDNN {} completely (every libcudnn_*.so.{} belongs in {}).", loaded, major, shim_dir))});
+                     framework_fix(fp_, "cudnn")
+                         .value_or(fmt::format("Reinstall cuDNN {} completely (every libcudnn_*.so.{} belongs in {}).",
+                                               loaded, major, shim_dir))});
                 continue;
             }
             std::error_code ec;
@@ -283,7 +289,10 @@ private:
                           : fmt::format("cuDNN's {} sub-library fails its version check", name),
                  fmt::format("cudnn{}VersionCheck() = {} ({}); shim {} (cuDNN {}); {} is looked for next to the shim "
                              "({}) and on the loader's path; copies on disk: {}",
-                             name == "ops" ? "Ops" : name == "cnn" ? "Cnn" : name == "adv" ? "Adv" : "Graph",
+                             name == "ops"   ? "Ops"
+                             : name == "cnn" ? "Cnn"
+                             : name == "adv" ? "Adv"
+                                             : "Graph",
                              status_name, status.code, lib.path, loaded, soname, shim_dir,
                              on_disk.empty() ? std::string("none") : fmt::format("{}", fmt::join(on_disk, ", "))),
                  mismatch ? fmt::format("Sub-libraries of two cuDNN versions are mixed: reinstall one cuDNN version "
@@ -325,9 +334,9 @@ private:
                              runtime->str()),
                  fmt::format("cudnnGetCudartVersion() = {} ({}); cudaRuntimeGetVersion() = {} ({})", cudnn_cuda->str(),
                              lib.path, runtime->str(), view_.runtime->library.path),
-                 framework_fix(fp_, "cudnn").value_or(fmt::format(
-                     "Install the cuDNN build for CUDA {} (pip install nvidia-cudnn-cu{}).", runtime->major(),
-                     runtime->major()))});
+                 framework_fix(fp_, "cudnn")
+                     .value_or(fmt::format("Install the cuDNN build for CUDA {} (pip install nvidia-cudnn-cu{}).",
+                                           runtime->major(), runtime->major()))});
         }
     }
 
@@ -336,7 +345,8 @@ private:
         const std::string path = fp_.env_value("CUDA_PATH").value_or("");
         if (home.empty() && path.empty()) {
             add({"env.cuda_home.unset", Severity::Warning,
-                 "CUDA_HOME and CUDA_PATH are unset: build tools guess the toolkit (`which nvcc`, then /usr/local/cuda)",
+                 "CUDA_HOME and CUDA_PATH are unset: build tools guess the toolkit (`which nvcc`, then "
+                 "/usr/local/cuda)",
                  "CUDA_HOME=(unset) CUDA_PATH=(unset)",
                  "Set CUDA_HOME to the toolkit the runtime comes from, e.g. export CUDA_HOME=/usr/local/cuda-" +
                      runtime_version()});
@@ -462,9 +472,10 @@ private:
                   : fmt::format("CUDA_VISIBLE_DEVICES stops at its invalid entry \"{}\": only the {} entr{} before it "
                                 "are visible",
                                 bad, visible, visible == 1 ? "y" : "ies"),
-             fmt::format("CUDA_VISIBLE_DEVICES=\"{}\": \"{}\" is {}; the runtime then sees {} device{}", value, bad, why,
-                         visible, visible == 1 ? "" : "s"),
-             "Use valid indices (0..N-1) or full GPU UUIDs (nvidia-smi -L), or unset CUDA_VISIBLE_DEVICES to see all GPUs.",
+             fmt::format("CUDA_VISIBLE_DEVICES=\"{}\": \"{}\" is {}; the runtime then sees {} device{}", value, bad,
+                         why, visible, visible == 1 ? "" : "s"),
+             "Use valid indices (0..N-1) or full GPU UUIDs (nvidia-smi -L), or unset CUDA_VISIBLE_DEVICES to see all "
+             "GPUs.",
              "https://docs.nvidia.com/cuda/cuda-programming-guide/05-appendices/environment-variables.html"});
     }
 
@@ -513,9 +524,12 @@ private:
 
 std::string_view to_string(Severity severity) {
     switch (severity) {
-        case Severity::Info: return "info";
-        case Severity::Warning: return "warning";
-        case Severity::Error: return "error";
+        case Severity::Info:
+            return "info";
+        case Severity::Warning:
+            return "warning";
+        case Severity::Error:
+            return "error";
     }
     return "?";
 }
@@ -529,7 +543,10 @@ json to_json(const std::vector<Finding>& findings, const results::Fingerprint& f
     int errors = 0;
     for (const auto& f : findings) {
         errors += f.severity == Severity::Error;
-        json j{{"id", f.id}, {"severity", to_string(f.severity)}, {"title", f.title}, {"evidence", f.evidence},
+        json j{{"id", f.id},
+               {"severity", to_string(f.severity)},
+               {"title", f.title},
+               {"evidence", f.evidence},
                {"fix", f.fix}};
         if (!f.source.empty()) j["source"] = f.source;
         list.push_back(j);

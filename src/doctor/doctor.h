@@ -16,7 +16,7 @@ enum class Severity { Info, Warning, Error };
 
 /// One thing doctor found. `id` is stable (tests and scripts match on it).
 struct Finding {
-    std::string id;        ///< e.g. "driver.missing", "cudnn.older_than_built", "framework.cudnn_refused"
+    std::string id;  ///< e.g. "driver.missing", "cudnn.older_than_built", "framework.cudnn_refused"
     Severity severity = Severity::Error;
     std::string title;     ///< One line: what is wrong.
     std::string evidence;  ///< Versions, paths, variable values that show it.
@@ -26,9 +26,9 @@ struct Finding {
 
 /// The minimum Linux driver a CUDA runtime needs, with its source (from the knowledge base).
 struct DriverRequirement {
-    std::string runtime;      ///< "13.0"
-    std::string min_driver;   ///< Toolkit driver ("580.65.06")
-    std::string compat_floor; ///< Minor-version-compatibility floor for the major ("580")
+    std::string runtime;       ///< "13.0"
+    std::string min_driver;    ///< Toolkit driver ("580.65.06")
+    std::string compat_floor;  ///< Minor-version-compatibility floor for the major ("580")
     std::string source;
 };
 

@@ -19,11 +19,10 @@ namespace {
 
 /// The distribution prefix that ships a component's library.
 const std::map<std::string, std::vector<std::string>>& kPackages() {
-    static const std::map<std::string, std::vector<std::string>> packages = {
-        {"cudnn", {"nvidia-cudnn-cu"}},
-        {"cudart", {"nvidia-cuda-runtime"}},
-        {"cublas", {"nvidia-cublas"}},
-        {"nvrtc", {"nvidia-cuda-nvrtc"}}};
+    static const std::map<std::string, std::vector<std::string>> packages = {{"cudnn", {"nvidia-cudnn-cu"}},
+                                                                             {"cudart", {"nvidia-cuda-runtime"}},
+                                                                             {"cublas", {"nvidia-cublas"}},
+                                                                             {"nvrtc", {"nvidia-cuda-nvrtc"}}};
     return packages;
 }
 
@@ -89,7 +88,10 @@ const results::Resolution* resolution_of(const results::Consumer& c, const std::
 class FrameworkExaminer {
 public:
     FrameworkExaminer(const results::Fingerprint& fp, std::vector<Finding>& out)
-        : fp_(fp), c_(*fp.consumer), fw_ptr_(stack_view(fp).framework), fw_(fw_ptr_ ? *fw_ptr_ : no_framework()),
+        : fp_(fp),
+          c_(*fp.consumer),
+          fw_ptr_(stack_view(fp).framework),
+          fw_(fw_ptr_ ? *fw_ptr_ : no_framework()),
           out_(out) {}
 
     void run() {
@@ -173,15 +175,15 @@ private:
             const std::string fix = framework_fix(fp_, component).value_or("");
             if (!pin->installed) {
                 const bool fallback = used != nullptr && used->found;
-                const std::string where =
-                    fallback ? fmt::format("it falls back to {} ({}, {})", used->path, origin_of(c_, used->path), used->why)
-                             : "no other copy is found";
+                const std::string where = fallback ? fmt::format("it falls back to {} ({}, {})", used->path,
+                                                                 origin_of(c_, used->path), used->why)
+                                                   : "no other copy is found";
                 out_.push_back({"framework.wheel_missing", fallback ? Severity::Warning : Severity::Error,
                                 fmt::format("{} pins {} but it is not installed: {}", label(fw_),
                                             pip_requirement(pin->package, pin->spec),
                                             fallback ? "it loads another copy" : "nothing provides it"),
-                                fmt::format("{} Requires-Dist: {}{}{}; not in {}; {}", fw_.name, pin->package, pin->spec,
-                                            pin->marker.empty() ? "" : "; " + pin->marker,
+                                fmt::format("{} Requires-Dist: {}{}{}; not in {}; {}", fw_.name, pin->package,
+                                            pin->spec, pin->marker.empty() ? "" : "; " + pin->marker,
                                             c_.python ? c_.python->prefix : c_.path, where),
                                 fix});
             } else if (!knowledge::requirement_satisfied(*pin->installed, pin->spec)) {
@@ -196,17 +198,18 @@ private:
     }
 
     /// Asks the framework's rule; records the finding. Returns the verdict.
-    void judge(const std::string& component, const std::string& built_text, const std::optional<std::string>& loaded_text,
-               const std::string& path, const std::string& why, const std::string& fix_component) {
+    void judge(const std::string& component, const std::string& built_text,
+               const std::optional<std::string>& loaded_text, const std::string& path, const std::string& why,
+               const std::string& fix_component) {
         const auto built = Version::parse(built_text);
         const auto loaded = loaded_text ? Version::parse(*loaded_text) : std::nullopt;
         if (!built || !loaded) return;
         const auto& kb = knowledge::Frameworks::builtin();
         const auto verdict = kb.accepts(fw_.name, component, *built, *loaded, fp_.has_gpu(), env());
         const std::string names = component == "cudnn" ? "cuDNN" : component == "cuda" ? "CUDA runtime" : "cuBLAS";
-        const std::string evidence_head = fmt::format("{} was built against {} {} ({}); it will load {} {} from {} ({})",
-                                                      label(fw_), names, built->str(), fw_.built_source, names,
-                                                      loaded->str(), path, why);
+        const std::string evidence_head =
+            fmt::format("{} was built against {} {} ({}); it will load {} {} from {} ({})", label(fw_), names,
+                        built->str(), fw_.built_source, names, loaded->str(), path, why);
         const std::string source = verdict.answer.url();
         if (verdict.answer.no()) {
             predicted_refusal_ = true;
@@ -216,8 +219,8 @@ private:
                             fmt::format("{}; {}'s check ({}) says: {}", evidence_head, display(fw_),
                                         verdict.rule ? verdict.rule->where : "", verdict.answer.reason),
                             framework_fix(fp_, fix_component)
-                                .value_or(fmt::format("Install {} {} or a newer minor of {}.x where {} loads it.", names,
-                                                      built->str(), built->major(), fw_.name)),
+                                .value_or(fmt::format("Install {} {} or a newer minor of {}.x where {} loads it.",
+                                                      names, built->str(), built->major(), fw_.name)),
                             source});
         } else if (verdict.answer.yes()) {
             out_.push_back({fmt::format("framework.{}_accepted", component), Severity::Info,
@@ -230,8 +233,8 @@ private:
             const auto on_gpu = kb.accepts(fw_.name, component, *built, *loaded, true, env());
             if (on_gpu.answer.no() && !verdict.answer.no()) {
                 out_.push_back({fmt::format("framework.{}_refused_on_gpu", component), Severity::Warning,
-                                fmt::format("{} accepts {} {} here, but refuses it where a GPU initialises it", label(fw_),
-                                            names, loaded->str()),
+                                fmt::format("{} accepts {} {} here, but refuses it where a GPU initialises it",
+                                            label(fw_), names, loaded->str()),
                                 fmt::format("{}; on a GPU, {} ({}) says: {}", evidence_head,
                                             on_gpu.rule ? on_gpu.rule->where : "the framework",
                                             on_gpu.rule ? on_gpu.rule->citation.url() : "", on_gpu.answer.reason),
@@ -255,20 +258,22 @@ private:
         if (!built || !loaded) return;
         const auto* r = resolution_of(c_, rt.library.soname);
         const auto* facts = knowledge::Frameworks::builtin().find(fw_.name);
-        const bool has_rule = facts != nullptr && std::any_of(facts->rules.begin(), facts->rules.end(),
-                                                              [](const auto& rule) { return rule.component == "cuda"; });
+        const bool has_rule =
+            facts != nullptr && std::any_of(facts->rules.begin(), facts->rules.end(),
+                                            [](const auto& rule) { return rule.component == "cuda"; });
         if (has_rule) judge("cuda", built->str(), rt.version, rt.library.path, r ? r->why : "", "cudart");
         if (loaded->major() == built->major() && loaded->truncated(2) < built->truncated(2)) {
-            out_.push_back({"framework.runtime_older", Severity::Warning,
-                            fmt::format("The CUDA runtime {} loads is older than the toolkit it was built with: {} < {}",
-                                        label(fw_), loaded->str(), built->truncated(2).str()),
-                            fmt::format("{} built with CUDA {} ({}); it loads libcudart {} from {} ({}); a function "
-                                        "added after {} fails when called (undefined symbol or "
-                                        "cudaErrorCallRequiresNewerDriver)",
-                                        label(fw_), built->str(), fw_.built_source, loaded->str(), rt.library.path,
-                                        r ? r->why : "", loaded->str()),
-                            framework_fix(fp_, "cudart")
-                                .value_or(fmt::format("Install the CUDA {} runtime {} pins.", built->str(), fw_.name))});
+            out_.push_back(
+                {"framework.runtime_older", Severity::Warning,
+                 fmt::format("The CUDA runtime {} loads is older than the toolkit it was built with: {} < {}",
+                             label(fw_), loaded->str(), built->truncated(2).str()),
+                 fmt::format("{} built with CUDA {} ({}); it loads libcudart {} from {} ({}); a function "
+                             "added after {} fails when called (undefined symbol or "
+                             "cudaErrorCallRequiresNewerDriver)",
+                             label(fw_), built->str(), fw_.built_source, loaded->str(), rt.library.path,
+                             r ? r->why : "", loaded->str()),
+                 framework_fix(fp_, "cudart")
+                     .value_or(fmt::format("Install the CUDA {} runtime {} pins.", built->str(), fw_.name))});
         } else if (!has_rule && loaded->major() != built->major()) {
             out_.push_back({"framework.runtime_major", Severity::Error,
                             fmt::format("{} loads a CUDA {} runtime but was built for CUDA {}", label(fw_),
@@ -293,8 +298,9 @@ private:
         for (const auto& r : c_.libraries) {
             if (!r.found || r.via == "LD_LIBRARY_PATH") continue;
             if (r.mapped && fs::path(*r.mapped).parent_path() != fs::path(r.path).parent_path() &&
-                std::any_of(r.passed_over.begin(), r.passed_over.end(),
-                            [&](const results::Copy& p) { return p.via == "LD_LIBRARY_PATH" && p.path == *r.mapped; })) {
+                std::any_of(r.passed_over.begin(), r.passed_over.end(), [&](const results::Copy& p) {
+                    return p.via == "LD_LIBRARY_PATH" && p.path == *r.mapped;
+                })) {
                 continue;  // the real loader did take the LD_LIBRARY_PATH copy
             }
             if (!seen.insert(fs::path(r.soname).filename().string()).second) continue;
@@ -329,7 +335,8 @@ private:
         }
         if (by_origin.size() < 2) return;
         std::vector<std::string> parts;
-        for (const auto& [origin, libs] : by_origin) parts.push_back(fmt::format("{}: {}", origin, fmt::join(libs, " ")));
+        for (const auto& [origin, libs] : by_origin)
+            parts.push_back(fmt::format("{}: {}", origin, fmt::join(libs, " ")));
         // What to install: the components that come from outside the framework's own environment.
         std::set<std::string> outside;
         for (const auto& [origin, components] : components_by_origin) {
@@ -365,19 +372,18 @@ private:
         }
         const std::string list = fmt::format("[{}]", fmt::join(*devices, ", "));
         if (devices->empty()) {
-            out_.push_back({"framework.visible_devices_none", Severity::Error,
-                            fmt::format("{} sees no GPU: it parses CUDA_VISIBLE_DEVICES=\"{}\" as no device", label(fw_),
-                                        *value),
-                            fmt::format("{} = [] for CUDA_VISIBLE_DEVICES=\"{}\" (an empty or negative first entry, or "
-                                        "a repeated id, gives the empty list)",
-                                        where, *value),
-                            "List each GPU once, by index or full UUID (CUDA_VISIBLE_DEVICES=0,1), or unset it.",
-                            source});
+            out_.push_back(
+                {"framework.visible_devices_none", Severity::Error,
+                 fmt::format("{} sees no GPU: it parses CUDA_VISIBLE_DEVICES=\"{}\" as no device", label(fw_), *value),
+                 fmt::format("{} = [] for CUDA_VISIBLE_DEVICES=\"{}\" (an empty or negative first entry, or "
+                             "a repeated id, gives the empty list)",
+                             where, *value),
+                 "List each GPU once, by index or full UUID (CUDA_VISIBLE_DEVICES=0,1), or unset it.", source});
         } else {
-            out_.push_back({"framework.visible_devices", Severity::Info,
-                            fmt::format("{} reads CUDA_VISIBLE_DEVICES=\"{}\" as the devices {}", label(fw_), *value,
-                                        list),
-                            fmt::format("{} = {}", where, list), "Nothing to do if those are the GPUs meant.", source});
+            out_.push_back(
+                {"framework.visible_devices", Severity::Info,
+                 fmt::format("{} reads CUDA_VISIBLE_DEVICES=\"{}\" as the devices {}", label(fw_), *value, list),
+                 fmt::format("{} = {}", where, list), "Nothing to do if those are the GPUs meant.", source});
         }
     }
 
@@ -387,10 +393,9 @@ private:
         const auto* facts = knowledge::Frameworks::builtin().find(fw_.name);
         const std::string how = facts ? facts->check : fw_.name;
         if (check.status == "ok") {
-            out_.push_back({"framework.check_passed", Severity::Info,
-                            fmt::format("{}'s own check passes ({})", label(fw_), how),
-                            fmt::format("{:.1f} s in {}; {}", check.seconds, python(), check.answers.dump()),
-                            "Nothing to do."});
+            out_.push_back(
+                {"framework.check_passed", Severity::Info, fmt::format("{}'s own check passes ({})", label(fw_), how),
+                 fmt::format("{:.1f} s in {}; {}", check.seconds, python(), check.answers.dump()), "Nothing to do."});
         } else {
             const std::string id = check.status == "refused"   ? "framework.check_refused"
                                    : check.status == "crashed" ? "framework.check_crashed"
@@ -408,13 +413,14 @@ private:
         if (check.status == "ok" || check.status == "refused" || check.status == "failed") {
             const bool framework_refuses = check.status != "ok";
             if (framework_refuses != predicted_refusal_) {
-                out_.push_back({"framework.rule_disagrees", Severity::Warning,
-                                fmt::format("{}'s own check and the knowledge base's rule disagree", label(fw_)),
-                                fmt::format("{} itself: {}; the rule predicts: {}", fw_.name,
-                                            framework_refuses ? "refuses (" + check.message + ")" : "accepts",
-                                            predicted_refusal_ ? "refuses" : "accepts"),
-                                "Trust the framework's own verdict; report this (with `cuconform probe --framework-check "
-                                "-o FILE`) so the rule in matrix/knowledge/frameworks.yaml can be corrected."});
+                out_.push_back(
+                    {"framework.rule_disagrees", Severity::Warning,
+                     fmt::format("{}'s own check and the knowledge base's rule disagree", label(fw_)),
+                     fmt::format("{} itself: {}; the rule predicts: {}", fw_.name,
+                                 framework_refuses ? "refuses (" + check.message + ")" : "accepts",
+                                 predicted_refusal_ ? "refuses" : "accepts"),
+                     "Trust the framework's own verdict; report this (with `cuconform probe --framework-check "
+                     "-o FILE`) so the rule in matrix/knowledge/frameworks.yaml can be corrected."});
             }
         }
     }

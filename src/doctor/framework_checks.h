@@ -29,7 +29,8 @@ void framework_findings(const results::Fingerprint& fingerprint, std::vector<Fin
 /// framework pins nothing for it.
 std::optional<std::string> framework_fix(const results::Fingerprint& fingerprint, const std::string& component);
 
-/// "nvidia-cudnn-cu13==9.26.0.51" or "\"nvidia-cudnn-cu12>=9.8,<10.0\"": a requirement as pip takes it on a command line.
+/// "nvidia-cudnn-cu13==9.26.0.51" or "\"nvidia-cudnn-cu12>=9.8,<10.0\"": a requirement as pip takes it on a command
+/// line.
 std::string pip_requirement(const std::string& package, const std::string& spec);
 
 }  // namespace cuconform::doctor

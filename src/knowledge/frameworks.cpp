@@ -25,7 +25,8 @@ const std::set<std::string> kComponents = {"cudnn", "cuda", "cublas", "visible_d
 /// Reads frameworks.yaml, failing at the offending node with what to do.
 class FrameworksReader {
 public:
-    explicit FrameworksReader(std::string file) : file_(std::move(file)), name_(std::filesystem::path(file_).filename().string()) {}
+    explicit FrameworksReader(std::string file)
+        : file_(std::move(file)), name_(std::filesystem::path(file_).filename().string()) {}
 
     [[noreturn]] void fail(const YAML::Node& at, const std::string& message) const {
         throw KnowledgeError(file_, line_of(at), message);
@@ -41,7 +42,8 @@ public:
             if (!known) {
                 std::vector<std::string> all(required);
                 all.insert(all.end(), optional.begin(), optional.end());
-                fail(kv.first, fmt::format("unknown key '{}' in {}; the keys are: {}", key, what, fmt::join(all, ", ")));
+                fail(kv.first,
+                     fmt::format("unknown key '{}' in {}; the keys are: {}", key, what, fmt::join(all, ", ")));
             }
         }
         for (const auto& key : required) {
@@ -59,7 +61,9 @@ public:
     Version version(const YAML::Node& node, const std::string& what) const {
         if (!node.IsScalar()) fail(node, fmt::format("{} must be a quoted version (\"9.26.0\")", what));
         const auto v = Version::parse(node.Scalar());
-        if (!v) fail(node, fmt::format("{} is '{}', not a version: write digits and dots (\"9.26.0\")", what, node.Scalar()));
+        if (!v)
+            fail(node,
+                 fmt::format("{} is '{}', not a version: write digits and dots (\"9.26.0\")", what, node.Scalar()));
         return *v;
     }
 
@@ -95,7 +99,8 @@ public:
     Citation cite(const YAML::Node& fact, const std::string& what) {
         Citation c{name_, line_of(fact), {}, text(fact, "note", what)};
         const YAML::Node source = fact["source"];
-        if (!source) fail(fact, fmt::format("{} has no source: add `source: <id>` naming an entry of `sources:`", what));
+        if (!source)
+            fail(fact, fmt::format("{} has no source: add `source: <id>` naming an entry of `sources:`", what));
         std::vector<YAML::Node> ids;
         if (source.IsSequence()) {
             for (const auto& id : source) ids.push_back(id);
@@ -130,11 +135,13 @@ public:
                                                 what, r.component));
         r.rule = text(node, "rule", what);
         if (!kRules.contains(r.rule))
-            fail(node["rule"], fmt::format("{} is '{}': the rules this build applies are "
-                                           "major_equal_minor_at_least, at_least_encoded, same_major, torch_parse_visible_devices",
-                                           what, r.rule));
+            fail(node["rule"],
+                 fmt::format("{} is '{}': the rules this build applies are "
+                             "major_equal_minor_at_least, at_least_encoded, same_major, torch_parse_visible_devices",
+                             what, r.rule));
         if (node["equal_minor_before_major"])
-            r.equal_minor_before_major = static_cast<int>(integer(node["equal_minor_before_major"], "equal_minor_before_major"));
+            r.equal_minor_before_major =
+                static_cast<int>(integer(node["equal_minor_before_major"], "equal_minor_before_major"));
         if (node["min"]) r.min = integer(node["min"], "'min'");
         if (node["scale"]) r.scale = integer(node["scale"], "'scale'");
         if (r.scale <= 0) fail(node["scale"], "'scale' must be a positive whole number");
@@ -145,13 +152,15 @@ public:
         r.message_ld_library_path = text(node, "message_ld_library_path", what);
         r.message_ld_library_path_other = text(node, "message_ld_library_path_other", what);
         if (r.rule != "torch_parse_visible_devices" && r.message.empty())
-            fail(node, fmt::format("{} has no 'message': quote the framework's own words (with {{built}} and {{loaded}})",
-                                   what));
+            fail(node,
+                 fmt::format("{} has no 'message': quote the framework's own words (with {{built}} and {{loaded}})",
+                             what));
         if (const YAML::Node list = node["exceptions"]) {
             if (!list.IsSequence()) fail(list, "'exceptions' must be a list");
             for (const auto& e : list) {
                 keys(e, "an exception", {"loaded", "message"}, {"unless_built"});
-                FrameworkException ex{version(e["loaded"], "'loaded'"), std::nullopt, text(e, "message", "an exception")};
+                FrameworkException ex{version(e["loaded"], "'loaded'"), std::nullopt,
+                                      text(e, "message", "an exception")};
                 if (e["unless_built"]) ex.unless_built = version(e["unless_built"], "'unless_built'");
                 r.exceptions.push_back(std::move(ex));
             }
@@ -174,7 +183,8 @@ public:
         }
         if (const YAML::Node resolved = node["resolved"]) {
             keys(resolved, "'resolved'", {}, {"cuda", "cudnn", "cublas"});
-            for (const auto& kv : resolved) r.resolved[kv.first.Scalar()] = version(kv.second, "a resolved version").str();
+            for (const auto& kv : resolved)
+                r.resolved[kv.first.Scalar()] = version(kv.second, "a resolved version").str();
         }
         r.citation = cite(node, what);
         entries_.push_back({"framework.release", fmt::format("{}=={}", framework, r.version), r.citation});
@@ -188,9 +198,12 @@ public:
             throw KnowledgeError(file_, e.mark.line >= 0 ? e.mark.line + 1 : 0,
                                  fmt::format("not valid YAML ({}); fix the syntax", e.msg));
         }
-        if (!root_.IsMap()) throw KnowledgeError(file_, 0, "a knowledge file is a mapping with `schema:`, `sources:` and `frameworks:`");
+        if (!root_.IsMap())
+            throw KnowledgeError(file_, 0,
+                                 "a knowledge file is a mapping with `schema:`, `sources:` and `frameworks:`");
         keys(root_, "the top level", {"schema", "sources", "frameworks"}, {});
-        if (integer(root_["schema"], "schema") != 1) fail(root_["schema"], "schema must be 1: this build reads schema 1");
+        if (integer(root_["schema"], "schema") != 1)
+            fail(root_["schema"], "schema must be 1: this build reads schema 1");
         sources(root_["sources"]);
         const YAML::Node list = root_["frameworks"];
         if (!list.IsMap()) fail(list, "'frameworks' maps a framework's name (torch, jax, tensorflow) to its facts");
@@ -218,7 +231,8 @@ public:
         }
         for (const auto& [id, line] : source_lines_) {
             if (!used_.contains(id))
-                throw KnowledgeError(file_, line, fmt::format("source '{}' is cited by no entry; cite it or remove it", id));
+                throw KnowledgeError(file_, line,
+                                     fmt::format("source '{}' is cited by no entry; cite it or remove it", id));
         }
         out.entries_ = entries_;
         out.summary_ = {name_, entries_.size(), 0, sources_.size()};
@@ -287,13 +301,20 @@ bool requirement_satisfied(const std::string& version_text, const std::string& s
         if (!bound) return false;
         const auto depth = bound->parts().size();
         bool ok = true;
-        if (op == "==" || op == "===") ok = prefix ? version->truncated(depth) == *bound : *version == *bound;
-        else if (op == "!=") ok = prefix ? version->truncated(depth) != *bound : !(*version == *bound);
-        else if (op == ">=") ok = *version >= *bound;
-        else if (op == "<=") ok = *version <= *bound;
-        else if (op == ">") ok = *version > *bound;
-        else if (op == "<") ok = *version < *bound;
-        else if (op == "~=") ok = *version >= *bound && depth >= 2 && version->truncated(depth - 1) == bound->truncated(depth - 1);
+        if (op == "==" || op == "===")
+            ok = prefix ? version->truncated(depth) == *bound : *version == *bound;
+        else if (op == "!=")
+            ok = prefix ? version->truncated(depth) != *bound : !(*version == *bound);
+        else if (op == ">=")
+            ok = *version >= *bound;
+        else if (op == "<=")
+            ok = *version <= *bound;
+        else if (op == ">")
+            ok = *version > *bound;
+        else if (op == "<")
+            ok = *version < *bound;
+        else if (op == "~=")
+            ok = *version >= *bound && depth >= 2 && version->truncated(depth - 1) == bound->truncated(depth - 1);
         if (!ok) return false;
     }
     return true;
@@ -301,12 +322,15 @@ bool requirement_satisfied(const std::string& version_text, const std::string& s
 
 long encode_version(std::string_view component, const Version& v) {
     if (component == "cuda") return v.major() * 1000L + v.minor() * 10L;
-    if (component == "cudnn") return v.major() >= 9 ? v.major() * 10000L + v.minor() * 100L + v.patch()
-                                                    : v.major() * 1000L + v.minor() * 100L + v.patch();
+    if (component == "cudnn")
+        return v.major() >= 9 ? v.major() * 10000L + v.minor() * 100L + v.patch()
+                              : v.major() * 1000L + v.minor() * 100L + v.patch();
     return v.major() * 10000L + v.minor() * 100L + v.patch();  // cuBLAS
 }
 
-Frameworks Frameworks::parse(const std::string& text, const std::string& file) { return FrameworksReader(file).read(text, Frameworks{}); }
+Frameworks Frameworks::parse(const std::string& text, const std::string& file) {
+    return FrameworksReader(file).read(text, Frameworks{});
+}
 
 Frameworks Frameworks::load(const std::filesystem::path& file) {
     std::ifstream in(file);
@@ -385,9 +409,10 @@ FrameworkVerdict Frameworks::accepts(std::string_view framework, std::string_vie
                 std::string text = format_message(rule.message, values);
                 // torch adds a sentence about LD_LIBRARY_PATH when it is set.
                 if (const auto ld = var("LD_LIBRARY_PATH"); ld && !rule.message_ld_library_path.empty()) {
-                    const bool names_cuda = ld->find("cuda") != std::string::npos || ld->find("cudnn") != std::string::npos;
-                    text += format_message(names_cuda ? rule.message_ld_library_path : rule.message_ld_library_path_other,
-                                           values);
+                    const bool names_cuda =
+                        ld->find("cuda") != std::string::npos || ld->find("cudnn") != std::string::npos;
+                    text += format_message(
+                        names_cuda ? rule.message_ld_library_path : rule.message_ld_library_path_other, values);
                 }
                 refuse(text);
             }

@@ -34,7 +34,7 @@ struct FrameworkRule {
     std::optional<int> equal_minor_before_major;
     std::optional<long> min;
     long scale = 1;
-    std::string skip_env;  ///< A variable that turns the check off when it is "1".
+    std::string skip_env;    ///< A variable that turns the check off when it is "1".
     bool needs_gpu = false;  ///< Only made where a GPU initialises the library.
     std::string where;       ///< Where in the framework the check runs.
     std::string message, message_ld_library_path, message_ld_library_path_other;
@@ -63,7 +63,7 @@ struct FrameworkFacts {
 
 /// What a framework says of a stack: the answer of each rule that applies, the first refusal deciding.
 struct FrameworkVerdict {
-    Answer answer;              ///< Yes: accepted; No: refused (reason: the framework's own words); Unknown.
+    Answer answer;                        ///< Yes: accepted; No: refused (reason: the framework's own words); Unknown.
     const FrameworkRule* rule = nullptr;  ///< The deciding rule (the refusing one, or the last that accepted).
 };
 

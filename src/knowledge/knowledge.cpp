@@ -2,8 +2,6 @@
 /// \file Loading and validating matrix/knowledge/*.yaml, and answering questions from it.
 #include "knowledge/knowledge.h"
 
-#include "knowledge/frameworks.h"
-
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
 
@@ -13,6 +11,8 @@
 #include <cstdlib>
 #include <map>
 #include <set>
+
+#include "knowledge/frameworks.h"
 
 namespace cuconform::knowledge {
 

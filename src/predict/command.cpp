@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 /// \file `cuconform predict`: questions and expected case outcomes for a stack given on the command line or in a file.
+#include "core/command.h"
+
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <iostream>
 
-#include "core/command.h"
 #include "predict/framework.h"
 #include "predict/predict.h"
 
@@ -71,8 +72,9 @@ CommandSetup setup = [](CLI::App& sub) -> std::function<int()> {
             }
             if (framework) apply_framework(stack, *framework);  // after the flags: it fills only what they leave open
             if (opts->file.empty() && opts->fields.empty() && !framework) {
-                throw InputError("no stack given: pass at least one of --driver, --toolkit, --runtime, --cudnn, "
-                                 "--cudnn-cuda, --built-cudnn, --gpu, --framework, or --file stack.json");
+                throw InputError(
+                    "no stack given: pass at least one of --driver, --toolkit, --runtime, --cudnn, "
+                    "--cudnn-cuda, --built-cudnn, --gpu, --framework, or --file stack.json");
             }
         } catch (const InputError& e) {
             fmt::print(stderr, "cuconform predict: {}\n", e.what());

@@ -42,15 +42,17 @@ FrameworkRequest parse_framework(const std::string& text, const knowledge::Frame
     std::vector<std::string> releases;
     for (const auto& rel : r.facts->releases) releases.push_back(rel.version);
     if (r.version.empty()) {
-        throw InputError(fmt::format("--framework {}: give a release as NAME==VERSION; the knowledge base has {}",
-                                     text, releases.empty() ? std::string("none of it") : fmt::format("{}", fmt::join(releases, ", "))));
+        throw InputError(
+            fmt::format("--framework {}: give a release as NAME==VERSION; the knowledge base has {}", text,
+                        releases.empty() ? std::string("none of it") : fmt::format("{}", fmt::join(releases, ", "))));
     }
     r.release = frameworks.release(r.name, r.version);
     if (r.release == nullptr) {
-        throw InputError(fmt::format("--framework {}: {} {} is not in matrix/knowledge/frameworks.yaml (known releases: "
-                                     "{}); add it with its source, or give --toolkit and --built-cudnn yourself",
-                                     text, r.name, r.version,
-                                     releases.empty() ? std::string("none") : fmt::format("{}", fmt::join(releases, ", "))));
+        throw InputError(
+            fmt::format("--framework {}: {} {} is not in matrix/knowledge/frameworks.yaml (known releases: "
+                        "{}); add it with its source, or give --toolkit and --built-cudnn yourself",
+                        text, r.name, r.version,
+                        releases.empty() ? std::string("none") : fmt::format("{}", fmt::join(releases, ", "))));
     }
     return r;
 }
@@ -77,13 +79,14 @@ std::vector<Question> framework_questions(const Stack& s, const FrameworkRequest
     const bool on_gpu = s.cc.has_value();
     auto ask = [&](const std::string& component, const std::optional<Version>& built,
                    const std::optional<Version>& loaded, bool gpu) {
-        if (!built || !loaded) return unknown(fmt::format("give --{} (what is loaded) to ask", component == "cuda" ? "runtime" : component));
+        if (!built || !loaded)
+            return unknown(
+                fmt::format("give --{} (what is loaded) to ask", component == "cuda" ? "runtime" : component));
         auto verdict = frameworks.accepts(request.name, component, *built, *loaded, gpu, s.env);
         return verdict.answer;
     };
-    const auto built_cublas = request.release->built.contains("cublas")
-                                  ? Version::parse(request.release->built.at("cublas"))
-                                  : std::nullopt;
+    const auto built_cublas =
+        request.release->built.contains("cublas") ? Version::parse(request.release->built.at("cublas")) : std::nullopt;
     std::optional<Version> cublas;
     if (request.release->resolved.contains("cublas")) cublas = Version::parse(request.release->resolved.at("cublas"));
     out.push_back({"framework-cudnn",
@@ -118,8 +121,7 @@ std::vector<Question> framework_questions(const Stack& s, const FrameworkRequest
                 if (rule.component == "visible_devices") a.evidence.push_back(rule.citation);
             }
             out.push_back({"framework-visible-devices",
-                           fmt::format("Does {} see a device with CUDA_VISIBLE_DEVICES=\"{}\"?", who, *it->second),
-                           a});
+                           fmt::format("Does {} see a device with CUDA_VISIBLE_DEVICES=\"{}\"?", who, *it->second), a});
         }
     }
     return out;
@@ -137,8 +139,8 @@ results::Consumer synthetic_consumer(const Stack& s, const FrameworkRequest& req
     fw.built_source = "matrix/knowledge/frameworks.yaml";
     for (const auto& [component, requirement] : request.release->wheels) {
         const auto op = requirement.find_first_of("=<>~!");
-        fw.pins.push_back({requirement.substr(0, op), op == std::string::npos ? "" : requirement.substr(op), "",
-                           std::nullopt});
+        fw.pins.push_back(
+            {requirement.substr(0, op), op == std::string::npos ? "" : requirement.substr(op), "", std::nullopt});
     }
     c.frameworks.push_back(fw);
     c.runtime.present = s.runtime.has_value();

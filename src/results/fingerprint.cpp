@@ -93,8 +93,7 @@ Runtime parse_runtime(const Fields& runtime) {
     rt.installed = parse_copies(runtime, "installed");
     rt.version = runtime.optional_string("version");
     if (const auto e = runtime.optional_object("version_error")) {
-        rt.version_error =
-            CallError{e->string_or("call", ""), e->integer_or("code", 0), e->string_or("name", "")};
+        rt.version_error = CallError{e->string_or("call", ""), e->integer_or("code", 0), e->string_or("name", "")};
     }
     return rt;
 }
@@ -311,7 +310,8 @@ void each(const Fields& parent, const char* key, Read read) {
     const json* list = parent.find(key);
     if (list == nullptr || list->is_null()) return;
     if (!list->is_array()) parent.fail(key, "expected a list, found " + kind_of(*list));
-    for (std::size_t i = 0; i < list->size(); ++i) read(Fields((*list)[i], fmt::format("{}[{}]", parent.path_of(key), i)));
+    for (std::size_t i = 0; i < list->size(); ++i)
+        read(Fields((*list)[i], fmt::format("{}[{}]", parent.path_of(key), i)));
 }
 
 json resolution_json(const Resolution& r) {
@@ -357,8 +357,11 @@ Resolution parse_resolution(const Fields& f) {
 json to_json(const Consumer& c) {
     json j{{"kind", c.kind}, {"given_by", c.given_by}, {"path", c.path}};
     if (const auto& py = c.python) {
-        json python{{"executable", py->executable}, {"version", py->version}, {"prefix", py->prefix},
-                    {"base_prefix", py->base_prefix}, {"sys_path", py->sys_path}};
+        json python{{"executable", py->executable},
+                    {"version", py->version},
+                    {"prefix", py->prefix},
+                    {"base_prefix", py->base_prefix},
+                    {"sys_path", py->sys_path}};
         put(python, "user_site", py->user_site);
         j["python"] = python;
     }
@@ -366,12 +369,13 @@ json to_json(const Consumer& c) {
     for (const auto& fw : c.frameworks) {
         json pins = json::array();
         for (const auto& p : fw.pins) {
-            json pin{{"package", p.package}, {"spec", p.spec}, {"installed", p.installed ? json(*p.installed) : json()}};
+            json pin{
+                {"package", p.package}, {"spec", p.spec}, {"installed", p.installed ? json(*p.installed) : json()}};
             if (!p.marker.empty()) pin["marker"] = p.marker;
             pins.push_back(pin);
         }
-        json entry{{"name", fw.name},         {"version", fw.version}, {"location", fw.location},
-                   {"built", fw.built},       {"built_source", fw.built_source}, {"pins", pins},
+        json entry{{"name", fw.name},    {"version", fw.version},           {"location", fw.location},
+                   {"built", fw.built},  {"built_source", fw.built_source}, {"pins", pins},
                    {"native", fw.native}};
         if (const auto& check = fw.check) {
             entry["check"] = {{"status", check->status},
@@ -408,9 +412,9 @@ Consumer parse_consumer(const json& j, const std::string& path) {
     c.given_by = f.string_or("given_by", "");
     c.path = f.string_or("path", "");
     if (const auto py = f.optional_object("python")) {
-        c.python = Python{py->string_or("executable", ""), py->string_or("version", ""), py->string_or("prefix", ""),
-                          py->string_or("base_prefix", ""), parse_strings(*py, "sys_path"),
-                          py->optional_string("user_site")};
+        c.python =
+            Python{py->string_or("executable", ""),  py->string_or("version", ""),   py->string_or("prefix", ""),
+                   py->string_or("base_prefix", ""), parse_strings(*py, "sys_path"), py->optional_string("user_site")};
     }
     each(f, "frameworks", [&](const Fields& fw) {
         Framework framework;
@@ -425,8 +429,8 @@ Consumer parse_consumer(const json& j, const std::string& path) {
         }
         framework.built_source = fw.string_or("built_source", "");
         each(fw, "pins", [&](const Fields& p) {
-            framework.pins.push_back(
-                {p.string("package"), p.string_or("spec", ""), p.string_or("marker", ""), p.optional_string("installed")});
+            framework.pins.push_back({p.string("package"), p.string_or("spec", ""), p.string_or("marker", ""),
+                                      p.optional_string("installed")});
         });
         framework.native = fw.string_or("native", "");
         if (const auto check = fw.optional_object("check")) {

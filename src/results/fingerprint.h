@@ -128,13 +128,13 @@ struct Resolution {
     std::string real_path;  ///< The same with symlinks resolved.
     /// DT_RPATH | LD_LIBRARY_PATH | DT_RUNPATH | ld.so.cache | default | preload | already loaded
     std::string via;
-    std::string entry;  ///< The search-path entry that matched, as written ("$ORIGIN/../../nvidia/cudnn/lib").
-    std::string of;     ///< Whose DT_RPATH / DT_RUNPATH that entry is, or who preloaded it.
-    std::string why;    ///< One sentence a user can follow.
-    std::string package;                   ///< The Python distribution that installed the file ("nvidia-cudnn-cu13 9.26.0.51").
-    std::vector<Copy> passed_over;         ///< Copies a later step of the search would have found (the loser of a race).
-    std::optional<std::string> mapped;     ///< What a child that made the same loads found mapped (the confirmation).
-    std::optional<std::string> version;    ///< The version of the copy picked, when known.
+    std::string entry;    ///< The search-path entry that matched, as written ("$ORIGIN/../../nvidia/cudnn/lib").
+    std::string of;       ///< Whose DT_RPATH / DT_RUNPATH that entry is, or who preloaded it.
+    std::string why;      ///< One sentence a user can follow.
+    std::string package;  ///< The Python distribution that installed the file ("nvidia-cudnn-cu13 9.26.0.51").
+    std::vector<Copy> passed_over;       ///< Copies a later step of the search would have found (the loser of a race).
+    std::optional<std::string> mapped;   ///< What a child that made the same loads found mapped (the confirmation).
+    std::optional<std::string> version;  ///< The version of the copy picked, when known.
     /// Found, but it does not load: a library it needs is missing (ld.so's words).
     std::optional<std::string> load_error;
 };
@@ -149,9 +149,9 @@ struct ElfObject {
 
 /// A required distribution of a framework and what is installed of it.
 struct Pin {
-    std::string package;  ///< "nvidia-cudnn-cu13"
-    std::string spec;     ///< "==9.26.0.51", "<10.0,>=9.8"
-    std::string marker;   ///< The environment marker, when it has one ("extra == \"with-cuda\"").
+    std::string package;                   ///< "nvidia-cudnn-cu13"
+    std::string spec;                      ///< "==9.26.0.51", "<10.0,>=9.8"
+    std::string marker;                    ///< The environment marker, when it has one ("extra == \"with-cuda\"").
     std::optional<std::string> installed;  ///< The installed version; nullopt: not installed.
 };
 
@@ -192,13 +192,13 @@ struct Consumer {
     std::string path;      ///< The interpreter or the native file.
     std::optional<Python> python;
     std::vector<Framework> frameworks;
-    std::vector<ElfObject> objects;      ///< The ELF objects whose search paths decide (roots and requesters).
-    std::vector<Resolution> libraries;   ///< Every CUDA/cuDNN/cuBLAS library it loads, in load order.
-    Runtime runtime;                     ///< The copies it loads, asked in a child that made the same loads.
+    std::vector<ElfObject> objects;     ///< The ELF objects whose search paths decide (roots and requesters).
+    std::vector<Resolution> libraries;  ///< Every CUDA/cuDNN/cuBLAS library it loads, in load order.
+    Runtime runtime;                    ///< The copies it loads, asked in a child that made the same loads.
     Cudnn cudnn;
     Cublas cublas;
-    std::string confirm_error;           ///< The child that made the loads failed: why.
-    std::vector<std::string> problems;   ///< What made the consumer hard to examine (a broken venv, ...).
+    std::string confirm_error;          ///< The child that made the loads failed: why.
+    std::vector<std::string> problems;  ///< What made the consumer hard to examine (a broken venv, ...).
 };
 
 struct Fingerprint {

@@ -44,10 +44,10 @@ TEST(ConsumerElf, CudnnSublibrariesFromTheLibraryItself) {
     if (!fs::exists(kHostCuda / "libcudnn.so.9")) GTEST_SKIP() << "no cuDNN 9 in " << kHostCuda;
     auto names = cudnn_sublibrary_sonames((kHostCuda / "libcudnn.so.9").string());
     std::sort(names.begin(), names.end());
-    EXPECT_EQ(names, (std::vector<std::string>{"libcudnn_adv.so.9", "libcudnn_cnn.so.9",
-                                               "libcudnn_engines_precompiled.so.9",
-                                               "libcudnn_engines_runtime_compiled.so.9", "libcudnn_graph.so.9",
-                                               "libcudnn_heuristic.so.9", "libcudnn_ops.so.9"}));
+    EXPECT_EQ(names,
+              (std::vector<std::string>{"libcudnn_adv.so.9", "libcudnn_cnn.so.9", "libcudnn_engines_precompiled.so.9",
+                                        "libcudnn_engines_runtime_compiled.so.9", "libcudnn_graph.so.9",
+                                        "libcudnn_heuristic.so.9", "libcudnn_ops.so.9"}));
 }
 
 // Tests that an executable's PT_INTERP is read and a file that is not ELF is refused with its name.
@@ -97,7 +97,8 @@ TEST(ConsumerLdso, SearchOrderOnRealFiles) {
     EXPECT_EQ(found.front().via, "LD_LIBRARY_PATH");
     EXPECT_EQ(found.front().path, (root / "b" / "libcudart.so.13").string());
     // Its DT_RUNPATH ($ORIGIN = the CUDA lib folder) comes after LD_LIBRARY_PATH.
-    EXPECT_NE(std::find_if(found.begin(), found.end(), [](const auto& c) { return c.via == "DT_RUNPATH"; }), found.end());
+    EXPECT_NE(std::find_if(found.begin(), found.end(), [](const auto& c) { return c.via == "DT_RUNPATH"; }),
+              found.end());
     // Loaded by full path first, a copy answers every later request of its soname.
     ASSERT_TRUE(model.load_path((root / "a" / "libcudart.so.13").string(), "the test", "preload"));
     EXPECT_EQ(model.objects()[*model.find_loaded("libcudart.so.13")].path, (root / "a" / "libcudart.so.13").string());
@@ -168,10 +169,19 @@ TEST(ConsumerFrameworks, JaxPluginRules) {
 // Tests torch's own CUDA_VISIBLE_DEVICES parsing, value by value as torch.cuda._parse_visible_devices() answered
 // (frameworks.md §3).
 TEST(ConsumerFrameworks, TorchVisibleDevices) {
-    const std::vector<std::pair<std::string, std::vector<std::string>>> cases = {
-        {"", {}},          {"-1", {}},         {"0,abc", {"0"}}, {"0,-1,1", {"0"}},       {"1,0,1", {}},
-        {"0,0", {}},       {"0abc", {"0"}},    {"+1", {"1"}},    {" 0", {"0"}},           {"GPU-xyz", {"GPU-xyz"}},
-        {"0,1", {"0", "1"}}, {"GPU-a,GPU-a", {}}, {"MIG-x,GPU-y", {"MIG-x"}}};
+    const std::vector<std::pair<std::string, std::vector<std::string>>> cases = {{"", {}},
+                                                                                 {"-1", {}},
+                                                                                 {"0,abc", {"0"}},
+                                                                                 {"0,-1,1", {"0"}},
+                                                                                 {"1,0,1", {}},
+                                                                                 {"0,0", {}},
+                                                                                 {"0abc", {"0"}},
+                                                                                 {"+1", {"1"}},
+                                                                                 {" 0", {"0"}},
+                                                                                 {"GPU-xyz", {"GPU-xyz"}},
+                                                                                 {"0,1", {"0", "1"}},
+                                                                                 {"GPU-a,GPU-a", {}},
+                                                                                 {"MIG-x,GPU-y", {"MIG-x"}}};
     for (const auto& [value, expected] : cases) {
         const auto got = kb().visible_devices("torch", value);
         ASSERT_TRUE(got) << value;
@@ -215,10 +225,11 @@ frameworks:
         EXPECT_EQ(e.line(), 11) << e.what();
         EXPECT_NE(std::string(e.what()).find("unknown source 'NOPE'"), std::string::npos) << e.what();
     }
-    EXPECT_THROW(Frameworks::parse("schema: 1\nsources: {S: {url: 'https://a', title: t, kind: primary}}\nframeworks:\n  "
-                                   "x: {display: X, rules: [{component: gpu, rule: same_major, message: m, source: S}]}\n",
-                                   "f.yaml"),
-                 knowledge::KnowledgeError);
+    EXPECT_THROW(
+        Frameworks::parse("schema: 1\nsources: {S: {url: 'https://a', title: t, kind: primary}}\nframeworks:\n  "
+                          "x: {display: X, rules: [{component: gpu, rule: same_major, message: m, source: S}]}\n",
+                          "f.yaml"),
+        knowledge::KnowledgeError);
 }
 
 // Tests requirement specifiers as pins use them.
@@ -244,7 +255,8 @@ TEST(ConsumerRecord, RoundTrip) {
     c.kind = "python";
     c.given_by = "VIRTUAL_ENV";
     c.path = "/v/bin/python";
-    c.python = results::Python{"/v/bin/python", "3.11.2", "/v", "/usr", {"/v/lib/python3.11/site-packages"}, std::nullopt};
+    c.python =
+        results::Python{"/v/bin/python", "3.11.2", "/v", "/usr", {"/v/lib/python3.11/site-packages"}, std::nullopt};
     results::Framework fw;
     fw.name = "torch";
     fw.version = "2.15.0+cu132";
