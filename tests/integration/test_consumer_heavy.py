@@ -54,7 +54,7 @@ def cells():
 
 
 def venv_of(cells, cell):
-    return pathlib.Path(cells[0][cell]["provision"]["details"]["venv"])
+    return pathlib.Path(cells[0][cell]["provision"]["venv"])
 
 
 def doctor(venv, *args, env=None, wrap=(), timeout=600):
@@ -89,7 +89,7 @@ def pip_only():
 def test_every_cell_agrees_with_the_framework(cells):
     records, result = cells
     for cell_id, record in records.items():
-        predict = record["provision"]["details"].get("predict")
+        predict = record["provision"].get("predict")
         assert predict, cell_id
         assert predict["agrees"], (cell_id, predict)
         results = [json.loads(line) for line in (OUT / cell_id / "results.jsonl").read_text().splitlines()]
@@ -100,7 +100,7 @@ def test_every_cell_agrees_with_the_framework(cells):
                 "torch-2.15.0-cudnn-newer": "accepts", "jax-0.10.2-cuda12": "accepts",
                 "jax-0.10.2-cuda12-cudnn-9.10.0": "refuses", "jax-0.10.2-cuda12-cudnn-older": "accepts"}
     for cell_id, verdict in expected.items():
-        assert records[cell_id]["provision"]["details"]["predict"]["observed"] == verdict, cell_id
+        assert records[cell_id]["provision"]["predict"]["observed"] == verdict, cell_id
 
 
 def test_torch_venv_is_what_torch_loads(cells):

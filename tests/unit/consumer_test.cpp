@@ -14,6 +14,7 @@
 
 #include "consumer/elf.h"
 #include "consumer/ldso.h"
+#include "doctor/doctor.h"
 #include "knowledge/frameworks.h"
 #include "results/fingerprint.h"
 
@@ -283,3 +284,113 @@ TEST(ConsumerRecord, RoundTrip) {
 
 }  // namespace
 }  // namespace cuconform::consumer
+
+namespace cuconform::doctor {
+namespace {
+
+/// A consumer as the probe would record torch 2.15.0 in a venv: built against CUDA 13.2 / cuDNN 9.26.0, pinning
+/// nvidia-cudnn-cu13==9.26.0.51, loading what the arguments say.
+results::Fingerprint torch_fingerprint(const std::string& runtime, const std::string& cudnn,
+                                       std::optional<std::string> cudnn_wheel) {
+    results::Fingerprint fp;
+    fp.toolkit = {"13.0", "13.0.88", "9.19.0"};
+    results::Consumer c;
+    c.kind = "python";
+    c.given_by = "VIRTUAL_ENV";
+    c.path = "/v/bin/python";
+    c.python =
+        results::Python{"/v/bin/python", "3.11.2", "/v", "/usr", {"/v/lib/python3.11/site-packages"}, std::nullopt};
+    results::Framework fw;
+    fw.name = "torch";
+    fw.version = "2.15.0+cu132";
+    fw.built = {{"cuda", "13.2"}, {"cudnn", "9.26.0"}};
+    fw.built_source = "torch/version.py";
+    fw.pins = {{"nvidia-cudnn-cu13", "==9.26.0.51", "", cudnn_wheel}};
+    c.frameworks.push_back(fw);
+    const std::string cudnn_dir =
+        cudnn_wheel ? "/v/lib/python3.11/site-packages/nvidia/cudnn/lib" : "/usr/local/cuda-13.0/lib";
+    results::Resolution shim;
+    shim.soname = "libcudnn.so.9";
+    shim.found = true;
+    shim.how = "preload";
+    shim.path = shim.real_path = cudnn_dir + "/libcudnn.so.9";
+    shim.via = cudnn_wheel ? "preload" : "ld.so.cache";
+    shim.why = cudnn_wheel ? "loaded by full path by torch/__init__.py (_preload_cuda_deps)" : "ld.so.cache";
+    results::Resolution rt;
+    rt.soname = "libcudart.so.13";
+    rt.found = true;
+    rt.how = "DT_NEEDED";
+    rt.path = rt.real_path = "/v/lib/python3.11/site-packages/nvidia/cu13/lib/libcudart.so.13";
+    rt.via = "DT_RPATH";
+    rt.why = "entry $ORIGIN/../../nvidia/cu13/lib of the DT_RPATH of libtorch_global_deps.so";
+    c.libraries = {rt, shim};
+    c.runtime.present = true;
+    c.runtime.library = {"libcudart.so.13", true, rt.path, rt.path, "", {}};
+    c.runtime.version = runtime;
+    c.cudnn.present = true;
+    c.cudnn.library = {"libcudnn.so.9", true, shim.path, shim.path, "", {}};
+    c.cudnn.loaded = cudnn;
+    c.cudnn.built = "9.26.0";
+    c.cudnn.cudart = "13.0";
+    fp.consumer = c;
+    fp.env["CUDA_HOME"] = std::nullopt;
+    return fp;
+}
+
+const Finding* find(const std::vector<Finding>& findings, const std::string& id) {
+    for (const auto& f : findings) {
+        if (f.id == id) return &f;
+    }
+    return nullptr;
+}
+
+// Tests the doctor on a consumer's stack: torch's rule decides, in torch's words, with the pin as the fix; the
+// program's own cuDNN rule (cudnn.older_than_built against cuconform's headers) is not asked.
+TEST(DoctorFramework, RefusedCudnnInTorchsWordsWithThePin) {
+    const auto findings = examine(torch_fingerprint("13.2", "9.19.0", std::nullopt));
+    const auto* refused = find(findings, "framework.cudnn_refused");
+    ASSERT_NE(refused, nullptr);
+    EXPECT_EQ(refused->severity, Severity::Error);
+    EXPECT_NE(refused->evidence.find("PyTorch was compiled  against (9, 26, 0) but found runtime version (9, 19, 0)"),
+              std::string::npos)
+        << refused->evidence;
+    EXPECT_NE(refused->fix.find("/v/bin/python -m pip install nvidia-cudnn-cu13==9.26.0.51"), std::string::npos)
+        << refused->fix;
+    EXPECT_EQ(find(findings, "cudnn.older_than_built"), nullptr);
+    const auto* missing = find(findings, "framework.wheel_missing");
+    ASSERT_NE(missing, nullptr);
+    EXPECT_NE(missing->evidence.find("/usr/local/cuda-13.0/lib/libcudnn.so.9"), std::string::npos);
+    EXPECT_NE(find(findings, "consumer.mixed_copies"), nullptr);
+}
+
+// Tests that the copies torch pins give no finding but the accepted one, and that a runtime older than torch's
+// toolkit is a warning.
+TEST(DoctorFramework, AcceptedAndRuntimeOlder) {
+    auto findings = examine(torch_fingerprint("13.2", "9.26.0", "9.26.0.51"));
+    EXPECT_NE(find(findings, "framework.cudnn_accepted"), nullptr);
+    for (const auto& f : findings) {
+        EXPECT_FALSE(f.id.rfind("framework.", 0) == 0 && f.severity != Severity::Info) << f.id << ": " << f.title;
+    }
+    findings = examine(torch_fingerprint("13.0", "9.26.0", "9.26.0.51"));
+    const auto* older = find(findings, "framework.runtime_older");
+    ASSERT_NE(older, nullptr);
+    EXPECT_EQ(older->severity, Severity::Warning);
+    EXPECT_NE(older->fix.find("nvidia-cuda-runtime==13.2.86"), std::string::npos) << older->fix;
+}
+
+// Tests CUDA_VISIBLE_DEVICES as torch parses it, and a framework's own check that disagrees with the rule.
+TEST(DoctorFramework, VisibleDevicesAndDisagreement) {
+    auto fp = torch_fingerprint("13.2", "9.26.0", "9.26.0.51");
+    fp.env["CUDA_VISIBLE_DEVICES"] = "0,0";
+    fp.consumer->frameworks[0].check =
+        results::FrameworkCheck{"refused", "cuDNN version incompatibility: ...", 2.0, {}};
+    const auto findings = examine(fp);
+    const auto* none = find(findings, "framework.visible_devices_none");
+    ASSERT_NE(none, nullptr);
+    EXPECT_EQ(none->severity, Severity::Error);
+    EXPECT_NE(find(findings, "framework.check_refused"), nullptr);
+    EXPECT_NE(find(findings, "framework.rule_disagrees"), nullptr);
+}
+
+}  // namespace
+}  // namespace cuconform::doctor
