@@ -12,6 +12,7 @@ import subprocess
 import sys
 import textwrap
 
+import jsonschema
 import pytest
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
@@ -322,6 +323,17 @@ def test_environments_on_path_are_named(tmp_path):
     assert f"cuconform doctor --python {venv / 'bin' / 'python3'}" in f["fix"]
 
 
+def validator(name):
+    schemas = REPO / "reports" / "schema"
+    store = {}
+    for path in schemas.glob("*.schema.json"):
+        schema = json.loads(path.read_text())
+        store[schema["$id"]] = schema
+    schema = json.loads((schemas / f"{name}.schema.json").read_text())
+    cls = jsonschema.validators.validator_for(schema)
+    return cls(schema, resolver=jsonschema.RefResolver.from_schema(schema, store=store))
+
+
 def test_probe_records_the_consumer_and_old_fingerprints_still_parse(tree, tmp_path):
     site, rpath, _ = tree
     out = tmp_path / "fp.json"
@@ -329,6 +341,7 @@ def test_probe_records_the_consumer_and_old_fingerprints_still_parse(tree, tmp_p
     assert result.returncode == 0, result.stderr
     fp = json.loads(out.read_text())
     assert fp["consumer"]["kind"] == "native"
+    validator("fingerprint").validate(fp)
     # Read back by doctor --fingerprint (the typed reader) with the same findings as a live run would give.
     again = doctor(["--fingerprint", str(out)])
     assert again["fingerprint"]["consumer"] == fp["consumer"]

@@ -223,3 +223,30 @@ def test_framework_that_hangs_or_crashes_on_import(cells, tmp_path, behaviour, f
     report = doctor(venv, "--framework-timeout", "15", timeout=120)
     f = finding(report, fid)
     assert f["severity"] == "error" and str(venv) in f["evidence"]
+
+
+def test_tensorflow_from_its_files(cells, tmp_path):
+    """TensorFlow is read from its files without importing it: build_info.py and the dist-info's pins of the real
+    tensorflow 2.21.0 wheel (downloaded once into the wheelhouse, ~570 MB), placed in a venv's site-packages."""
+    import zipfile
+    pip = venv_of(cells, "torch-2.15.0") / "bin" / "python"
+    cache = pathlib.Path(os.environ.get("CUCONFORM_CACHE", pathlib.Path.home() / ".cache" / "cuconform"))
+    house = cache / "wheelhouse"
+    subprocess.run([str(pip), "-m", "pip", "download", "--disable-pip-version-check", "-q", "--no-deps", "-d",
+                    str(house), "tensorflow==2.21.0"], check=True, timeout=3600)
+    wheel = next(house.glob("tensorflow-2.21.0-*.whl"))
+    subprocess.run(["/usr/bin/python3", "-m", "venv", "--without-pip", str(tmp_path / "venv")], check=True)
+    site = next((tmp_path / "venv" / "lib").glob("python3*/site-packages"))
+    with zipfile.ZipFile(wheel) as z:
+        for name in z.namelist():
+            if name == "tensorflow/python/platform/build_info.py" or name.startswith("tensorflow-2.21.0.dist-info/"):
+                z.extract(name, site)
+    result = subprocess.run([BIN, "probe", "--no-gpus", "--python", str(tmp_path / "venv" / "bin" / "python")],
+                            capture_output=True, text=True, timeout=120, env=clean_env())
+    assert result.returncode == 0, result.stderr
+    fw = json.loads(result.stdout)["consumer"]["frameworks"][0]
+    assert fw["name"] == "tensorflow" and fw["version"] == "2.21.0"
+    assert fw["built"] == {"cuda": "12.5.1", "cudnn": "9"}
+    assert fw["built_source"] == "tensorflow/python/platform/build_info.py"
+    pins = {p["package"]: p for p in fw["pins"]}
+    assert pins["nvidia-cudnn-cu12"]["spec"] == "<10.0,>=9.3.0.75" and pins["nvidia-cudnn-cu12"]["installed"] is None
