@@ -158,8 +158,10 @@ std::optional<results::Framework> find_tensorflow(const results::Python& python,
     fw.name = "tensorflow";
     fw.location = (*site / "tensorflow").string();
     const std::string info = read_text(*site / "tensorflow/python/platform/build_info.py");
-    static const std::regex cuda_re(R"(['"]cuda_version['"]\s*:\s*['"]([^'"]*)['"])");
-    static const std::regex cudnn_re(R"(['"]cudnn_version['"]\s*:\s*['"]([^'"]*)['"])");
+    // build_info = collections.OrderedDict([('cuda_version', '12.5.1'), ('cudnn_version', '9'), ...]) (2.21), or a
+    // dict literal in other releases.
+    static const std::regex cuda_re(R"(['"]cuda_version['"]\s*[:,]\s*['"]([^'"]*)['"])");
+    static const std::regex cudnn_re(R"(['"]cudnn_version['"]\s*[:,]\s*['"]([^'"]*)['"])");
     if (const auto v = first_match(info, cuda_re); !v.empty()) fw.built["cuda"] = v;
     if (const auto v = first_match(info, cudnn_re); !v.empty()) fw.built["cudnn"] = v;
     fw.built_source = "tensorflow/python/platform/build_info.py";

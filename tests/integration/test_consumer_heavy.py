@@ -210,7 +210,7 @@ def hooked_copy(base, tmp_path, behaviour):
     venv = tmp_path / "venv"
     subprocess.run(["cp", "-al", str(base), str(venv)], check=True)
     site = next((venv / "lib").glob("python3*/site-packages"))
-    action = "time.sleep(600)" if behaviour == "hang" else "os.abort()"
+    action = "__import__(\"time\").sleep(600)" if behaviour == "hang" else "__import__(\"os\").abort()"
     hook = (f"import sys, os, time; exec('class _F:\\n def find_spec(self, n, p, t=None):\\n"
             f"  if n == \"torch\": {action}\\n  return None\\nsys.meta_path.insert(0, _F())')\n")
     (site / "zz_cuconform_test_hook.pth").write_text(hook)
