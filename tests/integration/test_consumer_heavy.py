@@ -250,3 +250,18 @@ def test_tensorflow_from_its_files(cells, tmp_path):
     assert fw["built_source"] == "tensorflow/python/platform/build_info.py"
     pins = {p["package"]: p for p in fw["pins"]}
     assert pins["nvidia-cudnn-cu12"]["spec"] == "<10.0,>=9.3.0.75" and pins["nvidia-cudnn-cu12"]["installed"] is None
+
+
+def test_missing_sublibrary_of_the_cudnn_in_use(cells):
+    """The venv's libcudnn_ops.so.9 deleted: torch's own check passes (cudnn.version() never loads ops), but the shim
+    takes the system's 9.19 copy through ld.so.cache (mixed, and cuDNN's own ops check says so); on a pip-only machine
+    nothing provides it."""
+    venv = venv_of(cells, "torch-2.15.0-sublibrary-missing")
+    report = doctor(venv)
+    assert "framework.check_passed" in ids(report)
+    ops = [r for r in report["fingerprint"]["consumer"]["libraries"] if r["soname"] == "libcudnn_ops.so.9"][0]
+    assert ops["path"].startswith(str(CUDA_LIB)) and ops["via"] == "ld.so.cache"
+    assert "consumer.mixed_copies" in ids(report)
+    assert "cudnn.sublibrary_version_mismatch" in ids(report) or "cudnn.mixed_copies" in ids(report)
+    report = doctor(venv, wrap=pip_only())
+    assert "libcudnn_ops.so.9" in finding(report, "cudnn.sublibrary_missing")["title"]
