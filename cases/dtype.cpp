@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 /// \file Family `dtype`: element types a descriptor, an operation or the compiler rejects.
-#include "catalog/case.h"
 #include "cases/cudnn_check.h"
 #include "cases/lstm.h"
 #include "cases/toolchain.h"
+#include "catalog/case.h"
+#include "core/build_info.h"
 #include "loader/apis.h"
 
 namespace cuconform::cases {
@@ -26,7 +27,7 @@ Outcome compile_typed_layer(const std::string& element) {
     if (tool_missing(compiler))
         return Outcome::error(Domain::Harness, "TOOL_NOT_FOUND", {}, compiler + " is not executable here");
     const auto result = run_command({compiler, "-std=c++20", "-fsyntax-only", "-DCUCONFORM_ELEMENT=" + element,
-                                     std::string(CUCONFORM_CASES_COMPILE_DIR) + "/typed_layer.cpp"});
+                                     (source_dir() / "cases" / "compile" / "typed_layer.cpp").string()});
     if (result.exit_code == 0) return Outcome::ok(fmt::format("Dense<{}> compiles", element));
     const std::string first = first_diagnostic(result.output, "error");
     // GCC and Clang: "error: static assertion failed"; MSVC: C2338 / C2607.

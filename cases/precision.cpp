@@ -7,8 +7,9 @@
 #include <filesystem>
 #include <vector>
 
-#include "catalog/case.h"
 #include "cases/toolchain.h"
+#include "catalog/case.h"
+#include "core/build_info.h"
 #include "kernels/reference.h"
 #include "loader/apis.h"
 
@@ -150,7 +151,7 @@ Outcome nvcc_for(const std::string& arch) {
     if (tool_missing(nvcc)) return Outcome::error(Domain::Harness, "TOOL_NOT_FOUND", {}, nvcc + " is not executable");
     const auto out = std::filesystem::temp_directory_path() / fmt::format("cuconform_{}_{}.cubin", arch, getpid());
     const auto result = run_command({nvcc, "-arch=" + arch, "-cubin", "-o", out.string(),
-                                     std::string(CUCONFORM_CASES_COMPILE_DIR) + "/arch_probe.cu"});
+                                     (source_dir() / "cases" / "compile" / "arch_probe.cu").string()});
     std::error_code ec;
     std::filesystem::remove(out, ec);
     if (result.exit_code == 0) return Outcome::ok(fmt::format("nvcc -arch={} compiled the probe kernel", arch));

@@ -76,7 +76,9 @@
   var textIn = document.getElementById('f-text');
   var boxes = Array.prototype.slice.call(document.querySelectorAll('#f-verdicts input'));
   var countEl = document.getElementById('f-count');
-  if (toolbar) toolbar.hidden = false;
+  var emptyEl = document.createElement('p');
+  emptyEl.id = 'f-empty'; emptyEl.className = 'notice'; emptyEl.hidden = true;
+  if (toolbar) { toolbar.hidden = false; toolbar.parentNode.insertBefore(emptyEl, toolbar.nextSibling); }
   function applyFilters() {
     var fam = famSel.value, text = textIn.value.trim().toLowerCase(), want = 0, shown = 0;
     boxes.forEach(function (b) { if (b.checked) want |= 1 << +b.value; });
@@ -91,6 +93,46 @@
       tb.hidden = !famShown[+tb.getAttribute('data-f')];
     });
     countEl.textContent = shown + ' of ' + D.rows.length + ' rows shown';
+    // Nothing to show: say why, instead of an empty grid under its header.
+    table.hidden = shown === 0;
+    emptyEl.hidden = shown !== 0;
+    if (shown === 0) {
+      var onlyFailures = boxes.every(function (b) { return b.checked === !!FAILURE[+b.value]; });
+      var anyFailure = rowMask.some(function (m) { return FAILURE.some(function (f, v) { return f && (m & (1 << v)); }); });
+      emptyEl.textContent = onlyFailures && !anyFailure
+        ? 'No failures: every result is PASS, UNSUPPORTED or WAIVED.'
+        : 'No row matches these filters.';
+    }
+    saveView(fam, text);
+  }
+  // The filters live in the address (#view&verdicts=FAIL,CRASH&family=loader&q=cudnn), so a view can be shared.
+  function saveView(fam, text) {
+    if (restoring) return;
+    var all = boxes.every(function (b) { return b.checked; });
+    if (all && !fam && !text) {
+      if (location.hash.indexOf('#view') === 0) history.replaceState(null, '', location.pathname + location.search);
+      return;
+    }
+    var p = new URLSearchParams();
+    p.set('verdicts', boxes.filter(function (b) { return b.checked; })
+      .map(function (b) { return D.verdicts[+b.value]; }).join(','));
+    if (fam) p.set('family', fam);
+    if (text) p.set('q', text);
+    history.replaceState(null, '', '#view&' + p.toString());
+  }
+  var restoring = false;
+  function restoreView() {
+    if (location.hash.indexOf('#view') !== 0) return false;
+    var p = new URLSearchParams(location.hash.slice(5));
+    restoring = true;
+    if (p.has('verdicts')) {
+      var want = p.get('verdicts').split(',');
+      boxes.forEach(function (b) { b.checked = want.indexOf(D.verdicts[+b.value]) >= 0; });
+    }
+    if (p.has('family')) famSel.value = p.get('family');
+    if (p.has('q')) textIn.value = p.get('q');
+    restoring = false;
+    return true;
   }
   function resetFilters() {
     famSel.value = ''; textIn.value = '';
@@ -102,6 +144,7 @@
     textIn.addEventListener('input', applyFilters);
     boxes.forEach(function (b) { b.addEventListener('change', applyFilters); });
     document.getElementById('f-reset').addEventListener('click', resetFilters);
+    window.addEventListener('hashchange', function () { if (restoreView()) applyFilters(); });
     document.getElementById('f-failing').addEventListener('click', function () {
       boxes.forEach(function (b) { b.checked = FAILURE[+b.value]; });
       applyFilters();
@@ -112,6 +155,7 @@
       Array.prototype.forEach.call(table.tBodies, function (tb) { fold(tb, collapse); });
       collapseBtn.textContent = collapse ? 'Expand all' : 'Collapse all';
     });
+    restoreView();
     applyFilters();
   }
   function fold(tb, collapse) {
@@ -398,11 +442,12 @@
       kv(dl, 'Observed', e.sig[3]);
       kv(dl, 'Native code', e.sig[5]);
       kv(dl, 'Message', e.sig[6], true);
-      kv(dl, 'Rule', '#' + e.sig[7] + ' ' + e.sig[8]);
+      kv(dl, 'Rule', 'rule ' + (e.sig[7] + 1) + ': ' + e.sig[8]);
       kv(dl, 'Why', e.sig[9]);
       kv(dl, 'Reason', e.sig[10]);
       if (e.sig[13] > 1) kv(dl, 'Attempts', e.sig[13]);
-      kv(dl, 'Duration', fmtMs(e.ms) + ' (\u00B10.2 %)');
+      // One measurement, as recorded (stored log-scaled to within 0.2 %); a result that never ran has none.
+      kv(dl, 'Duration', e.ms > 0.005 ? fmtMs(e.ms) : 'not measured: no case process ran');
       kv(dl, 'Output tail', e.sig[11], true);
       var rep = reproduce(e);
       kv(dl, 'Reproduce', rep, true);

@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: Apache-2.0
 # Configures and builds with the default preset (build/, the CLI at build/bin/cuconform).
+# cuconform_build ROOT [--target T...]: everything, or only the targets named (./scripts/conform builds the CLI).
 cuconform_build() {
     local root=$1
     # Paths below the clone are hashed relative to it, so a second clone (or a worktree) hits the same ccache.
@@ -9,5 +10,5 @@ cuconform_build() {
         echo "cuconform: fix: check that the CUDA toolkit is installed (nvcc on PATH or CUDAToolkit_ROOT set)." >&2
         return 2
     }
-    cmake --build "$root/build" -j "$(nproc)" || return 2
+    cmake --build "$root/build" -j "$(nproc)" "${@:2}" || return 2
 }

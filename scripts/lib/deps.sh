@@ -2,20 +2,27 @@
 # Installs what cuconform needs from Debian's packages, only what is missing. Sourced by the
 # README's two commands; safe to run again (idempotent).
 
-cuconform_apt_packages=(
+# What building and running cuconform needs (./scripts/conform): the compiler and libraries, bubblewrap for stacks.
+# GoogleTest and Google Benchmark are small and the build configures them, so they are here too.
+cuconform_build_packages=(
     build-essential cmake ninja-build ccache pkg-config
     libgtest-dev libgmock-dev libbenchmark-dev
     nlohmann-json3-dev libyaml-cpp-dev libcli11-dev libfmt-dev libssl-dev libelf-dev
-    bubblewrap
+    bubblewrap python3
+)
+# What only the tests need (./scripts/test): pytest and its helpers, Chromium for the report's browser tests, and
+# Slurm for the scale-out test.
+cuconform_test_packages=(
     slurm-wlm munge
-    python3 python3-jsonschema python3-pytest python3-yaml python3-selenium
+    python3-jsonschema python3-pytest python3-yaml python3-selenium
     chromium chromium-driver
 )
 
+# cuconform_install_deps [PACKAGE...]: installs the build packages and the ones named, only those missing.
 cuconform_install_deps() {
     local missing=()
     local pkg
-    for pkg in "${cuconform_apt_packages[@]}" "$@"; do
+    for pkg in "${cuconform_build_packages[@]}" "$@"; do
         dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
     done
     ((${#missing[@]} == 0)) && return 0

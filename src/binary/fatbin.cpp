@@ -313,16 +313,38 @@ void find_in_elf(std::span<const unsigned char> bytes, const std::string& file, 
     const Elf64_Shdr names = section_header(names_index);
     require(bytes.size(), names.sh_offset, names.sh_size, file, ehdr.e_shoff + names_index * sizeof(Elf64_Shdr),
             "the section-name table inside the file");
+    std::optional<Elf64_Shdr> rodata;
     for (std::size_t i = 0; i < count; ++i) {
         const Elf64_Shdr shdr = section_header(i);
         if (shdr.sh_type == SHT_NOBITS || shdr.sh_name >= names.sh_size) continue;
         const char* name_begin = reinterpret_cast<const char*>(bytes.data() + names.sh_offset + shdr.sh_name);
         const std::string_view name(name_begin, strnlen(name_begin, names.sh_size - shdr.sh_name));
+        if (name == ".rodata") rodata = shdr;
         if (name != ".nv_fatbin" && name != "__nv_relfatbin") continue;
         require(bytes.size(), shdr.sh_offset, shdr.sh_size, file, ehdr.e_shoff + i * sizeof(Elf64_Shdr),
                 fmt::format("section {} inside the file", name));
         parse_run(bytes, shdr.sh_offset, shdr.sh_offset + shdr.sh_size, file, std::string(name), false,
                    contents.fatbins);
+    }
+    // Images embedded as data (how cuconform carries its own kernels, kernels/CMakeLists.txt): containers anywhere
+    // in .rodata, found by their magic; a magic that does not start a whole container is data, and skipped.
+    if (contents.fatbins.empty() && rodata && rodata->sh_offset + rodata->sh_size <= bytes.size()) {
+        const std::size_t end = rodata->sh_offset + rodata->sh_size;
+        const auto first = bytes.begin();
+        for (std::size_t at = rodata->sh_offset; at < end;) {
+            const auto found = std::search(first + static_cast<long>(at), first + static_cast<long>(end),
+                                           std::begin(kFatbinMagicBytes), std::end(kFatbinMagicBytes));
+            at = static_cast<std::size_t>(found - first);
+            if (at >= end) break;
+            try {
+                FatBinary fatbin = parse_fatbin_at(bytes.first(end), at, file, ".rodata");
+                at += fatbin.size;
+                contents.fatbins.push_back(std::move(fatbin));
+            } catch (const FormatError&) {
+                at += 1;
+            }
+        }
+        if (!contents.fatbins.empty()) contents.sections_searched.push_back(".rodata");
     }
 }
 

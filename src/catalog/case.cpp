@@ -10,6 +10,8 @@
 #include <cstdlib>
 #include <stdexcept>
 
+#include "core/build_info.h"
+
 namespace cuconform {
 namespace {
 
@@ -209,8 +211,17 @@ const CaseSpec* CaseRegistry::find(std::string_view id) const {
     return nullptr;
 }
 
+/// `file` as the source tree names it ("cases/shape.cpp"), whichever way the compiler was given it: absolute, or
+/// relative to the build folder (ccache's base_dir makes paths relative so that clones share the cache).
+std::string source_relative(std::string file) {
+    const std::string root = source_dir().string() + "/";
+    if (file.starts_with(root)) return file.substr(root.size());
+    while (file.starts_with("../")) file.erase(0, 3);
+    return file;
+}
+
 CaseRegistrar::CaseRegistrar(CaseSpec spec, const char* file, int line) {
-    spec.file = file;
+    spec.file = source_relative(file);
     spec.line = line;
     try {
         CaseRegistry::instance().add(std::move(spec));

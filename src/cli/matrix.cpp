@@ -7,6 +7,7 @@
 
 #include <iostream>
 #include <memory>
+#include <set>
 
 #include "core/command.h"
 #include "core/files.h"
@@ -14,6 +15,8 @@
 #include "matrix/orchestrate.h"
 #include "probe/fingerprint.h"
 #include "provision/providers.h"
+#include "provision/toolkit.h"
+#include "provision/wheels.h"
 #include "report/report.h"
 #include "results/record_io.h"
 #include "results/store.h"
@@ -34,7 +37,7 @@ struct Options {
     std::string out;
     std::vector<std::string> only;
     int jobs = 0;
-    int timeout_s = 0;
+    double timeout_s = 0;
     std::string provider;  ///< "container": every cell in an image (docker/podman); empty: host and wheels per cell.
     std::string engine;    ///< docker | podman (default: the first installed).
     std::string fingerprint;
@@ -79,7 +82,7 @@ int run_with_providers(const Matrix& m, const std::vector<Cell>& cells, const Op
     } else {
         provider = std::make_unique<provision::LocalProvider>(machine);
     }
-    RunSettings settings{o.only, o.jobs, static_cast<double>(o.timeout_s)};
+    RunSettings settings{o.only, o.jobs, o.timeout_s};
     return matrix::run_cells(
         m, cells, [&](const Cell&) -> Provider& { return *provider; }, machine, settings, out, scope);
 }
@@ -92,6 +95,58 @@ std::vector<Cell> selected(const Matrix& m, const Options& o) {
             fmt::format("no cell is tagged '{}'; see the tags with `cuconform matrix plan {}`", o.tag, m.file));
     }
     return cells;
+}
+
+/// The toolkit this CLI was built with ("13.0") and its cuDNN headers: cells on another need a toolkit prefix.
+std::pair<std::string, std::string> machine_toolkit() {
+    const auto fp = probe::probe_fingerprint({.gpus = false});
+    return {fp.toolkit.cuda, fp.toolkit.cudnn};
+}
+
+/// What running the cells will download: the run stacks and toolkit prefixes not yet in the cache, before a
+/// nightly fetches gigabytes unasked.
+void print_downloads(const std::vector<Cell>& cells, const std::pair<std::string, std::string>& here) {
+    const fs::path cache = provision::cache_root();
+    std::set<std::string> stacks, toolkits, missing_stacks, missing_toolkits;
+    std::uintmax_t cached_bytes = 0;
+    for (const auto& c : cells) {
+        try {
+            if (c.provider == "wheels") {
+                const std::string name = provision::StackRequest::parse({"cuda=" + c.cuda, "cudnn=" + c.cudnn}).name();
+                if (stacks.insert(name).second) {
+                    const fs::path prefix = cache / "stacks" / name;
+                    if (fs::exists(prefix / "stack.json")) {
+                        cached_bytes += provision::tree_size(prefix.string());
+                    } else {
+                        missing_stacks.insert(name);
+                    }
+                }
+            }
+            if (!provision::same_release(here.first, c.toolkit) ||
+                !provision::same_release(here.second, c.toolkit_cudnn)) {
+                const std::string cudnn = c.toolkit_cudnn.empty() ? "none" : c.toolkit_cudnn;
+                const std::string name = provision::StackRequest::parse({"cuda=" + c.toolkit, "cudnn=" + cudnn}).name();
+                if (toolkits.insert(name).second && !fs::exists(cache / "toolkits" / name / "toolkit.json")) {
+                    missing_toolkits.insert(name);
+                }
+            }
+        } catch (const std::exception&) {
+            // A version the wheels cannot name: `matrix run` says so for that cell.
+        }
+    }
+    if (stacks.empty() && toolkits.empty()) return;
+    fmt::print("downloads: {} run stack{} and {} toolkit prefix{} from NVIDIA's PyPI wheels into {}; {} and {} not "
+               "there yet{}{}\n",
+               stacks.size(), stacks.size() == 1 ? "" : "s", toolkits.size(), toolkits.size() == 1 ? "" : "es",
+               cache.string(), missing_stacks.size(), missing_toolkits.size(),
+               missing_stacks.empty() && missing_toolkits.empty()
+                   ? ""
+                   : " (a stack's cuDNN and cuBLAS wheels are about 1.5 GB; a toolkit prefix adds the compiler's)",
+               stacks.size() > missing_stacks.size()
+                   ? fmt::format("; the cached stacks take {:.1f} GB", static_cast<double>(cached_bytes) / 1e9)
+                   : "");
+    for (const auto& name : missing_stacks) fmt::print("  to fetch: stacks/{}\n", name);
+    for (const auto& name : missing_toolkits) fmt::print("  to fetch: toolkits/{}\n", name);
 }
 
 int plan(const Options& o) {
@@ -112,6 +167,7 @@ int plan(const Options& o) {
         }
         fmt::print("{} cells ({} from wheels, {} skew) in {}{}\n", cells.size(), wheels, skew, m.file,
                    o.tag.empty() ? "" : " tagged " + o.tag);
+        print_downloads(cells, machine_toolkit());
     }
     return kExitOk;
 }
@@ -232,8 +288,10 @@ CommandSetup setup = [](CLI::App& sub) -> std::function<int()> {
     auto add_run = [&](CLI::App* app) {
         app->add_option("--only", o->only,
                         "Case id or glob for every cell (repeatable; overrides the file's run.only)");
-        app->add_option("-j,--jobs", o->jobs, "Case processes at a time (passed to cuconform run)");
-        app->add_option("--timeout", o->timeout_s, "Seconds per case process (passed to cuconform run)");
+        app->add_option("-j,--jobs", o->jobs, "Case processes at a time (passed to cuconform run)")
+            ->check(CLI::Range(1, 1024));
+        app->add_option("--timeout", o->timeout_s, "Seconds per case process (passed to cuconform run)")
+            ->check(CLI::Range(0.001, 86400.0));
         app->add_option("--provider", o->provider,
                         "container: run every cell in an image from containers/Dockerfile on NVIDIA's CUDA image "
                         "(docker or podman); default: each cell's own provider (host or wheels)")
@@ -245,8 +303,9 @@ CommandSetup setup = [](CLI::App& sub) -> std::function<int()> {
     };
     auto* plan_app = sub.add_subcommand("plan", "Expand a matrix file into cells and print them");
     add_file(plan_app);
-    plan_app->add_flag("--json", o->json_out, "Cells as JSON");
-    plan_app->add_flag("--github", o->github, "{\"include\": [...]} for GitHub Actions strategy.matrix (fromJSON)");
+    auto* plan_json = plan_app->add_flag("--json", o->json_out, "Cells as JSON");
+    plan_app->add_flag("--github", o->github, "{\"include\": [...]} for GitHub Actions strategy.matrix (fromJSON)")
+        ->excludes(plan_json);
     auto* shard_app = sub.add_subcommand("shard", "List (or --run) the cells of one shard (round-robin)");
     add_file(shard_app);
     shard_app->add_option("--index", o->index, "Shard index, 0..count-1 (e.g. $SLURM_ARRAY_TASK_ID)")->required();
@@ -263,7 +322,7 @@ CommandSetup setup = [](CLI::App& sub) -> std::function<int()> {
                                        "Print a CTest resource spec (ctest --resource-spec-file) with "
                                        "this stack's GPUs");
     res_app->add_option("--fingerprint", o->fingerprint, "Read the GPUs from this fingerprint instead of probing");
-    res_app->add_option("--slots", o->slots, "Slots per GPU")->capture_default_str();
+    res_app->add_option("--slots", o->slots, "Slots per GPU")->capture_default_str()->check(CLI::Range(1, 1024));
     res_app->add_option("-o,--out", o->resources_out, "Write the spec here instead of standard output");
     return [o, plan_app, shard_app, run_app, res_app] {
         if (plan_app->parsed()) return guarded("plan", [&] { return plan(*o); });

@@ -12,6 +12,8 @@
 #include <memory>
 
 #include "core/command.h"
+#include "core/files.h"
+#include "results/record_io.h"
 
 namespace cuconform::report {
 namespace {
@@ -52,10 +54,12 @@ CommandSetup report_setup = [](CLI::App& sub) -> std::function<int()> {
     auto summary = std::make_shared<std::string>();
     auto title = std::make_shared<std::string>("cuconform compatibility report");
     add_inputs(sub, *in);
-    sub.add_option("-o,--output", *out_dir, "Directory for index.html")->required();
+    sub.add_option("-o,--out,--output", *out_dir, "Directory for index.html")->required();
     sub.add_option("--baseline", *baseline, "Earlier results to mark new failures, fixes and flips against");
     sub.add_option("--summary", *summary, "Also write a Markdown summary here (e.g. $GITHUB_STEP_SUMMARY)");
     sub.add_option("--title", *title, "Title of the report");
+    auto doctor = std::make_shared<std::string>();
+    sub.add_option("--doctor", *doctor, "`cuconform doctor --json` of the machine, shown beside the verdict");
     return [=]() {
         const ResultSet set = load(*in);
         std::unique_ptr<ResultSet> old;
@@ -65,6 +69,13 @@ CommandSetup report_setup = [](CLI::App& sub) -> std::function<int()> {
         HtmlOptions options;
         options.title = *title;
         options.baseline = old.get();
+        if (!doctor->empty()) {
+            try {
+                options.doctor = results::parse_json(read_file(*doctor), *doctor);
+            } catch (const std::exception& e) {
+                std::cerr << "cuconform: warning: the report leaves out the doctor's findings: " << e.what() << '\n';
+            }
+        }
         try {
             options.knowledge = &knowledge::KnowledgeBase::builtin();
         } catch (const std::exception& e) {
@@ -92,18 +103,24 @@ CommandSetup table_setup = [](CLI::App& sub) -> std::function<int()> {
     auto out_dir = std::make_shared<std::string>();
     auto contradictions = std::make_shared<bool>(false);
     add_inputs(sub, *in);
-    sub.add_option("-o,--output", *out_dir, "Directory for table.md and table.csv (optional with --contradictions)");
+    sub.add_option("-o,--out,--output", *out_dir,
+                   "Directory for table.md, table.csv and table.json (optional with --contradictions or --json)");
+    auto json = std::make_shared<bool>(false);
+    sub.add_flag("--json", *json, "Print the table as JSON (browser-compat-data style, with cuDNN version ranges)");
     sub.add_flag("--contradictions", *contradictions,
                  "List results whose observed outcome disagrees with the knowledge base (exit 1 when any does)");
     return [=]() {
-        if (out_dir->empty() && !*contradictions) {
-            throw std::runtime_error("no output directory: pass -o DIR for table.md/table.csv, or --contradictions");
+        if (out_dir->empty() && !*contradictions && !*json) {
+            throw std::runtime_error(
+                "no output: pass -o DIR for table.md/table.csv/table.json, --json, or --contradictions");
         }
         const ResultSet set = load(*in);
         if (!out_dir->empty()) {
             write_table(*out_dir, set);
-            std::cerr << "cuconform: wrote " << (fs::path(*out_dir) / "table.md").string() << " and table.csv\n";
+            std::cerr << "cuconform: wrote " << (fs::path(*out_dir) / "table.md").string()
+                      << ", table.csv and table.json\n";
         }
+        if (*json) std::cout << table_json(build_table(set), set, fs::current_path()).dump(2) << '\n';
         if (!*contradictions) return kExitOk;
         const auto comparisons = compare_with_knowledge(set, knowledge::KnowledgeBase::builtin());
         write_contradictions(std::cout, set, comparisons);
@@ -117,7 +134,7 @@ CommandSetup junit_setup = [](CLI::App& sub) -> std::function<int()> {
     auto in = std::make_shared<Inputs>();
     auto file = std::make_shared<std::string>();
     add_inputs(sub, *in);
-    sub.add_option("-o,--output", *file, "JUnit XML file to write")->required();
+    sub.add_option("-o,--out,--output", *file, "JUnit XML file to write")->required();
     return [=]() {
         const ResultSet set = load(*in);
         write_output(*file, [&](std::ostream& out) { write_junit(out, set); });

@@ -3,16 +3,19 @@
 #include <fmt/format.h>
 
 #include <iostream>
+#include <numeric>
 #include <sstream>
 
 #include "catalog/expectation.h"
 #include "core/command.h"
 #include "core/files.h"
+#include "core/util.h"
 #include "isolate/stack.h"
 #include "probe/fingerprint.h"
 #include "provision/wheels.h"
 #include "report/report.h"
 #include "results/record_io.h"
+#include "results/store.h"
 #include "run/runner.h"
 
 namespace cuconform::run {
@@ -28,10 +31,12 @@ CommandSetup run_setup = [](CLI::App& sub) -> std::function<int()> {
     sub.add_option("--family", o->families, "Run only this family (repeatable)");
     sub.add_option("--label", o->labels, "Run only cases with this label (repeatable)");
     sub.add_option("--variant", o->variants, "Run only this variant (repeatable)");
-    sub.add_option("-j,--jobs", o->jobs, "Case processes at a time")->capture_default_str();
+    sub.add_option("-j,--jobs", o->jobs, "Case processes at a time")->capture_default_str()->check(CLI::Range(1, 1024));
     sub.add_option("--timeout", o->timeout_s, "Seconds before a case process is killed (TIMEOUT)")
+        ->check(CLI::Range(0.001, 86400.0))
         ->capture_default_str();
-    sub.add_option("--retries", o->retries, "Re-run a failing result this many times; a later pass is FLAKY");
+    sub.add_option("--retries", o->retries, "Re-run a failing result this many times; a later pass is FLAKY")
+        ->check(CLI::Range(0, 100));
     sub.add_option("--waivers", o->waivers,
                    "Waivers file (default: matrix/waivers.yaml); a failure it covers becomes WAIVED")
         ->check(CLI::ExistingFile);
@@ -43,7 +48,11 @@ CommandSetup run_setup = [](CLI::App& sub) -> std::function<int()> {
                    "loader (ld.so --inhibit-cache), or auto (bwrap when it can start a sandbox here, else loader)")
         ->check(CLI::IsMember({"auto", "loader", "bwrap"}))
         ->capture_default_str();
-    sub.add_flag("-q,--quiet", o->quiet, "Print only the summary");
+    sub.add_flag("-q,--quiet", o->quiet, "Print only the summary line");
+    sub.add_option("--skip-exit-code", o->skip_exit_code,
+                   "Exit with this code when every result could not run here (UNSUPPORTED), after their reasons: "
+                   "CTest's SKIP_RETURN_CODE")
+        ->check(CLI::Range(1, 255));
     return [o] {
         // Under `ctest --resource-spec-file`, a GPU case is given one GPU of the spec: "id:1,slots:1".
         if (const char* gpus = std::getenv("CTEST_RESOURCE_GROUP_0_GPUS"); gpus != nullptr) {
@@ -71,6 +80,20 @@ CommandSetup run_setup = [](CLI::App& sub) -> std::function<int()> {
             std::ostringstream junit;
             report::write_junit(junit, report::load_results({outcome.cell_dir}));
             write_file_atomically(outcome.cell_dir / "junit.xml", junit.str());
+            // CTest's skip protocol: a case that could not run here is a skipped test, with its reason, not a pass.
+            const int ran = std::accumulate(outcome.counts.begin(), outcome.counts.end(), 0,
+                                            [](int n, const auto& entry) { return n + entry.second; });
+            const auto unsupported = outcome.counts.find(Verdict::Unsupported);
+            if (o->skip_exit_code > 0 && outcome.exit_code == kExitOk && ran > 0 &&
+                unsupported != outcome.counts.end() && unsupported->second == ran) {
+                std::vector<std::string> warnings;
+                for (const auto& r : results::CellStore(outcome.cell_dir).read_results(warnings)) {
+                    if (r.result.verdict == Verdict::Unsupported) {
+                        fmt::print("UNSUPPORTED {}[{}]: {}\n", r.result.case_id, r.result.variant, r.result.reason);
+                    }
+                }
+                return o->skip_exit_code;
+            }
             return outcome.exit_code;
         } catch (const FileError& e) {
             fmt::print(stderr,
@@ -187,7 +210,11 @@ CommandSetup explain_setup = [](CLI::App& sub) -> std::function<int()> {
         validate_catalog();
         const CaseSpec* c = CaseRegistry::instance().find(*id);
         if (c == nullptr) {
-            fmt::print(stderr, "cuconform explain: no case '{}'; `cuconform list` shows every id\n", *id);
+            std::vector<std::string> ids;
+            for (const auto& spec : CaseRegistry::instance().all()) ids.push_back(spec.id);
+            const auto near = near_matches(*id, ids, 5);
+            fmt::print(stderr, "cuconform explain: no case '{}'{}; `cuconform list` shows every id\n", *id,
+                       near.empty() ? "" : fmt::format(" (did you mean {}?)", fmt::join(near, ", ")));
             return kExitHarnessError;
         }
         fmt::print("{}\n  {}\n\n", c->id, c->title);

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
@@ -68,7 +69,7 @@ void prepare_child(const Options& o, pid_t parent, int out_fd, int err_fd, int r
     if (o.own_process_group) setpgid(0, 0);
     if (o.die_with_parent) {
         prctl(PR_SET_PDEATHSIG, SIGKILL);
-        if (getppid() != parent) _exit(1);  // the parent died before prctl took effect
+        if (parent != 0 && getppid() != parent) _exit(1);  // the parent died before prctl took effect
     }
     if (o.output != Output::Inherit) {
         if (const int null = open("/dev/null", O_RDWR); null >= 0) {
@@ -94,6 +95,42 @@ void prepare_child(const Options& o, pid_t parent, int out_fd, int err_fd, int r
     if (!o.cwd.empty() && chdir(o.cwd.c_str()) != 0) _exit(126);
 }
 
+/// What the keeper (pid 1 of a new PID namespace) needs: how to start the child and where to report its end.
+struct KeeperArgs {
+    const std::function<void()>* start_child;  ///< Runs in the child (never returns).
+    int status_write;                          ///< The child's raw wait status goes here.
+    std::vector<int> close_in_keeper;          ///< Descriptors only the child may hold (pipes whose EOF matters).
+};
+
+/// pid 1 of the namespace: starts the child (pid 2, ordinary signal semantics), reaps everything until the child
+/// ends, hands over its wait status and exits — which makes the kernel kill whatever is left in the namespace.
+int keeper_main(void* raw) {
+    auto* args = static_cast<KeeperArgs*>(raw);
+    prctl(PR_SET_PDEATHSIG, SIGKILL);  // the namespace dies with the process that made it
+    const pid_t child = fork();
+    if (child < 0) _exit(71);
+    if (child == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        (*args->start_child)();
+        _exit(70);
+    }
+    for (const int fd : args->close_in_keeper) {
+        if (fd >= 0) ::close(fd);
+    }
+    int status = 0;
+    for (;;) {
+        int ws = 0;
+        const pid_t r = waitpid(-1, &ws, 0);
+        if (r == child) {
+            status = ws;
+            break;
+        }
+        if (r < 0 && errno != EINTR) _exit(72);
+    }
+    write_fully(args->status_write, reinterpret_cast<const char*>(&status), sizeof status);
+    _exit(0);
+}
+
 Status status_from_wait(int wait_status) {
     Status s;
     if (WIFEXITED(wait_status)) s.exit_code = WEXITSTATUS(wait_status);
@@ -113,6 +150,21 @@ bool drain(int fd, std::string& sink, bool echo) {
 }
 
 }  // namespace
+
+bool containment_available() {
+    // A throwaway child in a new PID namespace: the only reliable way to ask (capabilities, seccomp, container
+    // runtimes all have a say).
+    static const bool available = [] {
+        alignas(16) static char stack[64 * 1024];
+        const pid_t pid = clone([](void*) -> int { _exit(0); }, stack + sizeof stack, CLONE_NEWPID | SIGCHLD, nullptr);
+        if (pid < 0) return false;
+        int ws = 0;
+        while (waitpid(pid, &ws, 0) < 0 && errno == EINTR) {
+        }
+        return WIFEXITED(ws) && WEXITSTATUS(ws) == 0;
+    }();
+    return available;
+}
 
 int Status::rc() const {
     if (exec_errno != 0) return 127;
@@ -162,11 +214,9 @@ Child Child::start(const std::vector<std::string>* argv, const std::function<int
     std::cerr.flush();
     std::fflush(nullptr);
     const pid_t parent = getpid();
-    child.started_ = Clock::now();
-    const pid_t pid = fork();
-    if (pid < 0) throw std::system_error(errno, std::generic_category(), "fork");
-    if (pid == 0) {
-        prepare_child(o, parent, child_out, child_err, result.write);
+    // What the child does: the same with or without a keeper.
+    const std::function<void()> start_child = [&] {
+        prepare_child(o, o.contain ? 0 : parent, child_out, child_err, result.write);
         if (argv != nullptr) {
             std::vector<char*> args;
             for (const auto& a : *argv) args.push_back(const_cast<char*>(a.c_str()));
@@ -183,6 +233,25 @@ Child Child::start(const std::vector<std::string>* argv, const std::function<int
         }
         std::fflush(nullptr);
         _exit(code);
+    };
+    child.started_ = Clock::now();
+    pid_t pid = -1;
+    Pipe status;
+    if (o.contain && containment_available()) {
+        status = Pipe::make();
+        KeeperArgs keeper{
+            &start_child, status.write, {result.write, exec_error.write, out.write, err.write, status.read}};
+        // The keeper runs on a stack of its own until it forks (clone without CLONE_VM copies the memory, like fork).
+        std::vector<char> stack(256 * 1024);
+        pid = clone(keeper_main, stack.data() + stack.size(), CLONE_NEWPID | SIGCHLD, &keeper);
+        if (pid < 0) throw std::system_error(errno, std::generic_category(), "clone");
+        status.close_write();
+        child.status_fd_ = status.read;
+        status.read = -1;
+    } else {
+        pid = fork();
+        if (pid < 0) throw std::system_error(errno, std::generic_category(), "fork");
+        if (pid == 0) start_child();
     }
     child.pid_ = pid;
     result.close_write();
@@ -211,6 +280,8 @@ Child& Child::operator=(Child&& other) noexcept {
         pid_ = std::exchange(other.pid_, -1);
         result_fd_ = std::exchange(other.result_fd_, -1);
         tail_fd_ = std::exchange(other.tail_fd_, -1);
+        status_fd_ = std::exchange(other.status_fd_, -1);
+        contained_ = other.contained_;
         out_fd_ = std::exchange(other.out_fd_, -1);
         err_fd_ = std::exchange(other.err_fd_, -1);
         exec_errno_ = other.exec_errno_;
@@ -233,7 +304,7 @@ void Child::reset() {
         while (waitpid(pid_, &ws, 0) < 0 && errno == EINTR) {
         }
     }
-    for (int* fd : {&result_fd_, &tail_fd_, &out_fd_, &err_fd_}) Pipe::close_fd(*fd);
+    for (int* fd : {&result_fd_, &tail_fd_, &out_fd_, &err_fd_, &status_fd_}) Pipe::close_fd(*fd);
     pid_ = -1;
 }
 
@@ -244,6 +315,21 @@ bool Child::read_result() {
         return false;
     }
     return true;
+}
+
+Status Child::child_status(int wait_status) {
+    if (status_fd_ < 0) return status_from_wait(wait_status);
+    // The keeper's own end says nothing about the child: the status it handed over does. Nothing handed over means
+    // the keeper was killed (a timeout, or the runner going away), and the child with it.
+    int handed = 0;
+    const ssize_t n = ::read(status_fd_, &handed, sizeof handed);
+    Pipe::close_fd(status_fd_);
+    contained_ = true;
+    if (n == static_cast<ssize_t>(sizeof handed)) return status_from_wait(handed);
+    Status s = status_from_wait(wait_status);
+    if (s.signal == 0) s.signal = SIGKILL;
+    s.exit_code = -1;
+    return s;
 }
 
 void Child::drain_result() {
@@ -267,7 +353,7 @@ const std::optional<Status>& Child::try_wait() {
         while ((r = waitpid(pid_, &ws, WNOHANG)) < 0 && errno == EINTR) {
         }
         if (r == pid_ || (r < 0 && errno == ECHILD)) {
-            Status s = r == pid_ ? status_from_wait(ws) : Status{};
+            Status s = r == pid_ ? child_status(ws) : Status{};
             s.timed_out = timed_out_;
             s.exec_errno = exec_errno_;
             status_ = s;
@@ -283,7 +369,7 @@ const Status& Child::wait() {
         int ws = 0;
         pid_t r = waitpid(pid_, &ws, 0);
         if (r == pid_) {
-            Status s = status_from_wait(ws);
+            Status s = child_status(ws);
             s.timed_out = timed_out_;
             s.exec_errno = exec_errno_;
             status_ = s;

@@ -44,7 +44,16 @@ struct Options {
     /// The child finds the write end of a pipe at this descriptor (the parent reads it through Child::result_fd());
     /// -1: no such pipe.
     int result_fd = -1;
+    /// Child::exec / Child::call: everything the child starts lives and dies with it, even processes that leave its
+    /// process group (setsid) and even when this process is killed with SIGKILL: the child runs as the first
+    /// process under a keeper that is pid 1 of a PID namespace of its own, and the kernel kills the whole
+    /// namespace when the keeper ends. Where PID namespaces cannot be made (no CAP_SYS_ADMIN), the child runs
+    /// without one and only its process group is killed (`contained()` says which).
+    bool contain = false;
 };
+
+/// Whether Options::contain can make PID namespaces here (asked once).
+bool containment_available();
 
 /// How a child ended.
 struct Status {
@@ -112,6 +121,8 @@ public:
     /// SIGKILL to the child's process group (and the child itself), marking it timed out.
     void kill_timed_out();
     std::chrono::steady_clock::time_point started() const { return started_; }
+    /// It runs in a PID namespace of its own (Options::contain where that is possible).
+    bool contained() const { return status_fd_ >= 0 || contained_; }
     double elapsed_s() const;
     /// Output::Tail: the last `max` bytes the child wrote to standard output and error.
     std::string output_tail(std::size_t max = 4096) const;
@@ -119,11 +130,15 @@ public:
 private:
     static Child start(const std::vector<std::string>* argv, const std::function<int()>* fn, const Options& options);
     void reset();
+    /// The child's status from a wait status of the process this object waits for (the keeper when contained).
+    Status child_status(int wait_status);
     friend Result run(const std::vector<std::string>& argv, const Options& options);
 
     pid_t pid_ = -1;
     int result_fd_ = -1;
     int tail_fd_ = -1;
+    int status_fd_ = -1;  ///< Contained: the keeper hands over the child's wait status here.
+    bool contained_ = false;
     int out_fd_ = -1;  ///< Output::Capture / Merge: standard output (or both).
     int err_fd_ = -1;  ///< Output::Capture: standard error.
     int exec_errno_ = 0;

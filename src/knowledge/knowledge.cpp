@@ -12,6 +12,7 @@
 #include <map>
 #include <set>
 
+#include "core/build_info.h"
 #include "knowledge/frameworks.h"
 
 namespace cuconform::knowledge {
@@ -1166,7 +1167,7 @@ KnowledgeBase KnowledgeBase::load(const std::filesystem::path& dir) {
 
 std::filesystem::path KnowledgeBase::builtin_dir() {
     if (const char* env = std::getenv("CUCONFORM_KNOWLEDGE_DIR"); env && *env) return env;
-    return std::filesystem::path(CUCONFORM_SOURCE_DIR) / "matrix" / "knowledge";
+    return source_dir() / "matrix" / "knowledge";
 }
 
 const KnowledgeBase& KnowledgeBase::builtin() {

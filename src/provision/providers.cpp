@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "core/build_info.h"
 #include "core/process.h"
 #include "isolate/view.h"
 #include "provision/toolkit.h"
@@ -80,7 +81,7 @@ matrix::CellOutcome ContainerProvider::run(const matrix::Cell& cell, const matri
     outcome.stack.cudnn = cell.cudnn;
     ContainerCommands c;
     try {
-        c = container_commands(cell, engine_.name, CUCONFORM_SOURCE_DIR, fs::absolute(out),
+        c = container_commands(cell, engine_.name, source_dir(), fs::absolute(out),
                                matrix::run_arguments(cell, settings));
     } catch (const std::exception& e) {
         outcome.reason = e.what();

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "core/build_info.h"
 #include "core/files.h"
 #include "core/process.h"
 #include "provision/wheels.h"
@@ -70,7 +71,7 @@ std::string toolkit_cli(const std::string& cuda, const std::string& cudnn_header
             cuda, cudnn, e.what());
         return "";
     }
-    const fs::path source = CUCONFORM_SOURCE_DIR;
+    const fs::path source = source_dir();
     const fs::path build = source / ("build-" + fs::path(prefix).filename().string());
     const fs::path cli = build / "bin" / "cuconform";
     const std::string was = built_against(build);

@@ -101,7 +101,7 @@ void write_junit(std::ostream& stream, const ResultSet& set) {
                 std::string body = detail;
                 if (r->observed.native_code) body += fmt::format("\nnative code: {}", *r->observed.native_code);
                 if (!r->observed.message.empty()) body += "\nmessage: " + r->observed.message;
-                body += fmt::format("\nrule #{}: {}", r->rule.index, r->rule.text);
+                body += fmt::format("\nrule {}: {}", r->rule.index + 1, r->rule.text);
                 if (!r->rule.why.empty()) body += "\nwhy: " + r->rule.why;
                 if (!r->reason.empty()) body += "\nreason: " + r->reason;
                 if (!r->reproduce.empty()) body += "\nreproduce: " + r->reproduce;

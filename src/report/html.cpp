@@ -189,6 +189,7 @@ void HtmlBuilder::build() {
     header(total);
     changes_section();
     summary_section();
+    table_section();
     coverage_section();
     grid_section(group_of_result);
     out += details_html_;

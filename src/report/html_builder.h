@@ -4,6 +4,8 @@
 /// drill-down details), html_cells.cpp (cells and matrix coverage).
 #pragma once
 
+#include <fmt/format.h>
+
 #include <array>
 #include <cstdint>
 #include <nlohmann/json.hpp>
@@ -67,6 +69,11 @@ enum Change : std::int8_t { kNoChange = -1, kNewFailure = 0, kFixed = 1, kFlip =
 constexpr std::array<std::string_view, 3> kChangeClass{"bN", "bX", "bL"};
 constexpr std::array<std::string_view, 3> kChangeName{"new failure", "fixed", "flip"};
 
+/// "1 cell", "3 cells".
+inline std::string counted(std::size_t n, std::string_view noun) {
+    return fmt::format("{} {}{}", n, noun, n == 1 ? "" : "s");
+}
+
 struct HtmlBuilder {
     const ResultSet& set;
     const HtmlOptions& options;
@@ -90,6 +97,10 @@ struct HtmlBuilder {
     nlohmann::json data_json(const std::vector<std::int32_t>& group_of_result);
     void verdict_badge(Verdict v);
     void header(const Tally& total);
+    /// How much ran here and why the rest did not (UNSUPPORTED by reason), and the doctor's findings when given.
+    void context(const Tally& total);
+    /// The compatibility table (html_table.cpp).
+    void table_section();
     void changes_section();
     void summary_section();
     void legend();

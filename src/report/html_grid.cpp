@@ -167,7 +167,19 @@ std::vector<std::int32_t> HtmlBuilder::details_section() {
         const Verdict v = set.results[g.results[0]].verdict;
         return is_failure(v) ? 0 : v == Verdict::Waived ? 1 : 2;
     };
-    std::stable_sort(groups.begin(), groups.end(), [&](const Group& a, const Group& b) { return rank(a) < rank(b); });
+    auto reason_of = [&](const Group& g) -> const std::string& {
+        const Result& r = set.results[g.results[0]];
+        return r.reason.empty() ? r.observed.reason : r.reason;
+    };
+    // Failures, then waived, then unsupported grouped by their reason (17 cases without a GPU are one reason).
+    std::stable_sort(groups.begin(), groups.end(), [&](const Group& a, const Group& b) {
+        if (rank(a) != rank(b)) return rank(a) < rank(b);
+        return rank(a) == 2 && reason_of(a) < reason_of(b);
+    });
+    std::map<std::string, std::size_t> results_per_reason;
+    for (const auto& g : groups) {
+        if (rank(g) == 2) results_per_reason[reason_of(g)] += g.results.size();
+    }
     std::size_t failing = 0;
     for (const auto& g : groups) failing += rank(g) == 0 ? g.results.size() : 0;
     std::string body;
@@ -177,11 +189,22 @@ std::vector<std::int32_t> HtmlBuilder::details_section() {
         "waived and unsupported ones; results with the same outcome in several cells are grouped.</p>",
         failing);
     const std::size_t shown = std::min(groups.size(), options.max_server_details);
+    const std::string* open_reason = nullptr;
     for (std::size_t g = 0; g < shown; ++g) {
         const Group& group = groups[g];
         for (auto i : group.results) group_of_result[i] = static_cast<std::int32_t>(g);
         const Result& r = set.results[group.results[0]];
         const Row& row = grid.rows[group.row];
+        if (rank(group) == 2 && (open_reason == nullptr || *open_reason != reason_of(group))) {
+            if (open_reason != nullptr) out += "</details>\n";
+            open_reason = &reason_of(group);
+            out += fmt::format(
+                "<details class=\"reason vU\"><summary><span class=sym aria-hidden=true>{}</span> "
+                "<strong>UNSUPPORTED</strong>, {}: ",
+                verdict_symbol(Verdict::Unsupported), counted(results_per_reason[*open_reason], "result"));
+            append_html(out, open_reason->empty() ? "(no reason recorded)" : *open_reason);
+            out += "</summary>";
+        }
         out += fmt::format(
             "<details id=d-{} class=\"res v{}\" data-case=\"{}\"><summary><span class=sym "
             "aria-hidden=true>{}</span> <code>{}</code>",
@@ -189,8 +212,10 @@ std::vector<std::int32_t> HtmlBuilder::details_section() {
         if (row.variant != "default") out += " [" + html(row.variant) + "]";
         out += fmt::format(" \u2014 <strong>{}</strong>", to_string(r.verdict));
         if (r.fail_kind != FailKind::None) out += " (" + html(to_string(r.fail_kind)) + ")";
-        out += fmt::format(": observed <code>{}</code> \u00B7 {} cell{}</summary><dl class=kv>",
-                           html(short_outcome(r.observed)), group.results.size(), group.results.size() == 1 ? "" : "s");
+        out += fmt::format(": {} <code>{}</code> \u00B7 {}</summary><dl class=kv>",
+                           r.verdict == Verdict::Unsupported ? "expected" : "observed",
+                           html(r.verdict == Verdict::Unsupported ? r.expected.str() : short_outcome(r.observed)),
+                           counted(group.results.size(), "cell"));
         auto item = [&](std::string_view label, const std::string& value, bool pre = false) {
             if (value.empty()) return;
             out += fmt::format("<dt>{}<dd>{}", label, pre ? "<pre>" : "<code>");
@@ -202,11 +227,11 @@ std::vector<std::int32_t> HtmlBuilder::details_section() {
         item("Observed", r.observed.str());
         if (r.observed.native_code) item("Native code", std::to_string(*r.observed.native_code));
         item("Message", r.observed.message, true);
-        item("Rule", fmt::format("#{} {}", r.rule.index, r.rule.text));
+        item("Rule", fmt::format("rule {}: {}", r.rule.index + 1, r.rule.text));
         item("Why", r.rule.why);
         item("Reason", r.reason);
         if (r.attempts > 1) item("Attempts", std::to_string(r.attempts));
-        item("Duration", fmt::format("{:.1f} ms", r.duration_ms));
+        if (r.verdict != Verdict::Unsupported) item("Duration", fmt::format("{:.1f} ms", r.duration_ms));
         item("Output tail", r.output_tail, true);
         item("Reproduce", r.reproduce, true);
         out += "<dt>Cells<dd><ul class=cells>";
@@ -219,6 +244,7 @@ std::vector<std::int32_t> HtmlBuilder::details_section() {
         if (group.results.size() > 40) out += fmt::format("<li>\u2026 and {} more", group.results.size() - 40);
         out += "</ul></dl></details>\n";
     }
+    if (open_reason != nullptr) out += "</details>\n";
     if (shown < groups.size()) {
         out += fmt::format(
             "<p class=notice>{} more groups are left out of this page to keep it small; the JUnit XML "

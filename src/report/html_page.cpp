@@ -36,10 +36,10 @@ void HtmlBuilder::header(const Tally& total) {
     append_html(out, options.title);
     const auto now = std::chrono::system_clock::now();
     out += fmt::format(
-        "</h1><p class=meta>cuconform {} \u00B7 generated {:%Y-%m-%d %H:%M} UTC \u00B7 {} cells \u00B7 {} "
-        "rows (case \u00D7 variant) \u00B7 {} results</p>",
-        html(CUCONFORM_VERSION), fmt::gmtime(std::chrono::system_clock::to_time_t(now)), set.cells.size(),
-        grid.rows.size(), total.total);
+        "</h1><p class=meta>cuconform {} \u00B7 generated {:%Y-%m-%d %H:%M} UTC \u00B7 {} \u00B7 {} "
+        "(case \u00D7 variant) \u00B7 {}</p>",
+        html(CUCONFORM_VERSION), fmt::gmtime(std::chrono::system_clock::to_time_t(now)),
+        counted(set.cells.size(), "cell"), counted(grid.rows.size(), "row"), counted(total.total, "result"));
     std::size_t failing_cells = 0;
     for (const auto& t : cell_tally) failing_cells += t.conforms() ? 0 : 1;
     if (total.conforms()) {
@@ -52,6 +52,7 @@ void HtmlBuilder::header(const Tally& total) {
     }
     out += "A run conforms when every result is PASS, UNSUPPORTED or WAIVED.</p>";
     out += fmt::format("<p class=tally id=tally>{}</p>", html(tally_line(total)));
+    context(total);
     std::size_t unrun = 0;
     for (const auto& cell : coverage.not_run) unrun += cell.status != results::CellStatus::Skipped;
     if (unrun > 0) {
@@ -62,7 +63,8 @@ void HtmlBuilder::header(const Tally& total) {
             unrun, unrun == 1 ? "" : "s");
     }
     out +=
-        "<nav><a href=#summary>Summary</a> <a href=#coverage>Coverage</a> <a href=#grid>Grid</a> <a href=#details>Not "
+        "<nav><a href=#summary>Summary</a> <a href=#compat>Compatibility table</a> <a href=#coverage>Coverage</a> <a "
+        "href=#grid>Grid</a> <a href=#details>Not "
         "PASS</a> "
         "<a href=#cells>Cells &amp; fingerprints</a>";
     if (options.baseline) out += " <a href=#changes>Changes</a>";
@@ -79,6 +81,52 @@ void HtmlBuilder::header(const Tally& total) {
         }
         if (set.warnings.size() > 200) out += fmt::format("<li>\u2026 and {} more", set.warnings.size() - 200);
         out += "</ul></section>";
+    }
+}
+
+void HtmlBuilder::context(const Tally& total) {
+    // How much of the catalogue really ran: a run where nothing could run "conforms" too.
+    const std::size_t unsupported = total.per_verdict[static_cast<int>(Verdict::Unsupported)];
+    out +=
+        fmt::format("<p class=ran id=ran>{} of {} ran here", total.total - unsupported, counted(total.total, "result"));
+    if (unsupported == 0) {
+        out += ".</p>";
+    } else {
+        std::map<std::string, std::size_t> reasons;
+        for (const auto& r : set.results) {
+            if (r.verdict == Verdict::Unsupported) ++reasons[r.reason.empty() ? r.observed.reason : r.reason];
+        }
+        std::vector<std::pair<std::size_t, std::string>> by_count;
+        for (const auto& [reason, n] : reasons) by_count.emplace_back(n, reason);
+        std::stable_sort(by_count.begin(), by_count.end(),
+                         [](const auto& a, const auto& b) { return a.first > b.first; });
+        out += fmt::format("; {} could not run (UNSUPPORTED), for {}:</p><ul class=reasons id=unsupported-reasons>",
+                           unsupported, counted(reasons.size(), "reason"));
+        for (std::size_t i = 0; i < by_count.size() && i < 8; ++i) {
+            out += fmt::format("<li><span class=\"badge vU\">{} \u00D7</span> ", by_count[i].first);
+            append_html(out, by_count[i].second.empty() ? "(no reason recorded)" : by_count[i].second);
+        }
+        if (by_count.size() > 8) out += fmt::format("<li>\u2026 and {} more", counted(by_count.size() - 8, "reason"));
+        out += "</ul>";
+    }
+    // What the doctor said about this machine, when the report was given its findings (`report --doctor`).
+    if (options.doctor.is_object() && options.doctor.contains("findings")) {
+        std::vector<std::string> serious;
+        for (const auto& f : options.doctor["findings"]) {
+            const std::string severity = f.value("severity", "");
+            if (severity == "error" || severity == "warning") {
+                serious.push_back(fmt::format("{} {}: {}", severity, f.value("id", ""), f.value("title", "")));
+            }
+        }
+        out += "<div class=doctor id=doctor><p>cuconform doctor on this machine: ";
+        if (serious.empty()) {
+            out += "no errors or warnings.</p>";
+        } else {
+            out += "</p><ul class=reasons>";
+            for (const auto& line : serious) out += "<li>" + html(line);
+            out += "</ul>";
+        }
+        out += "</div>";
     }
 }
 
@@ -129,7 +177,7 @@ void HtmlBuilder::summary_section() {
         head += fmt::format("<th class=num><span class=\"sym v{}\">{}</span> {}", verdict_letter(v), verdict_symbol(v),
                             to_string(v));
     }
-    head += "<th class=num>Unexpected passes<th>Criterion</thead>";
+    head += "<th class=num>Ran<th class=num>Pass rate<th class=num>Unexpected passes<th>Criterion</thead>";
     out += "<section id=summary><h2>Summary per cell</h2><div class=scroll><table class=list>";
     out += head;
     out += "<tbody>";
@@ -163,6 +211,12 @@ void HtmlBuilder::summary_section() {
             const auto n = t.per_verdict[static_cast<int>(v)];
             out += n ? fmt::format("<td class=\"num v{}\">{}", verdict_letter(v), n) : std::string("<td class=num>0");
         }
+        // Of the results that ran (not UNSUPPORTED), the share that passed (PASS, WAIVED count as conforming).
+        const std::size_t ran = t.total - t.per_verdict[static_cast<int>(Verdict::Unsupported)];
+        out += fmt::format("<td class=num>{}<td class=num>{}", ran,
+                           ran == 0 ? std::string("\u2014")
+                                    : fmt::format("{:.0f} %", 100.0 * static_cast<double>(ran - t.failed()) /
+                                                                  static_cast<double>(ran)));
         out += unexpected_passes[c] ? fmt::format("<td class=\"num vF\">{}", unexpected_passes[c])
                                     : std::string("<td class=num>0");
         out += t.conforms() ? "<td class=vP>\u2713 conforms" : "<td class=vF>\u2717 does not conform";

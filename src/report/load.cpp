@@ -37,6 +37,7 @@ void apply_cell_info(Cell& cell, const std::optional<results::CellRecord>& recor
         if (cell.gpu.empty()) cell.gpu = fp->gpu_label();
     }
     if (cell.gpu.empty()) cell.gpu = "none";
+    cell.driver = cell.fingerprint && cell.fingerprint->driver.version ? *cell.fingerprint->driver.version : "none";
 }
 
 /// Every results.jsonl under `path` (or `path` itself), sorted so that merging is deterministic.
@@ -75,6 +76,7 @@ std::uint32_t ResultSet::cell_index(const std::string& id) {
     cell.id = id;
     cell.record.id = id;
     cell.gpu = "none";
+    cell.driver = "none";
     cells.push_back(std::move(cell));
     return static_cast<std::uint32_t>(cells.size() - 1);
 }

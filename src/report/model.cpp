@@ -111,7 +111,8 @@ std::string stack_label(const Cell& c) {
     std::string cuda = c.toolkit_cuda.empty() ? "?" : c.toolkit_cuda;
     if (!c.stack_cuda.empty() && c.stack_cuda != c.toolkit_cuda) cuda += " (runs " + c.stack_cuda + ")";
     const std::string& cudnn = c.stack_cudnn.empty() ? c.toolkit_cudnn : c.stack_cudnn;
-    return fmt::format("CUDA {} \u00B7 cuDNN {}", cuda, cudnn.empty() ? "?" : cudnn);
+    return fmt::format("driver {} \u00B7 CUDA {} \u00B7 cuDNN {}", c.driver.empty() ? "none" : c.driver, cuda,
+                       cudnn.empty() ? "?" : cudnn);
 }
 
 Grid build_grid(const ResultSet& set) {
@@ -120,7 +121,7 @@ Grid build_grid(const ResultSet& set) {
     for (std::uint32_t i = 0; i < set.cells.size(); ++i) grid.columns[i] = i;
     auto key = [&](std::uint32_t i) {
         const Cell& c = set.cells[i];
-        return std::tie(c.toolkit_cuda, c.stack_cuda, c.stack_cudnn, c.gpu, c.id);
+        return std::tie(c.driver, c.toolkit_cuda, c.stack_cuda, c.stack_cudnn, c.gpu, c.id);
     };
     std::stable_sort(grid.columns.begin(), grid.columns.end(),
                      [&](std::uint32_t a, std::uint32_t b) { return key(a) < key(b); });
@@ -139,9 +140,31 @@ Grid build_grid(const ResultSet& set) {
         }
         grid.rows[it->second].result_at[column_of[r.cell]] = static_cast<std::int32_t>(i);
     }
-    std::sort(grid.rows.begin(), grid.rows.end(), [](const Row& a, const Row& b) {
-        return std::tie(a.family, a.case_id, a.variant) < std::tie(b.family, b.case_id, b.variant);
+    // Failures first: families with failing results before the others (most failures first), and within a family
+    // the failing rows first; otherwise by name.
+    std::vector<std::size_t> row_failures(grid.rows.size(), 0);
+    std::unordered_map<std::string, std::size_t> family_failures;
+    for (std::size_t i = 0; i < grid.rows.size(); ++i) {
+        for (const std::int32_t at : grid.rows[i].result_at) {
+            if (at >= 0 && is_failure(set.results[static_cast<std::size_t>(at)].verdict)) ++row_failures[i];
+        }
+        family_failures[grid.rows[i].family] += row_failures[i];
+    }
+    std::vector<std::size_t> order(grid.rows.size());
+    for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::sort(order.begin(), order.end(), [&](std::size_t x, std::size_t y) {
+        const Row& a = grid.rows[x];
+        const Row& b = grid.rows[y];
+        const std::size_t fa = family_failures[a.family], fb = family_failures[b.family];
+        if (fa != fb) return fa > fb;
+        if (a.family != b.family) return a.family < b.family;
+        if ((row_failures[x] > 0) != (row_failures[y] > 0)) return row_failures[x] > 0;
+        return std::tie(a.case_id, a.variant) < std::tie(b.case_id, b.variant);
     });
+    std::vector<Row> sorted;
+    sorted.reserve(grid.rows.size());
+    for (const std::size_t i : order) sorted.push_back(std::move(grid.rows[i]));
+    grid.rows = std::move(sorted);
     for (std::size_t i = 0; i < grid.rows.size(); ++i) {
         if (grid.families.empty() || grid.families.back().first != grid.rows[i].family) {
             grid.families.push_back({grid.rows[i].family, {}});

@@ -46,6 +46,7 @@ struct Cell {
     std::string stack_cudnn;
     std::string provider;                    ///< host | wheels | container.
     std::string gpu;                         ///< "none" or "H100 (9.0)".
+    std::string driver;                      ///< The NVIDIA driver's version, or "none" (the axis vendors validate).
     std::string compute_capability() const;  ///< "9.0" from the gpu field, or "none".
 };
 
@@ -128,6 +129,8 @@ struct HtmlOptions {
     std::size_t full_grid_limit = 50'000;
     std::size_t full_grid_max_cells = 120;
     std::size_t max_server_details = 1'500;  ///< Server-side <details> groups for non-PASS results.
+    /// `cuconform doctor --json` of the machine that ran the cells, shown beside the verdict when given.
+    nlohmann::json doctor;
 };
 
 /// Writes the self-contained HTML report (inline CSS/JS from reports/template/, embedded at build time).
@@ -148,28 +151,44 @@ struct Published {
 /// Every output of `set` in `dir`: index.html, table.md and table.csv, junit.xml, summary.md.
 Published publish(const ResultSet& set, const std::filesystem::path& dir, const HtmlOptions& options = {});
 
-/// One entry of the compatibility table.
+/// One entry of the compatibility table: what one family of scenarios did on one stack. The kinds never mix: an
+/// entry is tested (documented, deviates, waived), or only predicted, or unknown.
 struct TableEntry {
-    enum class Kind { TestedOk, TestedError, Predicted, Unknown };
+    enum class Kind {
+        Documented,  ///< Tested here, and every result did what its expectation says (ok or the expected error).
+        Deviates,    ///< Tested here, and a result did not (a failing verdict).
+        Waived,      ///< Tested here; a deviation is covered by a scoped waiver with its bug link.
+        Predicted,   ///< Nothing ran here (UNSUPPORTED): what the expectations say would happen, not evidence.
+        Unknown,     ///< No result at all.
+    };
     Kind kind = Kind::Unknown;
-    std::string text;       ///< "tested ok", "tested error CUDNN_STATUS_BAD_PARAM", "predicted ok", "unknown".
-    std::string evidence;   ///< "cell/results.jsonl:12 (+5 results)", or why nothing is known.
+    std::string detail;      ///< "12 results as documented", "shape.conv.x FAIL: expected ..., observed ...".
+    std::size_t tested = 0;  ///< Results that ran.
+    std::size_t predicted = 0;
+    std::optional<std::size_t> evidence;  ///< Index into ResultSet::results of the deciding record.
 };
 
-/// Stacks (toolkit CUDA x run CUDA x cuDNN x compute capability) by families.
+std::string_view symbol(TableEntry::Kind kind);     ///< ✓ ✗ ≈ ◇ ?
+std::string_view to_string(TableEntry::Kind kind);  ///< documented, deviates, waived, predicted, unknown
+
+/// Stacks (driver x toolkit CUDA x run CUDA x cuDNN x compute capability) by families.
 struct CompatTable {
     std::vector<std::string> families;
     struct Row {
-        std::string toolkit_cuda, stack_cuda, cudnn, compute_capability;
+        std::string driver, toolkit_cuda, stack_cuda, cudnn, compute_capability;
         std::vector<TableEntry> entries;  ///< One per family.
     };
     std::vector<Row> rows;
 };
 
-/// Classifies every (stack, family): tested ok / tested error NAME / predicted / unknown.
+/// Classifies every (stack, family).
 CompatTable build_table(const ResultSet& set);
-/// Writes table.md and table.csv into `directory` (created when missing).
+/// Writes table.md, table.csv and table.json into `directory` (created when missing); evidence links are relative
+/// to it.
 void write_table(const std::filesystem::path& directory, const ResultSet& set);
+/// The table in the browser-compat-data style: stacks, per family its support per stack and, along the cuDNN axis,
+/// the version ranges the tested results support. `directory` is where evidence paths are relative to.
+nlohmann::json table_json(const CompatTable& table, const ResultSet& set, const std::filesystem::path& directory);
 
 /// One tested result compared with the knowledge base by one check (`cuconform table --contradictions`).
 /// Checks (default variant only: variants change the stack on purpose; results not run are skipped):

@@ -176,6 +176,7 @@ ResultSet make_synthetic(const SyntheticSpec& spec) {
         c.record.stack.prefix = "/opt/stacks/" + id;
         c.record.gpu = c.gpu;
         c.fingerprint = make_fingerprint(c);
+        c.driver = c.fingerprint->driver.version.value_or("none");
     }
     const auto templates = case_templates();
     set.results.reserve(spec.cases * spec.cells);

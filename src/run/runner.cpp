@@ -24,6 +24,7 @@
 #include "core/process.h"
 #include "core/version.h"
 #include "isolate/variant.h"
+#include "isolate/view.h"
 #include "probe/fingerprint.h"
 #include "results/store.h"
 #include "run/verdict.h"
@@ -83,12 +84,17 @@ Outcome observe(const CaseSpec& spec, const Variant& variant, const results::Fin
     return observe_case(spec, context);
 }
 
-std::string reproduce_command(const RunOptions& options, const CaseSpec& spec, const Variant& variant) {
-    std::string cmd = "build/bin/cuconform run";
-    if (!options.stack_prefix.empty()) cmd += " --stack " + options.stack_prefix;
-    if (!options.stack_prefix.empty()) cmd += " --isolation " + options.isolation;  // as resolved: bwrap or loader
-    cmd += " --only " + spec.id;
+/// The command that runs one result again as it ran: the same CLI (a toolkit build's, when it was one), stack,
+/// isolation and timeout, into a cell of its own beside the original so that nothing recorded is overwritten.
+std::string reproduce_command(const RunOptions& options, const std::string& cell_id, const CaseSpec& spec,
+                              const Variant& variant) {
+    std::string cmd = fmt::format("{} run --out {} --cell {}-reproduce --only {}", isolate::self_executable(),
+                                  fs::absolute(options.out_dir).lexically_normal().string(), cell_id, spec.id);
     if (variant.name != "default") cmd += " --variant " + variant.name;
+    cmd += fmt::format(" --timeout {}", options.timeout_s);
+    if (!options.stack_prefix.empty()) {
+        cmd += " --stack " + options.stack_prefix + " --isolation " + options.isolation;  // as resolved
+    }
     return cmd;
 }
 
@@ -132,6 +138,7 @@ public:
             wait_some(running, retry_queue);
         }
         if (tty_ && !options_.quiet) fmt::print("\n");
+        print_tally();
         return any_failure_ ? kExitNonConforming : kExitOk;
     }
 
@@ -167,7 +174,7 @@ private:
         r.expected = job.expected.outcome;
         r.rule = {job.expected.rule_index, job.expected.rule_text, job.expected.why};
         r.attempts = job.attempt;
-        r.reproduce = reproduce_command(options_, *job.spec, job.variant);
+        r.reproduce = reproduce_command(options_, cell_id_, *job.spec, job.variant);
         r.started_at = now_iso8601();
         return r;
     }
@@ -181,6 +188,7 @@ private:
         options.output = process::Output::Tail;
         options.result_fd = kResultFd;
         options.env = variant_env(variant);
+        options.contain = true;  // what a case starts dies with it, and with the runner
         if (variant.needs_exec()) {
             const std::string stem = fmt::format("{}.{}", spec.id, variant.name);
             fs::create_directories(cell_dir_ + "/.work");
@@ -244,9 +252,10 @@ private:
             auto parsed = json::parse(c.process.result_data(), nullptr, false);
             if (parsed.is_discarded() || !parsed.is_object()) {
                 observed = Outcome::crash(
-                    0, fmt::format("the case process exited with status {} without reporting an outcome (a library "
-                                   "called exit()?); its output_tail shows what it printed, and `{}` reruns it alone",
-                                   status.exit_code, reproduce_command(options_, *c.job.spec, c.job.variant)));
+                    0,
+                    fmt::format("the case process exited with status {} without reporting an outcome (a library "
+                                "called exit()?); its output_tail shows what it printed, and `{}` reruns it alone",
+                                status.exit_code, reproduce_command(options_, cell_id_, *c.job.spec, c.job.variant)));
             } else {
                 observed = parsed.get<Outcome>();
             }
@@ -294,6 +303,20 @@ private:
                        is_failure(r.verdict) ? fmt::format(": expected {}, observed {}", r.expected.str(), r.observed.str())
                                              : "");
         }
+    }
+
+    /// The last line of every run, quiet or not: what a CI log shows of it.
+    void print_tally() const {
+        const auto count = [&](Verdict v) {
+            const auto it = counts_.find(v);
+            return it == counts_.end() ? 0 : it->second;
+        };
+        const double elapsed = std::chrono::duration<double>(Clock::now() - started_).count();
+        fmt::print(
+            "cuconform run: {} passed, {} failed, {} skipped ({} unsupported, {} waived) of {} in {:.1f} s; {}\n",
+            count(Verdict::Pass), failures(), count(Verdict::Unsupported) + count(Verdict::Waived),
+            count(Verdict::Unsupported), count(Verdict::Waived), done_, elapsed,
+            failures() == 0 ? "conforms" : "does not conform");
     }
 
     int failures() const {
@@ -404,7 +427,7 @@ RunOutcome run_catalog(const RunOptions& options) {
     const int code = runner.run(std::move(jobs));
     std::error_code ec;
     fs::remove_all(store.dir() / ".work", ec);
-    return {code, store.dir()};
+    return {code, store.dir(), runner.counts()};
 }
 
 int run_case_process(const std::string& id, const std::string& variant_name, const std::string& fingerprint_path,

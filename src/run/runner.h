@@ -3,6 +3,7 @@
 #pragma once
 
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -29,11 +30,13 @@ struct RunOptions {
     std::string isolation = "auto";        ///< How the stack is entered: auto, loader (ld.so) or bwrap.
     std::optional<results::CellStack> stack;  ///< The stack's record for cell.json (stack::stack_record); none: host.
     bool quiet = false;
+    int skip_exit_code = 0;  ///< The command's: exit with this when every result is UNSUPPORTED.
 };
 
 struct RunOutcome {
     int exit_code = 0;               ///< 0 the run conforms, 1 it does not, 2 the harness could not run.
     std::filesystem::path cell_dir;  ///< Where its records are (empty when nothing ran).
+    std::map<Verdict, int> counts;   ///< This run's results by verdict (not those kept by --resume).
 };
 
 /// Runs the selection into <out_dir>/<cell>/.

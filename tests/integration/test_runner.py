@@ -98,13 +98,20 @@ def test_ctest_conformance_label_agrees_with_run(tmp_path):
     ctest = subprocess.run(["ctest", "--test-dir", BUILD, "-L", "conformance", "-j", "2", "--output-junit",
                             str(tmp_path / "ctest.xml")], capture_output=True, text=True, timeout=600)
     import xml.etree.ElementTree as ET
-    ctest_ok = {}
+    ctest_ok, ctest_skipped = {}, set()
     for tc in ET.parse(tmp_path / "ctest.xml").getroot().iter("testcase"):
         name = tc.get("name")
         if name.startswith("conformance."):
             ctest_ok[name[len("conformance."):]] = tc.get("status") != "fail" and tc.find("failure") is None
+            if tc.get("status") == "disabled" or tc.find("skipped") is not None:
+                ctest_skipped.add(name[len("conformance."):])
     assert proc.returncode == 0
     assert ctest_ok == by_case, ctest.stdout[-2000:]
+    # CTest's skip protocol: a case whose every run is UNSUPPORTED is a skipped test, not a pass.
+    all_unsupported = {case for case in by_case
+                       if all(v["verdict"] == "UNSUPPORTED" for (c, _), v in results(tmp_path).items() if c == case)}
+    assert all_unsupported, "this machine has cases that cannot run (no GPU)"
+    assert ctest_skipped == all_unsupported, (sorted(ctest_skipped ^ all_unsupported), ctest.stdout[-2000:])
 
 
 def write(path, text):
@@ -155,3 +162,66 @@ def test_malformed_waiver_names_file_and_line(tmp_path):
     proc = run(FIXTURES, tmp_path / "out", "--only", "fixture.wrong.*", "--waivers", waivers)
     assert proc.returncode == 2
     assert "waivers.yaml:3" in proc.stderr and "https" in proc.stderr
+
+
+def fixture_processes():
+    """Live processes of the fixtures binary (its case processes and anything they left behind)."""
+    out = subprocess.run(["pgrep", "-f", os.path.basename(FIXTURES) + " run "], capture_output=True, text=True).stdout
+    own = str(os.getpid())
+    return [p for p in out.split() if p != own]
+
+
+@pytest.mark.parametrize("jobs", [1, 2, 4])
+def test_no_combination_outlasts_its_timeouts_or_leaves_processes(tmp_path, jobs):
+    """A crash, an abort, hangs with children, a detaching grandchild and quick cases at once: the run ends within
+    its timeouts plus a second, every verdict is right, and no case process or descendant is left alive."""
+    timeout = 2
+    cases = ["fixture.crash.segfault", "fixture.crash.abort", "fixture.hang.sleep", "fixture.hang.with_children",
+             "fixture.detach.grandchild", "fixture.wrong.expectation", "fixture.slow.case_01", "fixture.slow.case_02"]
+    args = [a for c in cases for a in ("--only", c)]
+    start = time.monotonic()
+    proc = run(FIXTURES, tmp_path, *args, "--timeout", str(timeout), "-j", str(jobs))
+    elapsed = time.monotonic() - start
+    hangs = 2
+    budget = timeout * -(-hangs // jobs) + 1.0 + 2.0  # the hangs' timeouts in waves, a second, and start-up
+    assert elapsed <= budget, f"{elapsed:.1f} s > {budget:.1f} s with -j {jobs}: {proc.stderr}"
+    r = results(tmp_path)
+    assert r[("fixture.detach.grandchild", "default")]["verdict"] == "PASS"
+    assert r[("fixture.detach.grandchild", "default")]["duration_ms"] < 1000 * timeout
+    assert r[("fixture.crash.abort", "default")]["verdict"] == "CRASH"
+    assert r[("fixture.crash.abort", "default")]["observed"]["signal"] == signal.SIGABRT
+    assert r[("fixture.hang.with_children", "default")]["verdict"] == "TIMEOUT"
+    time.sleep(0.3)
+    assert fixture_processes() == [], "left alive: " + ", ".join(fixture_processes())
+
+
+def test_kill_minus_nine_of_the_runner_leaves_no_case_process(tmp_path):
+    proc = subprocess.Popen([FIXTURES, "run", "--out", str(tmp_path), "--quiet", "--only", "fixture.hang.with_children",
+                             "--only", "fixture.hang.sleep", "--timeout", "60", "-j", "2"])
+    time.sleep(1.5)
+    assert len(fixture_processes()) >= 3, "the cases and their children should be running"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    deadline = time.monotonic() + 3
+    while fixture_processes() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert fixture_processes() == [], "left alive after kill -9: " + ", ".join(fixture_processes())
+
+
+def test_a_piped_run_ends_with_its_tally_and_keeps_its_lines_out_of_the_cases_output(tmp_path):
+    """In a CI log (stdout a pipe): one line per result, then the tally; -q prints the tally alone; and no line the
+    runner printed ends up in a case's output_tail (stdio is flushed before every fork)."""
+    loud = subprocess.run([FIXTURES, "run", "--out", str(tmp_path / "loud"), "--only", "fixture.wrong.*", "--only",
+                           "fixture.crash.segfault", "--only", "loader.*", "-j", "2"], capture_output=True, text=True,
+                          timeout=120)
+    lines = loud.stdout.strip().splitlines()
+    assert lines[-1].startswith("cuconform run: ") and "failed" in lines[-1] and "does not conform" in lines[-1], lines
+    assert any(l.startswith("FAIL fixture.wrong.expectation") for l in lines), lines
+    for record in results(tmp_path / "loud").values():
+        tail = record.get("output_tail", "")
+        assert "cuconform" not in tail and "PASS " not in tail and "FAIL " not in tail, (record["case"], tail)
+    quiet = subprocess.run([FIXTURES, "run", "--out", str(tmp_path / "quiet"), "--only", "fixture.wrong.*", "-q"],
+                           capture_output=True, text=True, timeout=120)
+    assert quiet.stdout.strip().splitlines() == [line for line in quiet.stdout.strip().splitlines()
+                                                 if line.startswith("cuconform run: ")]
+    assert quiet.stdout.count("\n") == 1 and "0 passed, 1 failed" in quiet.stdout, quiet.stdout

@@ -176,7 +176,8 @@ TEST(ReportJunit, CountsMatchVerdicts) {
 }
 
 TEST(ReportTable, KindsNeverBlur) {
-    const CompatTable table = build_table(load_results({kData}));
+    const ResultSet set = load_results({kData});
+    const CompatTable table = build_table(set);
     ASSERT_EQ(table.rows.size(), 3u);
     auto entry = [&](std::string_view cudnn, std::string_view family) -> const TableEntry& {
         for (const auto& row : table.rows) {
@@ -187,16 +188,19 @@ TEST(ReportTable, KindsNeverBlur) {
         }
         throw std::runtime_error("no such entry");
     };
-    // nogpu cell (cuDNN 9.1.0): rnn did not run there; the expectation is a prediction.
+    // nogpu cell (cuDNN 9.1.0, no driver): rnn did not run there; the expectation is a prediction, not evidence.
     EXPECT_EQ(entry("9.1.0", "rnn").kind, TableEntry::Kind::Predicted);
-    EXPECT_EQ(entry("9.1.0", "rnn").text, "predicted ok");
-    // The same family where it ran and passed with ok.
+    EXPECT_NE(entry("9.1.0", "rnn").detail.find("not run here"), std::string::npos);
+    EXPECT_EQ(entry("9.1.0", "rnn").tested, 0u);
+    // Where a family ran and every result did what its expectation says, errors included, it works as documented.
     const auto& shape = entry("9.1.0", "shape");
-    EXPECT_EQ(shape.kind, TableEntry::Kind::TestedError);
-    EXPECT_EQ(shape.text, "tested error CUDNN_STATUS_BAD_PARAM");
-    EXPECT_NE(shape.evidence.find("results.jsonl:"), std::string::npos);
-    EXPECT_EQ(entry("9.1.0", "skew").text, "tested error VERSION_MISMATCH");
-    EXPECT_EQ(entry("9.1.0", "device").text, "tested error TIMEOUT (TIMEOUT)");
+    EXPECT_EQ(shape.kind, TableEntry::Kind::Documented);
+    ASSERT_TRUE(shape.evidence.has_value());
+    EXPECT_FALSE(set.results[*shape.evidence].source.file.empty());
+    EXPECT_EQ(entry("9.1.0", "device").kind, TableEntry::Kind::Deviates);  // a TIMEOUT
+    EXPECT_NE(entry("9.1.0", "device").detail.find("TIMEOUT"), std::string::npos);
+    EXPECT_EQ(entry("9.1.0", "loader").kind, TableEntry::Kind::Waived);
+    for (const auto& row : table.rows) EXPECT_FALSE(row.driver.empty());
     ResultSet empty;
     empty.cell_index("lonely");
     EXPECT_TRUE(build_table(empty).rows.size() == 1 && build_table(empty).rows[0].entries.empty());
@@ -213,6 +217,26 @@ TEST(ReportTable, UnknownWhereAFamilyHasNoResult) {
     EXPECT_EQ(unknown, 1u);
 }
 
+TEST(ReportTable, JsonRangesFollowTheCudnnAxis) {
+    ResultSet set = make_synthetic({.cases = 12, .cells = 9});
+    const CompatTable table = build_table(set);
+    const auto json = table_json(table, set, ".");
+    EXPECT_EQ(json["stacks"].size(), table.rows.size());
+    for (const auto& [family, data] : json["families"].items()) {
+        std::size_t stacks_in_ranges = 0;
+        for (const auto& range : data["cudnn_ranges"]) {
+            stacks_in_ranges += range["stacks"].get<std::size_t>();
+            EXPECT_TRUE(Version::parse(range["cudnn"]["from"].get<std::string>()) <=
+                        Version::parse(range["cudnn"]["to"].get<std::string>()));
+        }
+        std::size_t tested = 0;
+        for (const auto& [id, support] : data["__compat"]["support"].items()) {
+            const std::string status = support["status"];
+            tested += status == "documented" || status == "deviates" || status == "waived";
+        }
+        EXPECT_EQ(stacks_in_ranges, tested) << family;
+    }
+}
 
 /// The fixtures plus a matrix.json that planned two more cells: one could not be provisioned, one (a GPU runner's)
 /// was skipped on a machine without a GPU.
