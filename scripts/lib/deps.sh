@@ -14,7 +14,7 @@ cuconform_build_packages=(
 # Slurm for the scale-out test.
 cuconform_test_packages=(
     slurm-wlm munge
-    python3-jsonschema python3-pytest python3-yaml python3-selenium
+    python3-jsonschema python3-pytest python3-yaml python3-selenium python3-venv
     chromium chromium-driver
 )
 
