@@ -8,6 +8,8 @@
 #include <cctype>
 #include <charconv>
 
+#include "knowledge/frameworks.h"
+
 namespace cuconform::knowledge::detail {
 
 namespace {
@@ -29,10 +31,14 @@ constexpr std::string_view kPrimarySites[] = {
     "https://github.com/openxla/",     "https://github.com/tensorflow/",
 };
 
+}  // namespace
+
 bool is_primary_site(std::string_view url) {
     return std::any_of(std::begin(kPrimarySites), std::end(kPrimarySites),
                        [&](std::string_view site) { return url.starts_with(site); });
 }
+
+namespace {
 
 bool is_kind(std::string_view kind) {
     return std::find(std::begin(kSourceKinds), std::end(kSourceKinds), kind) != std::end(kSourceKinds);
@@ -44,11 +50,21 @@ FileReader::FileReader(std::string name, std::string where, std::string_view tex
     : name_(std::move(name)), where_(std::move(where)), text_(text), data_(data) {}
 
 void FileReader::read() {
+    if (name_ == "frameworks.yaml") {
+        // Read by its own reader (knowledge/frameworks.h); validated and counted here with the rest.
+        const Frameworks frameworks = Frameworks::parse(std::string(text_), where_);
+        data_.entries.insert(data_.entries.end(), frameworks.entries().begin(), frameworks.entries().end());
+        FileSummary summary = frameworks.summary();
+        summary.file = name_;
+        data_.files.push_back(summary);
+        return;
+    }
     const auto& kinds = file_kinds();
     const auto kind = kinds.find(name_);
     if (kind == kinds.end()) {
         std::vector<std::string> names;
         for (const auto& [name, unused] : kinds) names.push_back(name);
+        names.push_back("frameworks.yaml");
         throw KnowledgeError(
             where_, 0,
             fmt::format("not a knowledge file: the files are {}; rename it or move it elsewhere", join(names)));

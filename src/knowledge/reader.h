@@ -89,4 +89,8 @@ struct FileKind {
 /// File name -> its kind. A file named by none is refused.
 const std::map<std::string, FileKind>& file_kinds();
 
+/// Whether `url` is on a primary source's site (NVIDIA's pages, NVIDIA's and the frameworks' PyPI projects, the
+/// frameworks' own repositories): a blog, a forum or another project's copy is not.
+bool is_primary_site(std::string_view url);
+
 }  // namespace cuconform::knowledge::detail
