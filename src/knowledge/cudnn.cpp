@@ -91,7 +91,7 @@ Answer KnowledgeBase::cudnn_supports_cuda(const Version& cudnn, const Version& c
             return answer(Answer::Value::No,
                           fmt::format("cuDNN {} has no CUDA {}.x package: {} was the last cuDNN for CUDA {}.x",
                                       cudnn.str(), cuda.major(), end.last_cudnn.str(), cuda.major()),
-                          {end.citation});
+                          {end.citation}, "CUDA major support ended");
         }
     }
     const auto row = cudnn_release(cudnn);
@@ -111,7 +111,7 @@ Answer KnowledgeBase::cudnn_supports_cuda(const Version& cudnn, const Version& c
                           fmt::format("{} has a package for CUDA {}: {}", label, cuda_str,
                                       package.name.empty() ? "CUDA " + package.cuda_str()
                                                            : package.name + " (" + package.cuda_str() + ")"),
-                          {row->citation});
+                          {row->citation}, "listed");
         }
     }
     Version newest;
@@ -127,7 +127,7 @@ Answer KnowledgeBase::cudnn_supports_cuda(const Version& cudnn, const Version& c
     }
     return answer(Answer::Value::No,
                   fmt::format("{} has no package for CUDA {}; its packages: {}", label, cuda_str, packages_str(*row)),
-                  {row->citation});
+                  {row->citation}, "not listed");
 }
 
 namespace {
@@ -371,7 +371,7 @@ Answer KnowledgeBase::cudnn_compatible(const Version& built, const Version& load
             fmt::format("built against cuDNN {}, loaded {}: same major and {} minor, which cuDNN keeps binary "
                         "compatible",
                         dotted3(built), dotted3(loaded), loaded.minor() == built.minor() ? "the same" : "a newer"),
-            evidence);
+            evidence, "minor backward compatibility");
     }
     std::string why = !same_major ? "API compatibility is not guaranteed across major versions"
                       : built.major() < rule.minor_backward_from_major
@@ -382,7 +382,8 @@ Answer KnowledgeBase::cudnn_compatible(const Version& built, const Version& load
         reason += ". PyTorch: " + format_message(data_->pytorch_message->value, built, loaded);
         evidence.push_back(data_->pytorch_message->citation);
     }
-    return answer(Answer::Value::No, reason, evidence);
+    return answer(Answer::Value::No, reason, evidence,
+                  !same_major ? "different major" : "minor backward compatibility");
 }
 
 std::optional<Fact<long>> KnowledgeBase::cudnn_version_major_factor(int major) const {

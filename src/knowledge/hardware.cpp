@@ -26,12 +26,12 @@ Answer KnowledgeBase::has_feature(std::string_view feature, const Version& cc) c
         return answer(Answer::Value::Yes,
                       fmt::format("{} needs compute capability >= {}; {} has it", feature, min->value.str(),
                                   major_minor(cc).str()),
-                      {min->citation});
+                      {min->citation}, "feature threshold");
     }
     return answer(Answer::Value::No,
                   fmt::format("no hardware support: {} needs compute capability >= {}, and {} is below it", feature,
                               min->value.str(), major_minor(cc).str()),
-                  {min->citation});
+                  {min->citation}, "feature threshold");
 }
 
 std::optional<Fact<Gpu>> KnowledgeBase::gpu(std::string_view name) const {

@@ -137,3 +137,15 @@ def test_table_contradictions_on_agreeing_results_exit_0(tmp_path):
     assert r.returncode == 0, r.stdout + r.stderr
     assert "0 contradictions, 1 agreement" in r.stdout
     assert (tmp_path / "out" / "table.md").exists()
+
+
+def test_every_decided_answer_names_the_rule_that_decided_it():
+    # #15: predict reasons like the tables and says which rule decided ("listed", "same major, higher minor", ...).
+    for args in (("--driver", "535.104.05", "--runtime", "12.4", "--toolkit", "12.4", "--gpu", "H100", "--cudnn",
+                  "9.5.1", "--built-cudnn", "9.5.0", "--cudnn-cuda", "12.4"),
+                 ("--driver", "520.61.05", "--runtime", "13.0", "--toolkit", "11.8", "--gpu", "sm_90a", "--cudnn",
+                  "9.17.0", "--built-cudnn", "8.9.7", "--cudnn-cuda", "11.8")):
+        _, doc = predict_json(*args)
+        for q in doc["questions"]:
+            if q["answer"] != "unknown":
+                assert q["rule"], q
