@@ -6,6 +6,7 @@
 #include "binary/rules.h"
 #include "cases/common.h"
 #include "kernels/reference.h"
+#include "knowledge/knowledge.h"
 
 namespace cuconform::cases {
 namespace {
@@ -14,7 +15,8 @@ namespace {
 Outcome judge_image(const unsigned char* data, std::size_t size, const char* gpu, const char* driver) {
     const auto fatbin = binary::parse_fatbin(data, size);
     const auto arch = binary::Arch::parse(gpu);
-    const auto answer = binary::judge(fatbin, *arch, driver ? Version::parse(driver) : std::nullopt);
+    const auto answer = binary::judge(fatbin, *arch, driver ? Version::parse(driver) : std::nullopt,
+                                      knowledge::builtin_ptx_driver_floor());
     switch (answer.decision) {
         case binary::Decision::kNoKernelImage:
             return Outcome::error(Domain::Cuda, "CUDA_ERROR_NO_BINARY_FOR_GPU", 209, answer.rule);

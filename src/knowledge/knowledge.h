@@ -4,6 +4,7 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -296,5 +297,9 @@ private:
     Answer cudnn_supports_cc_row(const Version& cudnn, const Version& cc, const std::optional<CudnnRelease>& row) const;
     std::shared_ptr<const Data> data_;
 };
+
+/// min_driver_for_ptx of the built-in knowledge base as a plain lookup, the shape binary::judge takes
+/// (binary::MinDriverForPtx): the binary room keeps no facts, so every caller of judge passes this one.
+const std::function<std::optional<Version>(const Version& isa)>& builtin_ptx_driver_floor();
 
 }  // namespace cuconform::knowledge

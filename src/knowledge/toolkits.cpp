@@ -308,4 +308,13 @@ Answer KnowledgeBase::ptx_jit(const Version& toolkit, const Version& driver) con
                   evidence, "PTX ISA minimum driver");
 }
 
+const std::function<std::optional<Version>(const Version& isa)>& builtin_ptx_driver_floor() {
+    static const std::function<std::optional<Version>(const Version&)> lookup =
+        [](const Version& isa) -> std::optional<Version> {
+        const auto fact = KnowledgeBase::builtin().min_driver_for_ptx(isa);
+        return fact ? std::optional(fact->value) : std::nullopt;
+    };
+    return lookup;
+}
+
 }  // namespace cuconform::knowledge

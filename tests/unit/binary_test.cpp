@@ -26,13 +26,7 @@ void PrintTo(const Arch& arch, std::ostream* out) { *out << arch.sm(); }
 namespace {
 
 /// The knowledge base's PTX ISA -> minimum driver facts, as `cuconform binary` passes them.
-const MinDriverForPtx& kb_drivers() {
-    static const MinDriverForPtx lookup = [](const Version& isa) -> std::optional<Version> {
-        const auto fact = knowledge::KnowledgeBase::builtin().min_driver_for_ptx(isa);
-        return fact ? std::optional(fact->value) : std::nullopt;
-    };
-    return lookup;
-}
+const MinDriverForPtx& kb_drivers() { return knowledge::builtin_ptx_driver_floor(); }
 
 namespace fs = std::filesystem;
 
