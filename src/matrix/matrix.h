@@ -14,6 +14,14 @@
 
 namespace cuconform::matrix {
 
+/// Limits of a matrix file, each named in the message that refuses a file over it (with file:line). Real matrices
+/// are far inside them (the nightly: 17 cells, values of a few characters).
+inline constexpr std::size_t kMaxMatrixBytes = 1u << 20;  ///< The file.
+inline constexpr std::size_t kMaxValueLength = 256;       ///< One value (a version, a runner class, a glob).
+inline constexpr std::size_t kMaxListLength = 1000;       ///< One axis, or one list value (tags, only).
+inline constexpr std::size_t kMaxEntries = 1000;          ///< include or exclude entries.
+inline constexpr std::size_t kMaxCells = 10'000;          ///< Cells the matrix expands to.
+
 /// A matrix file that cannot be read: names the file, its 1-based line (0 when unknown) and what to do.
 class MatrixError : public std::runtime_error {
 public:

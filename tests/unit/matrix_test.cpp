@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -182,6 +183,111 @@ TEST(MatrixFile, ErrorsNameFileLineKeyAndWhatIsAllowed) {
     msg = error_of("matrix: [\n", &line);
     EXPECT_NE(msg.find("not valid YAML"), std::string::npos) << msg;
     EXPECT_EQ(error_of("matrix:\n  cuda: [\"13.0\"]\n"), "");
+}
+
+// Issue #13: a long scalar crashed std::regex (recursion per character); any length is now checked by hand and
+// refused over kMaxValueLength with the line.
+TEST(MatrixHostile, LongScalarIsRefusedWithTheLimitNotACrash) {
+    int line = 0;
+    const auto msg = error_of("matrix:\n  cuda: [\"" + std::string(60000, '1') + "\"]\n", &line);
+    EXPECT_EQ(line, 2);
+    EXPECT_NE(msg.find("60000 characters long"), std::string::npos) << msg.substr(0, 300);
+    EXPECT_NE(msg.find("kMaxValueLength"), std::string::npos) << msg.substr(0, 300);
+    EXPECT_LT(msg.size(), 400u);  // the value is not quoted in full
+    // Just under the limit: a well-formed but absurd version is still checked as a version.
+    EXPECT_NE(error_of("matrix:\n  cuda: [\"" + std::string(200, '1') + "x\"]\n").find("not a version"),
+              std::string::npos);
+}
+
+// Issue #13: a 207-byte file expanded to 10^6 cells (5 GB, 28 s) before anything said no.
+TEST(MatrixHostile, CellCountIsCheckedBeforeExpanding) {
+    std::string text = "matrix:\n";
+    for (const char* axis : {"cuda", "cudnn", "toolkit", "toolkit_cudnn", "runner", "variants"}) {
+        text += fmt::format("  {}: [0,1,2,3,4,5,6,7,8,9]\n", axis);
+    }
+    ASSERT_LT(text.size(), 250u);
+    int line = 0;
+    const auto start = std::chrono::steady_clock::now();
+    const auto msg = error_of(text, &line);
+    EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(1));
+    EXPECT_EQ(line, 6);  // the axis that took the product over the limit
+    EXPECT_NE(msg.find("more than 10000 cells"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("10 cuda x 10 cudnn x 10 toolkit x 10 toolkit_cudnn x 10 runner"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("kMaxCells"), std::string::npos) << msg;
+}
+
+// Issue #13: `id: ".."` passed validation, and the cell's folder was the results directory's parent.
+TEST(MatrixHostile, AnIdIsAFolderNameInsideTheResults) {
+    for (const char* id : {"..", ".", ".work", ".lock", "a/b", "../x"}) {
+        int line = 0;
+        const auto msg =
+            error_of(fmt::format("matrix:\n  include:\n    - id: \"{}\"\n      cuda: \"13.0\"\n", id), &line);
+        EXPECT_EQ(line, 3) << id;
+        EXPECT_FALSE(msg.empty()) << id;
+    }
+    EXPECT_EQ(error_of("matrix:\n  include:\n    - id: nightly-1.x\n      cuda: \"13.0\"\n"), "");
+}
+
+// Issue #13: duplicate keys, a second document, a key that is a list and `~` were taken without a word (or with
+// yaml-cpp's bare "bad conversion").
+TEST(MatrixHostile, YamlThatYamlCppWouldTakeSilentlyIsRefused) {
+    int line = 0;
+    auto msg = error_of("matrix:\n  cuda: [\"13.0\"]\n  cuda: [\"12.4\"]\n", &line);
+    EXPECT_EQ(line, 3);
+    EXPECT_NE(msg.find("key 'cuda' is given twice in one mapping (first at line 2)"), std::string::npos) << msg;
+    msg = error_of("matrix:\n  cuda: [\"13.0\"]\n---\nmatrix:\n  cuda: [\"12.4\"]\n", &line);
+    EXPECT_EQ(line, 4);
+    EXPECT_NE(msg.find("second YAML document"), std::string::npos) << msg;
+    msg = error_of("matrix:\n  ? [cuda, cudnn]\n  : [\"13.0\"]\n", &line);
+    EXPECT_EQ(line, 2);
+    EXPECT_NE(msg.find("a key must be a single word"), std::string::npos) << msg;
+    msg = error_of("name: [a, b]\nmatrix:\n  cuda: [\"13.0\"]\n", &line);
+    EXPECT_EQ(line, 1);
+    EXPECT_NE(msg.find("'name' must be a single value"), std::string::npos) << msg;
+    msg = error_of("matrix:\n  include:\n    - cuda: ~\n", &line);
+    EXPECT_EQ(line, 3);
+    EXPECT_NE(msg.find("must be a single value"), std::string::npos) << msg;
+    msg = error_of("matrix:\n  include:\n    - cuda: \"13.0\"\n      runtime: \"12.4\"\n", &line);
+    EXPECT_EQ(line, 4);
+    EXPECT_NE(msg.find("gives 'cuda' twice"), std::string::npos) << msg;
+    msg = error_of("matrix: " + std::string(100000, '[') + "\n", &line);
+    EXPECT_NE(msg.find("nested deeper"), std::string::npos) << msg;
+    std::string deep = "matrix:\n  include:\n    - cuda: \"13.0\"\n      tags: ";
+    for (int i = 0; i < 40; ++i) deep += "[";
+    msg = error_of(deep + std::string(40, ']') + "\n", &line);
+    EXPECT_NE(msg.find("nested deeper than 32 levels"), std::string::npos) << msg;
+}
+
+// Billion laughs: aliases of aliases stand for 10^9 values in a few hundred bytes.
+TEST(MatrixHostile, AliasesCannotStandForBillionsOfValues) {
+    std::string text = "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n";
+    for (int i = 1; i < 9; ++i)
+        text += fmt::format("a{1}: &a{1} [*a{0}, *a{0}, *a{0}, *a{0}, *a{0}, *a{0}, *a{0}, *a{0}, *a{0}, *a{0}]\n",
+                            i - 1, i);
+    text += "matrix:\n  cuda: [\"13.0\"]\n";
+    const auto start = std::chrono::steady_clock::now();
+    const auto msg = error_of(text);
+    EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
+    EXPECT_NE(msg.find("more than 1000000 values"), std::string::npos) << msg;
+}
+
+TEST(MatrixHostile, AFolderOrAMissingFileNamesThePathAndTheReason) {
+    const fs::path dir = fs::temp_directory_path() / ("cuconform_matrix_dir_" + std::to_string(::getpid()));
+    fs::create_directories(dir);
+    try {
+        load_matrix(dir);
+        ADD_FAILURE() << "a folder was read as a matrix";
+    } catch (const MatrixError& e) {
+        EXPECT_NE(std::string(e.what()).find("Is a directory"), std::string::npos) << e.what();
+        EXPECT_NE(std::string(e.what()).find(dir.string()), std::string::npos) << e.what();
+    }
+    try {
+        load_matrix(dir / "missing.yaml");
+        ADD_FAILURE() << "a missing file was read";
+    } catch (const MatrixError& e) {
+        EXPECT_NE(std::string(e.what()).find("No such file or directory"), std::string::npos) << e.what();
+    }
+    fs::remove_all(dir);
 }
 
 std::vector<Cell> numbered_cells(std::size_t n) {
