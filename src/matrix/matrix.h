@@ -100,9 +100,12 @@ nlohmann::json github_matrix(const std::vector<Cell>& cells);
 /// started_at then content; fingerprint.json and cell.json copied (the greatest content when shards
 /// disagree). Every matrix.json under the inputs (the plans and cell statuses of `matrix run` / `shard --run`) is
 /// merged into out/matrix.json, one entry per cell id (a cell that ran beats one that did not). Idempotent and
-/// order-independent. Returns the cell ids written; `warnings` gets skipped lines.
+/// order-independent. Returns the cell ids written. Every input is read first: a line that is not a record, a
+/// malformed cell.json, fingerprint.json or matrix.json, or a cell id that is not a folder name throws
+/// std::runtime_error naming each (file:line and field) and nothing is written. Holds `out`'s FolderLock while it
+/// writes.
 std::vector<std::string> merge_results(const std::vector<std::filesystem::path>& inputs,
-                                       const std::filesystem::path& out, std::vector<std::string>& warnings);
+                                       const std::filesystem::path& out);
 
 /// A CTest resource specification (`ctest --resource-spec-file`) with one `gpus` slot per GPU of a fingerprint.
 nlohmann::json resource_spec(const results::Fingerprint& fingerprint, int slots_per_gpu = 1);

@@ -30,11 +30,7 @@ def test_fixtures_match_the_schema():
         for n, line in enumerate(f.read_text().split("\n"), 1):  # not splitlines(): messages hold U+2028
             if not line:
                 continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError:
-                assert f.parent.name == "cuda13.0-cudnn9.1-nogpu-wheels" and n == 24, f"{f}:{n} is not JSON"
-                continue
+            record = json.loads(line)
             jsonschema.validate(record, schema)
             checked += 1
     assert checked > 100
@@ -46,7 +42,6 @@ def test_report_last_line_and_exit_code():
     last = proc.stdout.strip().splitlines()[-1]
     assert re.fullmatch(r"\d+ passed, \d+ failed, \d+ skipped", last)
     assert last == "52 passed, 8 failed, 9 skipped"
-    assert "results.jsonl:24" in proc.stderr  # the truncated line, named
     page = (OUT / "html/index.html").read_text()
     assert page.count("<script") == 2 and "<script>alert(1)" not in page
     summary = (OUT / "summary.md").read_text()

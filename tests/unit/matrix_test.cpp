@@ -352,7 +352,7 @@ TEST(MatrixMerge, IdempotentAndOrderIndependent) {
     const std::string b_pass = record("x", "b.case", "default", Verdict::Pass, "2026-01-01T00:00:01Z");
     const std::string a_fail = record("x", "a.case", "hide", Verdict::Fail, "2026-01-01T00:00:01Z");
     const std::string a_pass = record("x", "a.case", "hide", Verdict::Pass, "2026-01-01T00:00:02Z");
-    write(root / "a/x/results.jsonl", b_pass + "\n" + a_fail + "\n{\"case\":\"cut\n");
+    write(root / "a/x/results.jsonl", b_pass + "\n" + a_fail + "\n");
     results::CellRecord cell;
     cell.id = "x";
     const std::string cell_json = results::to_json(cell).dump(2) + "\n";
@@ -364,13 +364,10 @@ TEST(MatrixMerge, IdempotentAndOrderIndependent) {
     write(root / "b/x/results.jsonl", a_pass + "\n");
     write(root / "b/x/cell.json", cell_json);
     write(root / "b/nested/y/results.jsonl", record("y", "a.case", "default", Verdict::Pass, "t") + "\n");
-    std::vector<std::string> warnings;
-    EXPECT_EQ(merge_results({root / "a", root / "b"}, root / "ab", warnings), (std::vector<std::string>{"x", "y"}));
-    ASSERT_EQ(warnings.size(), 1u);  // the line cut short, named with file:line
-    EXPECT_NE(warnings[0].find("a/x/results.jsonl:3"), std::string::npos) << warnings[0];
-    merge_results({root / "b", root / "a"}, root / "ba", warnings);
-    merge_results({root / "ab", root / "a", root / "b", root / "ab"}, root / "twice", warnings);
-    merge_results({root / "ab"}, root / "again", warnings);
+    EXPECT_EQ(merge_results({root / "a", root / "b"}, root / "ab"), (std::vector<std::string>{"x", "y"}));
+    merge_results({root / "b", root / "a"}, root / "ba");
+    merge_results({root / "ab", root / "a", root / "b", root / "ab"}, root / "twice");
+    merge_results({root / "ab"}, root / "again");
     const std::string x = slurp(root / "ab/x/results.jsonl");
     EXPECT_EQ(x, a_pass + "\n" + b_pass + "\n");  // sorted by (case, variant); the later a.case record wins
     for (const char* other : {"ba", "twice", "again"}) {
@@ -379,7 +376,38 @@ TEST(MatrixMerge, IdempotentAndOrderIndependent) {
         EXPECT_EQ(slurp(root / other / "x/cell.json"), cell_json) << other;
         EXPECT_EQ(slurp(root / other / "x/fingerprint.json"), fp_json) << other;
     }
-    EXPECT_THROW(merge_results({root / "missing"}, root / "out", warnings), std::runtime_error);
+    EXPECT_THROW(merge_results({root / "missing"}, root / "out"), std::runtime_error);
+    fs::remove_all(root);
+}
+
+// Issue #13: a shard's damaged line was skipped with a warning, so the merged cell lacked a result (a failure could
+// vanish); a cell id from cell.json was used as a path. Now nothing is written and every problem is named.
+TEST(MatrixMerge, DamagedInputRefusesTheWholeMergeAndNamesEachProblem) {
+    const fs::path root = fs::temp_directory_path() / ("cuconform_merge_damage_" + std::to_string(::getpid()));
+    fs::remove_all(root);
+    const std::string fail = record("x", "a.case", "default", Verdict::Fail, "2026-01-01T00:00:01Z");
+    std::string mistyped = fail;
+    mistyped.replace(mistyped.find("\"attempts\":1"), 12, "\"attempts\":\"2\"");
+    write(root / "a/x/results.jsonl", record("x", "b.case", "default", Verdict::Pass, "t") + "\n" + mistyped + "\n");
+    write(root / "a/y/results.jsonl", fail + "\n{\"case\":\"cut");
+    write(root / "b/z/results.jsonl", fail + "\n");
+    write(root / "b/z/cell.json", "{\"id\": \"../../escaped\"}\n");
+    try {
+        merge_results({root / "a", root / "b"}, root / "out");
+        ADD_FAILURE() << "a damaged merge went through";
+    } catch (const std::runtime_error& e) {
+        const std::string msg = e.what();
+        EXPECT_NE(msg.find("nothing was merged: 3 inputs cannot be read"), std::string::npos) << msg;
+        EXPECT_NE(msg.find("a/x/results.jsonl:2: attempts: expected a whole number, found a string"), std::string::npos)
+            << msg;
+        EXPECT_NE(msg.find("a/y/results.jsonl:2:"), std::string::npos) << msg;
+        EXPECT_NE(msg.find("the run writing it was killed half-way"), std::string::npos) << msg;
+        EXPECT_NE(msg.find("b/z/cell.json: the cell id \"../../escaped\" is not a folder name"), std::string::npos)
+            << msg;
+    }
+    EXPECT_FALSE(fs::exists(root / "out"));
+    EXPECT_FALSE(fs::exists(root / "escaped"));
+    EXPECT_FALSE(fs::exists(root.parent_path() / "escaped"));
     fs::remove_all(root);
 }
 
@@ -394,12 +422,10 @@ TEST(MatrixMerge, PlansMergeToTheFurthestStatusPerCell) {
     write(root / "b/matrix.json", R"({"name": "nightly", "cells": [
         {"id": "x", "status": "ran", "exit": 0, "reason": "", "matrix": {"toolkit": "11.8"}},
         {"id": "z", "status": "pending", "reason": "", "matrix": {"toolkit": "13.0"}}]})");
-    write(root / "b/x/results.jsonl", "{\"case\":\"a.case\",\"variant\":\"default\",\"verdict\":\"PASS\"}\n");
-    write(root / "c/matrix.json", "{\"cells\": ");  // cut short: warned about, the rest still merges
-    std::vector<std::string> warnings;
-    merge_results({root / "a", root / "b", root / "c"}, root / "abc", warnings);
-    merge_results({root / "c", root / "b", root / "a"}, root / "cba", warnings);
-    merge_results({root / "abc", root / "a"}, root / "again", warnings);
+    write(root / "b/x/results.jsonl", record("x", "a.case", "default", Verdict::Pass, "t") + "\n");
+    merge_results({root / "a", root / "b"}, root / "abc");
+    merge_results({root / "b", root / "a"}, root / "cba");
+    merge_results({root / "abc", root / "a"}, root / "again");
     const auto merged = nlohmann::json::parse(slurp(root / "abc/matrix.json"));
     ASSERT_EQ(merged["cells"].size(), 3u);
     EXPECT_EQ(merged["cells"][0]["id"], "x");
@@ -409,9 +435,15 @@ TEST(MatrixMerge, PlansMergeToTheFurthestStatusPerCell) {
     EXPECT_EQ(merged["name"], "nightly");
     EXPECT_EQ(slurp(root / "cba/matrix.json"), slurp(root / "abc/matrix.json"));
     EXPECT_EQ(slurp(root / "again/matrix.json"), slurp(root / "abc/matrix.json"));
-    bool named = false;
-    for (const auto& w : warnings) named |= w.find((root / "c/matrix.json").string()) != std::string::npos;
-    EXPECT_TRUE(named);
+    // A matrix.json cut short refuses the merge, naming it.
+    write(root / "c/matrix.json", "{\"cells\": ");
+    try {
+        merge_results({root / "a", root / "b", root / "c"}, root / "abc2");
+        ADD_FAILURE() << "a matrix.json cut short was merged";
+    } catch (const std::runtime_error& e) {
+        EXPECT_NE(std::string(e.what()).find((root / "c/matrix.json").string()), std::string::npos) << e.what();
+    }
+    EXPECT_FALSE(fs::exists(root / "abc2"));
     fs::remove_all(root);
 }
 
