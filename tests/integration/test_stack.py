@@ -187,7 +187,7 @@ def test_run_stack_without_lib_is_a_harness_error(tmp_path):
 
 
 def test_container_plan_prints_commands_and_says_when_no_engine_runs(tmp_path):
-    proc = cli("stack", "container-plan", "cuda=12.4", "cudnn=9", env={"PATH": "/usr/bin:/bin"})
+    proc = cli("stack", "container-plan", "cuda=12.4", "cudnn=9", "--engine", "docker", env={"PATH": "/usr/bin:/bin"})
     assert "--build-arg BASE=nvidia/cuda:12.4.1-cudnn-devel-ubuntu22.04" in proc.stdout
     # The same command line `matrix run --provider container` runs: this user's files, the GPUs, the results mount.
     run_line = next(line for line in proc.stdout.splitlines() if line.startswith("docker run --rm"))
