@@ -9,6 +9,7 @@
 
 #include "core/files.h"
 #include "matrix/matrix.h"
+#include "results/cell.h"
 #include "results/plan.h"
 #include "results/store.h"
 
@@ -37,12 +38,6 @@ void collect(const fs::path& dir, std::map<std::string, CellInputs>& cells, std:
     for (const auto& entry : fs::directory_iterator(dir, ec)) {
         if (entry.is_directory() && !entry.is_symlink()) collect(entry.path(), cells, warnings);
     }
-}
-
-/// A cell id is a folder name under the merged directory: one path component that stays inside it.
-bool is_safe_cell_id(const std::string& id) {
-    return !id.empty() && id != "." && id != ".." && id.find('/') == std::string::npos &&
-           id.find('\0') == std::string::npos;
 }
 
 /// Of several copies of a record, the greatest serialisation: the same choice whatever the order of the inputs.
@@ -90,11 +85,10 @@ std::vector<std::string> merge_results(const std::vector<fs::path>& inputs, cons
     };
     std::map<std::string, Merged> merged;
     for (const auto& [id, in] : cells) {
-        if (!is_safe_cell_id(id)) {
-            errors.push_back(
-                fmt::format("{}: the cell id \"{}\" is not a folder name (it must be one path "
-                            "component, not . or ..); fix the id in that cell.json",
-                            in.stores.front().cell_path().string(), id));
+        // A cell id names a folder inside `out`: nothing a cell.json says may lead a write outside it.
+        if (const std::string problem = results::cell_id_problem(id); !problem.empty()) {
+            errors.push_back(fmt::format("{}: the cell id \"{}\" cannot be merged: {}; fix the id in that cell.json",
+                                         in.stores.front().cell_path().string(), id, problem));
             continue;
         }
         std::vector<results::StoredResult> records;
@@ -130,6 +124,16 @@ std::vector<std::string> merge_results(const std::vector<fs::path>& inputs, cons
     // One merge into a folder at a time.
     const FolderLock lock(out);
     std::vector<std::string> written;
+    for (const auto& [id, cell] : merged) {
+        // A link already in `out` (out/<id> -> elsewhere) would carry the writes outside it.
+        std::error_code ec;
+        if (fs::is_symlink(fs::symlink_status(out / id, ec))) {
+            throw std::runtime_error(fmt::format(
+                "{} is a symbolic link: merge writes only inside {}, and this link would take cell {}'s files "
+                "elsewhere; remove the link or merge into an empty folder",
+                (out / id).string(), out.string(), id));
+        }
+    }
     for (const auto& [id, cell] : merged) {
         const results::CellStore store(out / id);
         store.create();

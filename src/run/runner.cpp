@@ -29,6 +29,7 @@
 #include "isolate/variant.h"
 #include "isolate/view.h"
 #include "probe/fingerprint.h"
+#include "results/cell.h"
 #include "results/record_io.h"
 #include "results/store.h"
 #include "run/schedule.h"
@@ -459,6 +460,12 @@ RunOutcome run_catalog(const RunOptions& options) {
     const std::string cell_id = !options.cell.empty()
                                     ? options.cell
                                     : results::cell_id_for(options.stack.value_or(results::CellStack{}), fingerprint);
+    if (const std::string problem = results::cell_id_problem(cell_id); !problem.empty()) {
+        fmt::print(stderr, "cuconform run: the cell id '{}' cannot name a folder inside {}: {}; {}\n", cell_id,
+                   options.out_dir, problem,
+                   options.cell.empty() ? "pass --cell NAME" : "give --cell a plain name such as nightly-h100");
+        return {kExitHarnessError, {}};
+    }
     const results::CellStore store(fs::path(options.out_dir) / cell_id);
     // One run per cell folder at a time (the lock also creates the folder).
     const FolderLock lock(store.dir());

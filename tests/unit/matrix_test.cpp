@@ -380,6 +380,24 @@ TEST(MatrixMerge, IdempotentAndOrderIndependent) {
     fs::remove_all(root);
 }
 
+// Issue #13.6: merge never writes outside its output folder, not even through a link already in it.
+TEST(MatrixMerge, NeverWritesThroughALinkInItsOutput) {
+    const fs::path root = fs::temp_directory_path() / ("cuconform_merge_link_" + std::to_string(::getpid()));
+    fs::remove_all(root);
+    write(root / "a/x/results.jsonl", record("x", "a.case", "default", Verdict::Pass, "t") + "\n");
+    fs::create_directories(root / "elsewhere");
+    fs::create_directories(root / "out");
+    fs::create_symlink(root / "elsewhere", root / "out/x");
+    try {
+        merge_results({root / "a"}, root / "out");
+        ADD_FAILURE() << "merge wrote through out/x";
+    } catch (const std::runtime_error& e) {
+        EXPECT_NE(std::string(e.what()).find("out/x is a symbolic link"), std::string::npos) << e.what();
+    }
+    EXPECT_TRUE(fs::is_empty(root / "elsewhere"));
+    fs::remove_all(root);
+}
+
 // Issue #13: a shard's damaged line was skipped with a warning, so the merged cell lacked a result (a failure could
 // vanish); a cell id from cell.json was used as a path. Now nothing is written and every problem is named.
 TEST(MatrixMerge, DamagedInputRefusesTheWholeMergeAndNamesEachProblem) {
@@ -402,7 +420,9 @@ TEST(MatrixMerge, DamagedInputRefusesTheWholeMergeAndNamesEachProblem) {
             << msg;
         EXPECT_NE(msg.find("a/y/results.jsonl:2:"), std::string::npos) << msg;
         EXPECT_NE(msg.find("the run writing it was killed half-way"), std::string::npos) << msg;
-        EXPECT_NE(msg.find("b/z/cell.json: the cell id \"../../escaped\" is not a folder name"), std::string::npos)
+        EXPECT_NE(msg.find("b/z/cell.json: the cell id \"../../escaped\" cannot be merged: a cell id is one folder "
+                           "name"),
+                  std::string::npos)
             << msg;
     }
     EXPECT_FALSE(fs::exists(root / "out"));
