@@ -64,8 +64,8 @@ public:
                         }
                     }
                     throw Error(file_, line_of(kv.first),
-                                fmt::format("key '{}' is given twice in one mapping (first at line {}); YAML keeps "
-                                            "only one of them, so remove or rename the other",
+                                fmt::format("key '{}' is given twice in one mapping (first at line {}); YAML would "
+                                            "silently keep only one: keep one, remove or rename the other",
                                             name, first));
                 }
                 check(kv.second, depth + 1);

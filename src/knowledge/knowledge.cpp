@@ -13,6 +13,8 @@
 #include <set>
 
 #include "core/build_info.h"
+#include "core/files.h"
+#include "core/yaml.h"
 #include "knowledge/frameworks.h"
 
 namespace cuconform::knowledge {
@@ -337,20 +339,26 @@ private:
         throw KnowledgeError(path_.string(), line_of(at), message);
     }
 
+    /// The file through the strict reader (core/yaml.h): a second document, nesting over its limit, an alias bomb or
+    /// a folder in the file's place are refused with file:line like any other mistake.
     YAML::Node parse() const {
+        std::string text;
         try {
-            YAML::Node root = YAML::LoadFile(path_.string());
-            if (!root.IsMap()) {
-                throw KnowledgeError(path_.string(), root.IsDefined() && !root.IsNull() ? line_of(root) : 0,
-                                     "a knowledge file is a mapping with `schema:`, `sources:` and its sections");
-            }
-            return root;
-        } catch (const YAML::ParserException& e) {
-            throw KnowledgeError(path_.string(), e.mark.line >= 0 ? e.mark.line + 1 : 0,
-                                 fmt::format("not valid YAML ({}); fix the syntax", e.msg));
-        } catch (const YAML::BadFile&) {
-            throw KnowledgeError(path_.string(), 0, "cannot read the file");
+            text = read_file(path_);
+        } catch (const FileError& e) {
+            throw KnowledgeError(path_.string(), 0, fmt::format("cannot read the file ({})", e.what()));
         }
+        YAML::Node root;
+        try {
+            root = yaml::load(text, path_.string());
+        } catch (const yaml::Error& e) {
+            throw KnowledgeError(path_.string(), e.line(), e.detail());
+        }
+        if (!root.IsMap()) {
+            throw KnowledgeError(path_.string(), root.IsDefined() && !root.IsNull() ? line_of(root) : 0,
+                                 "a knowledge file is a mapping with `schema:`, `sources:` and its sections");
+        }
+        return root;
     }
 
     /// `node` must be a mapping holding every `required` key, no key outside `allowed` (which
@@ -1152,7 +1160,13 @@ KnowledgeBase KnowledgeBase::load(const std::filesystem::path& dir) {
     }
     std::vector<std::filesystem::path> files;
     for (const auto& entry : std::filesystem::directory_iterator(dir)) {
-        if (entry.is_regular_file() && (entry.path().extension() == ".yaml" || entry.path().extension() == ".yml")) {
+        if (entry.path().extension() == ".yaml" || entry.path().extension() == ".yml") {
+            // A folder (or anything else) in a knowledge file's place is a broken knowledge base, not a smaller one.
+            if (!entry.is_regular_file()) {
+                throw KnowledgeError(entry.path().string(), 0,
+                                     "is not a file (a folder, or a link to nothing); a knowledge file is a YAML "
+                                     "file: restore it (git checkout matrix/knowledge) or remove it");
+            }
             files.push_back(entry.path());
         }
     }
