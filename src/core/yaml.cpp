@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 #include <yaml-cpp/depthguard.h>
 
+#include <nlohmann/json.hpp>
 #include <set>
 #include <vector>
 
@@ -45,6 +46,7 @@ public:
                                         kMaxDepth));
             }
         }
+        if (node.IsScalar()) check_utf8(node);
         if (node.IsSequence()) {
             for (const auto& item : node) check(item, depth + 1);
         } else if (node.IsMap()) {
@@ -54,6 +56,7 @@ public:
                     throw Error(file_, line_of(kv.first),
                                 "a key must be a single word or value, not a list or mapping");
                 }
+                check_utf8(kv.first);
                 const std::string name = kv.first.Scalar();
                 if (!seen.insert(name).second) {
                     int first = 0;
@@ -74,6 +77,21 @@ public:
     }
 
 private:
+    /// Everything cuconform writes from these values (JSON, HTML, JUnit) is UTF-8; a stray byte is refused here,
+    /// where the file and line are known, not later by a JSON writer that knows neither.
+    void check_utf8(const YAML::Node& scalar) const {
+        try {
+            (void)nlohmann::json(scalar.Scalar()).dump();  // the JSON writer's own UTF-8 check
+        } catch (const nlohmann::json::type_error& e) {
+            std::string why = e.what();
+            if (const auto at = why.find("invalid UTF-8"); at != std::string::npos) why = why.substr(at);
+            throw Error(file_, line_of(scalar),
+                        fmt::format("the value is not UTF-8 ({} of the value); cuconform reads UTF-8 files only: "
+                                    "re-save the file as UTF-8",
+                                    why));
+        }
+    }
+
     const std::string& file_;
     std::size_t nodes_ = 0;
 };

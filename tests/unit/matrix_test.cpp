@@ -258,6 +258,16 @@ TEST(MatrixHostile, YamlThatYamlCppWouldTakeSilentlyIsRefused) {
     EXPECT_NE(msg.find("nested deeper than 32 levels"), std::string::npos) << msg;
 }
 
+// Issue #13.10: a byte that is not UTF-8 in a matrix value reached the JSON writer, which said only
+// "[json.exception.type_error.316] invalid UTF-8 byte at index 1: 0xFF" (no file, no line).
+TEST(MatrixHostile, AByteThatIsNotUtf8IsRefusedWithItsLine) {
+    int line = 0;
+    const auto msg = error_of("matrix:\n  cuda: [\"13.0\"]\nname: \"a\xff\"\n", &line);
+    EXPECT_EQ(line, 3);
+    EXPECT_NE(msg.find("is not UTF-8 (invalid UTF-8 byte at index 1: 0xFF"), std::string::npos) << msg;
+    EXPECT_EQ(error_of("matrix:\n  cuda: [\"13.0\"]\nname: \"nightly \u00e9t\u00e9\"\n"), "");
+}
+
 // Billion laughs: aliases of aliases stand for 10^9 values in a few hundred bytes.
 TEST(MatrixHostile, AliasesCannotStandForBillionsOfValues) {
     std::string text = "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n";
