@@ -129,7 +129,14 @@ public:
         const results::CellStore store(out / mc.id);
         std::vector<std::string> warnings;
         const auto fp = store.read_fingerprint(warnings);
-        const auto rs = store.read_results(warnings);
+        std::vector<results::StoredResult> rs;
+        try {
+            rs = store.read_results();
+        } catch (const std::exception& e) {  // no results file (the run failed), or a damaged one: never agreement
+            fmt::print(stderr, "cuconform frameworks: {}: {}\n", mc.id, e.what());
+            if (outcome.exit == 0) outcome.exit = 2;
+            return outcome;
+        }
         if (fp) {
             const auto a = agreement(*cell, *fp, rs);
             outcome.provision["predict"] = {{"framework", cell->framework}, {"predicted", a.predicted},

@@ -342,10 +342,8 @@ CommandSetup merge_setup = [](CLI::App& sub) -> std::function<int()> {
     sub.add_option("-o,--out", *out, "Merged results directory (one <cell>/ per cell)")->required();
     return [inputs, out] {
         try {
-            std::vector<std::string> warnings;
             std::vector<fs::path> paths(inputs->begin(), inputs->end());
-            const auto cells = merge_results(paths, *out, warnings);
-            for (const auto& w : warnings) fmt::print(stderr, "cuconform merge: {}\n", w);
+            const auto cells = merge_results(paths, *out);
             fmt::print(
                 "cuconform merge: {} cells from {} directories into {}; report with `cuconform report {} -o "
                 "DIR`\n",

@@ -86,8 +86,7 @@ CommandSetup run_setup = [](CLI::App& sub) -> std::function<int()> {
             const auto unsupported = outcome.counts.find(Verdict::Unsupported);
             if (o->skip_exit_code > 0 && outcome.exit_code == kExitOk && ran > 0 &&
                 unsupported != outcome.counts.end() && unsupported->second == ran) {
-                std::vector<std::string> warnings;
-                for (const auto& r : results::CellStore(outcome.cell_dir).read_results(warnings)) {
+                for (const auto& r : results::CellStore(outcome.cell_dir).read_results()) {
                     if (r.result.verdict == Verdict::Unsupported) {
                         fmt::print("UNSUPPORTED {}[{}]: {}\n", r.result.case_id, r.result.variant, r.result.reason);
                     }
@@ -100,6 +99,10 @@ CommandSetup run_setup = [](CLI::App& sub) -> std::function<int()> {
                        "cuconform run: {}; nothing recorded so far is lost, and `--resume` goes on from "
                        "there once the cause is fixed\n",
                        e.what());
+            return static_cast<int>(kExitHarnessError);
+        } catch (const std::runtime_error& e) {
+            // A bad --waivers file, a cell folder another run holds, a damaged results.jsonl to resume.
+            fmt::print(stderr, "cuconform run: {}\n", e.what());
             return static_cast<int>(kExitHarnessError);
         }
     };

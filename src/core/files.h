@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 /// \file Whole files: read one, or replace one atomically so that a reader sees the old file or the new one, never
-/// a part (a full disk or a kill half-way leaves the old file and no stray temporary).
+/// a part (a full disk or a kill half-way leaves the old file and no stray temporary); and the lock that keeps two
+/// runs out of one folder.
 #pragma once
 
+#include <cstddef>
 #include <filesystem>
 #include <stdexcept>
 #include <string>
@@ -15,6 +17,8 @@ namespace cuconform {
 class FileError : public std::runtime_error {
 public:
     FileError(const std::filesystem::path& path, const std::string& action, int error);
+    /// A problem that is not an errno (a file over a size limit): "<path>: <problem>".
+    FileError(const std::filesystem::path& path, int error, const std::string& problem);
     int error() const { return error_; }
 
 private:
@@ -25,7 +29,37 @@ private:
 /// the folder. Throws FileError, leaving `path` as it was.
 void write_file_atomically(const std::filesystem::path& path, std::string_view content);
 
-/// The whole file. Throws FileError when it cannot be read.
-std::string read_file(const std::filesystem::path& path);
+/// The most cuconform reads of one input file unless the caller says otherwise: every matrix, waivers, knowledge
+/// base and record file is far smaller, and a larger one would only exhaust memory.
+inline constexpr std::size_t kMaxInputBytes = 64u << 20;
+
+/// The whole file. Throws FileError when it cannot be read (the path and the system's reason: "Is a directory") or
+/// is larger than `max_bytes` (the limit named).
+std::string read_file(const std::filesystem::path& path, std::size_t max_bytes = kMaxInputBytes);
+
+/// Another process holds the folder's lock. what() says which (pid, its command line, since when).
+class FolderBusy : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+/// An exclusive lock on a folder for as long as the object lives: a POSIX record lock on `<dir>/.lock`, which the
+/// kernel releases when the holder ends (even by SIGKILL) and which the holder's children do not inherit. The file
+/// says who holds it, so that a second run can name the first.
+class FolderLock {
+public:
+    /// Creates `dir` when missing and takes its lock. Throws FolderBusy when another process holds it, FileError when
+    /// the lock file cannot be made.
+    explicit FolderLock(const std::filesystem::path& dir);
+    ~FolderLock();
+    FolderLock(const FolderLock&) = delete;
+    FolderLock& operator=(const FolderLock&) = delete;
+
+    /// The name of the lock file in a locked folder (readers of the folder skip it).
+    static constexpr const char* kFileName = ".lock";
+
+private:
+    int fd_ = -1;
+};
 
 }  // namespace cuconform

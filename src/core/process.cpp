@@ -15,7 +15,11 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <iostream>
+#include <set>
+#include <sstream>
 #include <system_error>
 #include <thread>
 #include <utility>
@@ -100,13 +104,62 @@ struct KeeperArgs {
     const std::function<void()>* start_child;  ///< Runs in the child (never returns).
     int status_write;                          ///< The child's raw wait status goes here.
     std::vector<int> close_in_keeper;          ///< Descriptors only the child may hold (pipes whose EOF matters).
+    bool own_user_namespace = false;           ///< The namespace needed a user namespace of its own (no root here).
+    uid_t uid = 0;                             ///< Outside the user namespace: who we are, mapped to itself inside.
+    gid_t gid = 0;
 };
+
+/// Writes `text` to a /proc file; false when it cannot.
+bool write_proc(const char* path, const std::string& text) {
+    const int fd = open(path, O_WRONLY | O_CLOEXEC);
+    if (fd < 0) return false;
+    const bool ok = write_fully(fd, text.data(), text.size());
+    close(fd);
+    return ok;
+}
+
+/// In a new user namespace: be who we were outside (the same uid and gid), so that files look as they did.
+bool map_self(uid_t uid, gid_t gid) {
+    return write_proc("/proc/self/setgroups", "deny") &&
+           write_proc("/proc/self/uid_map", fmt::format("{} {} 1", uid, uid)) &&
+           write_proc("/proc/self/gid_map", fmt::format("{} {} 1", gid, gid));
+}
+
+/// The clone flags that make a PID namespace here: CLONE_NEWPID where we may (root, CAP_SYS_ADMIN), else with a user
+/// namespace of its own (any user, where the kernel allows unprivileged user namespaces); 0 where neither works (a
+/// container whose seccomp profile forbids both). Asked once, with a throwaway child.
+int namespace_flags() {
+    static const int flags = [] {
+        for (const int candidate : {CLONE_NEWPID, CLONE_NEWUSER | CLONE_NEWPID}) {
+            alignas(16) static char stack[64 * 1024];
+            struct Probe {
+                uid_t uid;
+                gid_t gid;
+                bool user;
+            } probe{getuid(), getgid(), (candidate & CLONE_NEWUSER) != 0};
+            const pid_t pid = clone(
+                [](void* raw) -> int {
+                    const auto* p = static_cast<Probe*>(raw);
+                    _exit(!p->user || map_self(p->uid, p->gid) ? 0 : 1);
+                },
+                stack + sizeof stack, candidate | SIGCHLD, &probe);
+            if (pid < 0) continue;
+            int ws = 0;
+            while (waitpid(pid, &ws, 0) < 0 && errno == EINTR) {
+            }
+            if (WIFEXITED(ws) && WEXITSTATUS(ws) == 0) return candidate;
+        }
+        return 0;
+    }();
+    return flags;
+}
 
 /// pid 1 of the namespace: starts the child (pid 2, ordinary signal semantics), reaps everything until the child
 /// ends, hands over its wait status and exits — which makes the kernel kill whatever is left in the namespace.
 int keeper_main(void* raw) {
     auto* args = static_cast<KeeperArgs*>(raw);
     prctl(PR_SET_PDEATHSIG, SIGKILL);  // the namespace dies with the process that made it
+    if (args->own_user_namespace && !map_self(args->uid, args->gid)) _exit(73);
     const pid_t child = fork();
     if (child < 0) _exit(71);
     if (child == 0) {
@@ -131,6 +184,43 @@ int keeper_main(void* raw) {
     _exit(0);
 }
 
+/// The processes this one started (Child objects) and has not reaped yet: every other child it has is an orphan that
+/// was re-parented to it (OrphanReaper). cuconform forks from a single thread, so no lock.
+std::set<pid_t>& started_pids() {
+    static std::set<pid_t> pids;
+    return pids;
+}
+
+/// The direct children of this process (of any of its threads), from /proc.
+std::vector<pid_t> children_of_self() {
+    std::vector<pid_t> out;
+    std::error_code ec;
+    bool listed = false;
+    for (const auto& task : std::filesystem::directory_iterator("/proc/self/task", ec)) {
+        std::ifstream in(task.path() / "children");
+        if (!in) continue;
+        listed = true;
+        for (pid_t pid; in >> pid;) out.push_back(pid);
+    }
+    if (listed) return out;
+    // Kernels without CONFIG_PROC_CHILDREN: every process's parent, from its stat line.
+    const pid_t self = getpid();
+    for (const auto& entry : std::filesystem::directory_iterator("/proc", ec)) {
+        const std::string name = entry.path().filename().string();
+        if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
+        std::ifstream in(entry.path() / "stat");
+        std::string line;
+        if (!std::getline(in, line)) continue;
+        const auto close = line.rfind(')');
+        if (close == std::string::npos) continue;
+        std::istringstream rest(line.substr(close + 1));
+        char state = 0;
+        pid_t parent = 0;
+        if (rest >> state >> parent && parent == self) out.push_back(static_cast<pid_t>(std::stol(name)));
+    }
+    return out;
+}
+
 Status status_from_wait(int wait_status) {
     Status s;
     if (WIFEXITED(wait_status)) s.exit_code = WEXITSTATUS(wait_status);
@@ -151,20 +241,7 @@ bool drain(int fd, std::string& sink, bool echo) {
 
 }  // namespace
 
-bool containment_available() {
-    // A throwaway child in a new PID namespace: the only reliable way to ask (capabilities, seccomp, container
-    // runtimes all have a say).
-    static const bool available = [] {
-        alignas(16) static char stack[64 * 1024];
-        const pid_t pid = clone([](void*) -> int { _exit(0); }, stack + sizeof stack, CLONE_NEWPID | SIGCHLD, nullptr);
-        if (pid < 0) return false;
-        int ws = 0;
-        while (waitpid(pid, &ws, 0) < 0 && errno == EINTR) {
-        }
-        return WIFEXITED(ws) && WEXITSTATUS(ws) == 0;
-    }();
-    return available;
-}
+bool containment_available() { return namespace_flags() != 0; }
 
 int Status::rc() const {
     if (exec_errno != 0) return 127;
@@ -239,11 +316,16 @@ Child Child::start(const std::vector<std::string>* argv, const std::function<int
     Pipe status;
     if (o.contain && containment_available()) {
         status = Pipe::make();
-        KeeperArgs keeper{
-            &start_child, status.write, {result.write, exec_error.write, out.write, err.write, status.read}};
+        const int flags = namespace_flags();
+        KeeperArgs keeper{&start_child,
+                          status.write,
+                          {result.write, exec_error.write, out.write, err.write, status.read},
+                          (flags & CLONE_NEWUSER) != 0,
+                          getuid(),
+                          getgid()};
         // The keeper runs on a stack of its own until it forks (clone without CLONE_VM copies the memory, like fork).
         std::vector<char> stack(256 * 1024);
-        pid = clone(keeper_main, stack.data() + stack.size(), CLONE_NEWPID | SIGCHLD, &keeper);
+        pid = clone(keeper_main, stack.data() + stack.size(), flags | SIGCHLD, &keeper);
         if (pid < 0) throw std::system_error(errno, std::generic_category(), "clone");
         status.close_write();
         child.status_fd_ = status.read;
@@ -254,6 +336,7 @@ Child Child::start(const std::vector<std::string>* argv, const std::function<int
         if (pid == 0) start_child();
     }
     child.pid_ = pid;
+    started_pids().insert(pid);
     result.close_write();
     child.result_fd_ = result.read;
     out.close_write();
@@ -304,6 +387,7 @@ void Child::reset() {
         while (waitpid(pid_, &ws, 0) < 0 && errno == EINTR) {
         }
     }
+    if (pid_ > 0) started_pids().erase(pid_);
     for (int* fd : {&result_fd_, &tail_fd_, &out_fd_, &err_fd_, &status_fd_}) Pipe::close_fd(*fd);
     pid_ = -1;
 }
@@ -353,6 +437,7 @@ const std::optional<Status>& Child::try_wait() {
         while ((r = waitpid(pid_, &ws, WNOHANG)) < 0 && errno == EINTR) {
         }
         if (r == pid_ || (r < 0 && errno == ECHILD)) {
+            started_pids().erase(pid_);
             Status s = r == pid_ ? child_status(ws) : Status{};
             s.timed_out = timed_out_;
             s.exec_errno = exec_errno_;
@@ -369,11 +454,13 @@ const Status& Child::wait() {
         int ws = 0;
         pid_t r = waitpid(pid_, &ws, 0);
         if (r == pid_) {
+            started_pids().erase(pid_);
             Status s = child_status(ws);
             s.timed_out = timed_out_;
             s.exec_errno = exec_errno_;
             status_ = s;
         } else if (r < 0 && errno != EINTR) {
+            started_pids().erase(pid_);
             status_ = Status{.exit_code = -1, .timed_out = timed_out_, .exec_errno = exec_errno_};
         }
     }
@@ -398,8 +485,8 @@ const Status& Child::wait_for(std::chrono::milliseconds timeout) {
             nap = std::min<std::chrono::microseconds>(nap * 2, std::chrono::milliseconds(50));
         }
     }
-    while (read_result()) {
-    }
+    // What the child wrote is already in the pipe; a grandchild that still holds its end must not keep us waiting.
+    drain_result();
     return *status_;
 }
 
@@ -459,6 +546,38 @@ Result run(const std::vector<std::string>& argv, const Options& options) {
         static_cast<Status&>(result) = child.wait();
     }
     return result;
+}
+
+OrphanReaper::OrphanReaper() {
+    int previous = 0;
+    prctl(PR_GET_CHILD_SUBREAPER, &previous);
+    previous_ = previous != 0;
+    active_ = prctl(PR_SET_CHILD_SUBREAPER, 1) == 0;
+}
+
+OrphanReaper::~OrphanReaper() {
+    kill_orphans();
+    if (active_ && !previous_) prctl(PR_SET_CHILD_SUBREAPER, 0);
+}
+
+std::size_t OrphanReaper::kill_orphans() {
+    if (!active_) return 0;
+    std::size_t killed = 0;
+    // An orphan's own children become orphans of ours when it dies: a few rounds catch a whole tree.
+    for (int round = 0; round < 64; ++round) {
+        std::vector<pid_t> orphans;
+        for (const pid_t pid : children_of_self()) {
+            if (!started_pids().contains(pid)) orphans.push_back(pid);
+        }
+        if (orphans.empty()) break;
+        for (const pid_t pid : orphans) kill(pid, SIGKILL);
+        for (const pid_t pid : orphans) {
+            while (waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
+            }
+            ++killed;
+        }
+    }
+    return killed;
 }
 
 bool write_all(int fd, std::string_view data) { return write_fully(fd, data.data(), data.size()); }

@@ -11,6 +11,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <cstddef>
 #include <functional>
 #include <map>
 #include <optional>
@@ -52,8 +53,28 @@ struct Options {
     bool contain = false;
 };
 
-/// Whether Options::contain can make PID namespaces here (asked once).
+/// Whether Options::contain can make PID namespaces here (asked once): as root directly, as any other user inside a
+/// user namespace of its own (where the kernel allows unprivileged user namespaces).
 bool containment_available();
+
+/// While it lives, this process is the subreaper of what it starts (PR_SET_CHILD_SUBREAPER): a process that a child
+/// leaves behind (setsid, a double fork) is re-parented here instead of to init when its parent ends, and
+/// kill_orphans() ends it. Contained children never get here (their PID namespace dies with them); this keeps the
+/// promise that a case's processes die with it where no namespace can be made. What it cannot do: outlive a
+/// SIGKILL of this process (only a PID namespace does that).
+class OrphanReaper {
+public:
+    OrphanReaper();
+    ~OrphanReaper();  ///< Kills what is left, and stops being a subreaper (unless this process was one before).
+    OrphanReaper(const OrphanReaper&) = delete;
+    OrphanReaper& operator=(const OrphanReaper&) = delete;
+    /// SIGKILLs and reaps every child of this process that no Child started; how many.
+    std::size_t kill_orphans();
+
+private:
+    bool active_ = false;
+    bool previous_ = false;
+};
 
 /// How a child ended.
 struct Status {

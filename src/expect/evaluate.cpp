@@ -22,9 +22,9 @@ public:
             case Node::Kind::Not:
                 return !eval(*n.kids[0]).truthy();
             case Node::Kind::And:
-                return eval(*n.kids[0]).truthy() && eval(*n.kids[1]).truthy();
+                return std::all_of(n.kids.begin(), n.kids.end(), [&](const auto& k) { return eval(*k).truthy(); });
             case Node::Kind::Or:
-                return eval(*n.kids[0]).truthy() || eval(*n.kids[1]).truthy();
+                return std::any_of(n.kids.begin(), n.kids.end(), [&](const auto& k) { return eval(*k).truthy(); });
             case Node::Kind::Compare:
                 return compare(n);
         }

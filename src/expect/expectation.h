@@ -18,6 +18,11 @@
 
 namespace cuconform::expect {
 
+/// Deepest nesting of parentheses, `!` and function calls in a predicate (the catalogue's deepest is 3).
+inline constexpr int kMaxExpressionDepth = 64;
+/// Most tokens in one rule (the catalogue's longest has about 60).
+inline constexpr std::size_t kMaxRuleTokens = 10'000;
+
 /// A syntax or vocabulary error in an expectation or an outcome. what() names the case id, the rule (1-based),
 /// the line and the column, shows the line with a caret under the column and says what was expected.
 class ExpectError : public std::runtime_error {

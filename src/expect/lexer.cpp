@@ -23,7 +23,13 @@ std::vector<Token> lex(const Source& src, std::size_t begin, std::size_t end) {
     const std::string_view s = src.text;
     std::vector<Token> out;
     std::size_t i = begin;
-    auto emit = [&](Tok kind, std::size_t at, std::size_t len) { out.push_back({kind, s.substr(at, len), at, {}}); };
+    auto emit = [&](Tok kind, std::size_t at, std::size_t len) {
+        if (out.size() >= kMaxRuleTokens) {
+            src.fail(at, fmt::format("the rule has more than {} tokens (kMaxRuleTokens); split it into several rules",
+                                     kMaxRuleTokens));
+        }
+        out.push_back({kind, s.substr(at, len), at, {}});
+    };
     while (i < end) {
         const char c = s[i];
         if (std::isspace(static_cast<unsigned char>(c))) {

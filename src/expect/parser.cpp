@@ -121,29 +121,52 @@ private:
         return out;
     }
 
+    /// `a || b || c` is one Or node with three children (and `&&` likewise), so that a long chain is a wide tree,
+    /// not a deep one.
     NodePtr disjunction() {
-        NodePtr lhs = conjunction();
+        NodePtr first = conjunction();
+        if (peek().kind != Tok::Or) return first;
+        auto n = std::make_shared<Node>();
+        n->kind = Node::Kind::Or;
+        n->kids.push_back(std::move(first));
         while (peek().kind == Tok::Or) {
             next();
-            auto n = std::make_shared<Node>();
-            n->kind = Node::Kind::Or;
-            n->kids = {std::move(lhs), conjunction()};
-            lhs = std::move(n);
+            n->kids.push_back(conjunction());
         }
-        return lhs;
+        return n;
     }
 
     NodePtr conjunction() {
-        NodePtr lhs = comparison();
+        NodePtr first = comparison();
+        if (peek().kind != Tok::And) return first;
+        auto n = std::make_shared<Node>();
+        n->kind = Node::Kind::And;
+        n->kids.push_back(std::move(first));
         while (peek().kind == Tok::And) {
             next();
-            auto n = std::make_shared<Node>();
-            n->kind = Node::Kind::And;
-            n->kids = {std::move(lhs), comparison()};
-            lhs = std::move(n);
+            n->kids.push_back(comparison());
         }
-        return lhs;
+        return n;
     }
+
+    /// Counts one level of nesting ('(', '!', a call's arguments) for as long as it lives; refuses more than
+    /// kMaxExpressionDepth, which keeps every recursive walk of the tree (parsing, evaluating, freeing) shallow.
+    class Nesting {
+    public:
+        Nesting(Parser& parser, std::size_t offset) : parser_(parser) {
+            if (++parser_.depth_ > kMaxExpressionDepth) {
+                parser_.src_.fail(offset, fmt::format("the predicate nests parentheses, '!' and calls deeper than {} "
+                                                      "levels (kMaxExpressionDepth); write it flatter",
+                                                      kMaxExpressionDepth));
+            }
+        }
+        ~Nesting() { --parser_.depth_; }
+        Nesting(const Nesting&) = delete;
+        Nesting& operator=(const Nesting&) = delete;
+
+    private:
+        Parser& parser_;
+    };
 
     NodePtr comparison() {
         const std::size_t begin = peek().offset;
@@ -166,6 +189,7 @@ private:
 
     NodePtr unary() {
         if (peek().kind == Tok::Not) {
+            const Nesting nesting(*this, peek().offset);
             next();
             auto n = std::make_shared<Node>();
             n->kind = Node::Kind::Not;
@@ -180,6 +204,7 @@ private:
         auto n = std::make_shared<Node>();
         switch (t.kind) {
             case Tok::LParen: {
+                const Nesting nesting(*this, t.offset);
                 NodePtr inner = disjunction();
                 if (peek().kind != Tok::RParen) {
                     src_.fail(peek().offset, fmt::format("expected ')' to close '(' opened at {}, found {}",
@@ -240,6 +265,7 @@ private:
                                                name.text, known.empty() ? "none" : join_listing(known, 24)));
         }
         const Token& open = next();
+        const Nesting nesting(*this, open.offset);
         n->kind = Node::Kind::Call;
         if (peek().kind != Tok::RParen) {
             n->kids.push_back(disjunction());
@@ -265,6 +291,7 @@ private:
     std::vector<Token> toks_;
     const Vocabulary* vocab_;
     std::size_t pos_ = 0;
+    int depth_ = 0;
 };
 
 }  // namespace

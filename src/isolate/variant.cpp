@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <set>
 
+#include "core/files.h"
 #include "core/util.h"
 #include "isolate/view.h"
 #include "loader/apis.h"
@@ -99,10 +100,14 @@ IsolationResult plan_isolated_exec(const Variant& variant, const results::Finger
                 if (hide || fs::exists(shadow / name)) continue;
                 const fs::path real = fs::canonical(entry.path(), ec);
                 if (ec) continue;
+                // A shadow folder that could not be made whole (a full disk) would blame the stack for what the
+                // harness failed to do: a case would load a truncated library and fail or crash.
                 if (name == shim) {
                     fs::copy_file(real, shadow / name, fs::copy_options::overwrite_existing, ec);
+                    if (ec) throw FileError(shadow / name, fmt::format("copy {} to", real.string()), ec.value());
                 } else {
                     fs::create_symlink(real, shadow / name, ec);
+                    if (ec) throw FileError(shadow / name, "create the link", ec.value());
                 }
             }
         }

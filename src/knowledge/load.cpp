@@ -7,6 +7,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "core/files.h"
 #include "knowledge/reader.h"
 
 namespace cuconform::knowledge {
@@ -60,7 +61,13 @@ KnowledgeBase KnowledgeBase::load(const std::filesystem::path& dir) {
     }
     std::vector<std::filesystem::path> paths;
     for (const auto& entry : std::filesystem::directory_iterator(dir)) {
-        if (entry.is_regular_file() && (entry.path().extension() == ".yaml" || entry.path().extension() == ".yml")) {
+        if (entry.path().extension() == ".yaml" || entry.path().extension() == ".yml") {
+            // A folder (or anything else) in a knowledge file's place is a broken knowledge base, not a smaller one.
+            if (!entry.is_regular_file()) {
+                throw KnowledgeError(entry.path().string(), 0,
+                                     "is not a file (a folder, or a link to nothing); a knowledge file is a YAML "
+                                     "file: restore it (git checkout matrix/knowledge) or remove it");
+            }
             paths.push_back(entry.path());
         }
     }
@@ -68,11 +75,11 @@ KnowledgeBase KnowledgeBase::load(const std::filesystem::path& dir) {
     std::sort(paths.begin(), paths.end());
     std::vector<std::string> texts;
     for (const auto& path : paths) {
-        std::ifstream in(path, std::ios::binary);
-        if (!in) throw KnowledgeError(path.string(), 0, "cannot read the file");
-        std::ostringstream text;
-        text << in.rdbuf();
-        texts.push_back(text.str());
+        try {
+            texts.push_back(read_file(path));
+        } catch (const FileError& e) {
+            throw KnowledgeError(path.string(), 0, fmt::format("cannot read the file ({})", e.what()));
+        }
     }
     std::vector<std::pair<std::string, std::string_view>> files;
     for (std::size_t i = 0; i < paths.size(); ++i) files.emplace_back(paths[i].filename().string(), texts[i]);

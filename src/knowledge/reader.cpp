@@ -8,6 +8,7 @@
 #include <cctype>
 #include <charconv>
 
+#include "core/yaml.h"
 #include "knowledge/frameworks.h"
 
 namespace cuconform::knowledge::detail {
@@ -96,18 +97,20 @@ void FileReader::fail(const YAML::Node& at, const std::string& message) const {
 
 void FileReader::fail_line(int line, const std::string& message) const { throw KnowledgeError(where_, line, message); }
 
+/// Through the strict reader (core/yaml.h): a second document, a key twice, nesting over its limit, an alias bomb or
+/// a byte that is not UTF-8 are refused with file:line like any other mistake.
 YAML::Node FileReader::parse() const {
+    YAML::Node root;
     try {
-        YAML::Node root = YAML::Load(std::string(text_));
-        if (!root.IsMap()) {
-            throw KnowledgeError(where_, root.IsDefined() && !root.IsNull() ? line_of(root) : 0,
-                                 "a knowledge file is a mapping with `schema:`, `sources:` and its sections");
-        }
-        return root;
-    } catch (const YAML::ParserException& e) {
-        throw KnowledgeError(where_, e.mark.line >= 0 ? e.mark.line + 1 : 0,
-                             fmt::format("not valid YAML ({}); fix the syntax", e.msg));
+        root = yaml::load(text_, where_);
+    } catch (const yaml::Error& e) {
+        throw KnowledgeError(where_, e.line(), e.detail());
     }
+    if (!root.IsMap()) {
+        throw KnowledgeError(where_, root.IsDefined() && !root.IsNull() ? line_of(root) : 0,
+                             "a knowledge file is a mapping with `schema:`, `sources:` and its sections");
+    }
+    return root;
 }
 
 void FileReader::check_keys(const YAML::Node& node, std::string_view what, Keys required,

@@ -6,10 +6,11 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
-#include <fstream>
-#include <regex>
 #include <set>
 #include <sstream>
+
+#include "core/files.h"
+#include "core/yaml.h"
 
 namespace cuconform::matrix {
 namespace {
@@ -40,62 +41,99 @@ bool contains(const std::vector<std::string>& list, const std::string& item) {
     return std::find(list.begin(), list.end(), item) != list.end();
 }
 
+/// \d+(\.\d+){0,2}: a version as matrix files write it.
+bool is_version(std::string_view text) {
+    int parts = 0;
+    std::size_t i = 0;
+    while (i <= text.size()) {
+        const std::size_t start = i;
+        while (i < text.size() && text[i] >= '0' && text[i] <= '9') ++i;
+        if (i == start || ++parts > 3) return false;
+        if (i == text.size()) return true;
+        if (text[i] != '.') return false;
+        ++i;
+    }
+    return false;
+}
+
+/// [A-Za-z0-9_.+-]+: a runner class, variant set or id.
+bool is_word(std::string_view text) {
+    return !text.empty() && std::all_of(text.begin(), text.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '.' ||
+               c == '+' || c == '-';
+    });
+}
+
 class Reader {
 public:
     Reader(std::string file) : file_(std::move(file)) {}
 
     [[noreturn]] void fail(const YAML::Node& at, const std::string& message) const {
-        throw MatrixError(file_, at.IsDefined() ? at.Mark().line + 1 : 0, message);
+        throw MatrixError(file_, yaml::line_of(at), message);
     }
     [[noreturn]] void fail(int line, const std::string& message) const { throw MatrixError(file_, line, message); }
 
     YAML::Node load(const std::string& text) const {
         try {
-            return YAML::Load(text);
-        } catch (const YAML::ParserException& e) {
-            fail(e.mark.line + 1, fmt::format("not valid YAML: {}; fix the syntax at that line", e.msg));
+            return yaml::load(text, file_);
+        } catch (const yaml::Error& e) {
+            fail(e.line(), e.detail());
         }
     }
 
     void check_keys(const YAML::Node& map, const std::string& what, const std::vector<std::string>& allowed) const {
         if (!map.IsMap()) fail(map, fmt::format("{} must be a mapping of keys to values", what));
         for (const auto& kv : map) {
-            const auto key = kv.first.as<std::string>();
+            const auto key = yaml::key(kv.first);
             if (!contains(allowed, key)) {
-                fail(kv.first, fmt::format("unknown key '{}' in {}; allowed: {}", key, what, join(allowed)));
+                fail(kv.first, fmt::format("unknown key '{}' in {}; allowed: {}", shown(key), what, join(allowed)));
             }
         }
     }
 
     std::string scalar(const YAML::Node& node, const std::string& what) const {
         if (!node.IsScalar()) fail(node, fmt::format("{} must be a single value (a string or a number)", what));
-        return node.as<std::string>();
+        const std::string& value = node.Scalar();
+        if (value.size() > kMaxValueLength) {
+            fail(node, fmt::format("{} is {} characters long; a matrix value is at most {} (kMaxValueLength)", what,
+                                   value.size(), kMaxValueLength));
+        }
+        return value;
     }
 
     /// A scalar, or a list of scalars joined with ','.
     std::string scalar_or_list(const YAML::Node& node, const std::string& what) const {
-        if (node.IsScalar()) return node.as<std::string>();
+        if (node.IsScalar()) return scalar(node, what);
         if (!node.IsSequence()) fail(node, fmt::format("{} must be a value or a list of values", what));
+        if (node.size() > kMaxListLength) {
+            fail(node, fmt::format("{} has {} entries; a list in a matrix file has at most {} (kMaxListLength)", what,
+                                   node.size(), kMaxListLength));
+        }
         std::vector<std::string> items;
         for (const auto& item : node) items.push_back(scalar(item, what + " entry"));
         return join(items, ",");
     }
 
     void check_value(const YAML::Node& at, const std::string& key, const std::string& value) const {
-        static const std::regex version(R"(\d+(\.\d+){0,2})");
-        static const std::regex word(R"([A-Za-z0-9_.+-]+)");
         if (key == "toolkit" || key == "toolkit_cudnn" || key == "cuda" || (key == "cudnn" && value != "none")) {
-            if (!std::regex_match(value, version)) {
-                fail(at, fmt::format("'{}' is not a version for '{}'; write MAJOR.MINOR, e.g. \"12.4\"{}", value, key,
-                                     key == "cudnn" ? " (or none)" : ""));
+            if (!is_version(value)) {
+                fail(at, fmt::format("'{}' is not a version for '{}'; write MAJOR.MINOR, e.g. \"12.4\"{}", shown(value),
+                                     key, key == "cudnn" ? " (or none)" : ""));
             }
         } else if (key == "provider") {
             if (value != "host" && value != "wheels") {
-                fail(at, fmt::format("provider '{}' is not known; allowed: host, wheels", value));
+                fail(at, fmt::format("provider '{}' is not known; allowed: host, wheels", shown(value)));
             }
         } else if (key == "runner" || key == "variants" || key == "id") {
-            if (!std::regex_match(value, word)) {
-                fail(at, fmt::format("'{}' for '{}' may hold only letters, digits and . _ + -", value, key));
+            if (!is_word(value)) {
+                fail(at, fmt::format("'{}' for '{}' may hold only letters, digits and . _ + -", shown(value), key));
+            }
+            // A cell id is the name of the cell's folder under the results directory: one path component, and
+            // none that a results folder holds of its own (.work, .lock).
+            if (key == "id" && value.front() == '.') {
+                fail(at, fmt::format("id '{}' must start with a letter or digit: it names the cell's folder under "
+                                     "the results directory",
+                                     value));
             }
         }
     }
@@ -106,21 +144,28 @@ public:
         check_keys(node, what, allowed);
         Combination out;
         for (const auto& kv : node) {
-            std::string key = kv.first.as<std::string>();
+            std::string key = yaml::key(kv.first);
             if (key == "runtime") key = "cuda";
+            if (out.count(key))
+                fail(kv.first, fmt::format("{} gives '{}' twice (runtime is cuda's other name)", what, key));
             const bool list = key == "tags" || key == "only";
             const std::string value =
                 list ? scalar_or_list(kv.second, what + " '" + key + "'") : scalar(kv.second, what + " '" + key + "'");
             check_value(kv.second, key, value);
             out[key] = value;
         }
-        if (include) out[kLineKey] = std::to_string(node.Mark().line + 1);
+        if (include) out[kLineKey] = std::to_string(yaml::line_of(node));
         return out;
     }
 
     const std::string& file() const { return file_; }
 
 private:
+    /// A value as messages quote it: long values shortened.
+    static std::string shown(const std::string& value) {
+        return value.size() > 64 ? value.substr(0, 60) + "..." : value;
+    }
+
     std::string file_;
 };
 
@@ -249,7 +294,7 @@ Matrix parse_matrix(const std::string& text, const std::string& file) {
     if (const YAML::Node sets = root["variant_sets"]) {
         if (!sets.IsMap()) r.fail(sets, "'variant_sets' maps a set name to a list of variant names");
         for (const auto& kv : sets) {
-            const auto name = kv.first.as<std::string>();
+            const auto name = yaml::key(kv.first);
             if (name == "all") r.fail(kv.first, "'all' is built in (every variant); pick another set name");
             variant_sets[name] = split_list(r.scalar_or_list(kv.second, fmt::format("variant set '{}'", name)));
         }
@@ -262,19 +307,24 @@ Matrix parse_matrix(const std::string& text, const std::string& file) {
     r.check_keys(mnode, "'matrix'", allowed);
 
     std::vector<std::pair<std::string, std::vector<std::string>>> axes;
+    std::size_t combinations = 1;
     std::vector<Combination> include, exclude;
     std::vector<int> exclude_lines;
     for (const auto& kv : mnode) {
-        std::string key = kv.first.as<std::string>();
+        std::string key = yaml::key(kv.first);
         if (key == "include" || key == "exclude") {
             if (!kv.second.IsSequence()) r.fail(kv.second, fmt::format("'{}' must be a list of mappings", key));
+            if (kv.second.size() > kMaxEntries) {
+                r.fail(kv.second, fmt::format("'{}' has {} entries; a matrix has at most {} (kMaxEntries)", key,
+                                              kv.second.size(), kMaxEntries));
+            }
             for (const auto& item : kv.second) {
                 auto entry = r.entry(item, fmt::format("an '{}' entry", key), key == "include");
                 if (key == "include")
                     include.push_back(std::move(entry));
                 else {
                     exclude.push_back(std::move(entry));
-                    exclude_lines.push_back(item.Mark().line + 1);
+                    exclude_lines.push_back(yaml::line_of(item));
                 }
             }
             continue;
@@ -283,6 +333,10 @@ Matrix parse_matrix(const std::string& text, const std::string& file) {
         if (!kv.second.IsSequence() || kv.second.size() == 0) {
             r.fail(kv.second, fmt::format("axis '{}' must be a non-empty list of values, e.g. {}: [\"12.4\", \"13.0\"]",
                                           key, key));
+        }
+        if (kv.second.size() > kMaxListLength) {
+            r.fail(kv.second, fmt::format("axis '{}' has {} values; an axis has at most {} (kMaxListLength)", key,
+                                          kv.second.size(), kMaxListLength));
         }
         std::vector<std::string> values;
         for (const auto& item : kv.second) {
@@ -296,6 +350,15 @@ Matrix parse_matrix(const std::string& text, const std::string& file) {
         }
         axes.emplace_back(key, std::move(values));
         m.axes.push_back(key);
+        // The product is checked as it grows, before anything is expanded: a few short axes multiply fast.
+        combinations = std::min<std::size_t>(combinations * axes.back().second.size(), kMaxCells + 1);
+        if (combinations > kMaxCells) {
+            std::vector<std::string> sizes;
+            for (const auto& [name, list] : axes) sizes.push_back(fmt::format("{} {}", list.size(), name));
+            r.fail(kv.first, fmt::format("the axes expand to more than {} cells ({}); a matrix has at most {} cells "
+                                         "(kMaxCells): split it into several files or use include entries",
+                                         kMaxCells, join(sizes, " x "), kMaxCells));
+        }
     }
     for (std::size_t i = 0; i < exclude.size(); ++i) {
         for (const auto& [key, value] : exclude[i]) {
@@ -307,8 +370,13 @@ Matrix parse_matrix(const std::string& text, const std::string& file) {
     }
     m.combinations = expand(axes, include, exclude);
     if (m.combinations.empty()) r.fail(mnode, "the matrix expands to no cell: every combination is excluded");
+    if (m.combinations.size() > kMaxCells) {
+        r.fail(mnode, fmt::format("the matrix expands to {} cells; a matrix has at most {} (kMaxCells): split it into "
+                                  "several files",
+                                  m.combinations.size(), kMaxCells));
+    }
 
-    const int matrix_line = mnode.Mark().line + 1;
+    const int matrix_line = yaml::line_of(mnode);
     std::map<std::string, int> seen;
     for (auto& combo : m.combinations) {
         const int line = combo.count(kLineKey) ? std::stoi(combo[kLineKey]) : matrix_line;
@@ -360,14 +428,16 @@ Matrix parse_matrix(const std::string& text, const std::string& file) {
 }
 
 Matrix load_matrix(const std::filesystem::path& path) {
-    std::ifstream in(path);
-    if (!in) {
+    std::string text;
+    try {
+        text = read_file(path, kMaxMatrixBytes);
+    } catch (const FileError& e) {
         throw MatrixError(path.string(), 0,
-                          "cannot read the matrix file; check the path (matrix files live in matrix/)");
+                          fmt::format("cannot read the matrix file ({}); check the path (matrix files live in "
+                                      "matrix/)",
+                                      e.what()));
     }
-    std::stringstream text;
-    text << in.rdbuf();
-    return parse_matrix(text.str(), path.string());
+    return parse_matrix(text, path.string());
 }
 
 std::vector<Cell> shard(const std::vector<Cell>& cells, std::size_t index, std::size_t count) {

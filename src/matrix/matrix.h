@@ -14,6 +14,14 @@
 
 namespace cuconform::matrix {
 
+/// Limits of a matrix file, each named in the message that refuses a file over it (with file:line). Real matrices
+/// are far inside them (the nightly: 17 cells, values of a few characters).
+inline constexpr std::size_t kMaxMatrixBytes = 1u << 20;  ///< The file.
+inline constexpr std::size_t kMaxValueLength = 256;       ///< One value (a version, a runner class, a glob).
+inline constexpr std::size_t kMaxListLength = 1000;       ///< One axis, or one list value (tags, only).
+inline constexpr std::size_t kMaxEntries = 1000;          ///< include or exclude entries.
+inline constexpr std::size_t kMaxCells = 10'000;          ///< Cells the matrix expands to.
+
 /// A matrix file that cannot be read: names the file, its 1-based line (0 when unknown) and what to do.
 class MatrixError : public std::runtime_error {
 public:
@@ -92,9 +100,12 @@ nlohmann::json github_matrix(const std::vector<Cell>& cells);
 /// started_at then content; fingerprint.json and cell.json copied (the greatest content when shards
 /// disagree). Every matrix.json under the inputs (the plans and cell statuses of `matrix run` / `shard --run`) is
 /// merged into out/matrix.json, one entry per cell id (a cell that ran beats one that did not). Idempotent and
-/// order-independent. Returns the cell ids written; `warnings` gets skipped lines.
+/// order-independent. Returns the cell ids written. Every input is read first: a line that is not a record, a
+/// malformed cell.json, fingerprint.json or matrix.json, or a cell id that is not a folder name throws
+/// std::runtime_error naming each (file:line and field) and nothing is written. Holds `out`'s FolderLock while it
+/// writes.
 std::vector<std::string> merge_results(const std::vector<std::filesystem::path>& inputs,
-                                       const std::filesystem::path& out, std::vector<std::string>& warnings);
+                                       const std::filesystem::path& out);
 
 /// A CTest resource specification (`ctest --resource-spec-file`) with one `gpus` slot per GPU of a fingerprint.
 nlohmann::json resource_spec(const results::Fingerprint& fingerprint, int slots_per_gpu = 1);

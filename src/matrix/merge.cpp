@@ -4,10 +4,12 @@
 #include <fmt/ranges.h>
 
 #include <map>
+#include <optional>
 #include <set>
 
 #include "core/files.h"
 #include "matrix/matrix.h"
+#include "results/cell.h"
 #include "results/plan.h"
 #include "results/store.h"
 
@@ -30,17 +32,12 @@ void collect(const fs::path& dir, std::map<std::string, CellInputs>& cells, std:
     const results::CellStore store(dir);
     std::error_code ec;
     if (fs::exists(store.results_path(), ec) || fs::exists(store.cell_path(), ec)) {
-        cells[cell_id_of(store, warnings)].stores.push_back(store);
+        std::vector<std::string> reported_later;  // merge_results reads cell.json again and names its problems
+        cells[cell_id_of(store, reported_later)].stores.push_back(store);
     }
     for (const auto& entry : fs::directory_iterator(dir, ec)) {
         if (entry.is_directory() && !entry.is_symlink()) collect(entry.path(), cells, warnings);
     }
-}
-
-/// A cell id is a folder name under the merged directory: one path component that stays inside it.
-bool is_safe_cell_id(const std::string& id) {
-    return !id.empty() && id != "." && id != ".." && id.find('/') == std::string::npos &&
-           id.find('\0') == std::string::npos;
 }
 
 /// Of several copies of a record, the greatest serialisation: the same choice whatever the order of the inputs.
@@ -60,30 +57,38 @@ std::optional<Record> greatest(const std::vector<Record>& copies) {
 
 }  // namespace
 
-std::vector<std::string> merge_results(const std::vector<fs::path>& inputs, const fs::path& out,
-                                       std::vector<std::string>& warnings) {
+std::vector<std::string> merge_results(const std::vector<fs::path>& inputs, const fs::path& out) {
     std::map<std::string, CellInputs> cells;
+    // Every input is read before anything is written, and damage anywhere (a record that does not parse, a
+    // malformed cell.json, a cell id that is not a folder name) refuses the whole merge: a merged folder never lacks
+    // what its shards held.
+    std::vector<std::string> errors;
     for (const auto& input : inputs) {
-        if (!fs::is_directory(input)) {
+        std::error_code ec;
+        if (!fs::is_directory(input, ec)) {
             throw std::runtime_error(
                 fmt::format("{} is not a directory: pass the shard result directories (each "
                             "holding <cell>/results.jsonl)",
                             input.string()));
         }
-        collect(input, cells, warnings);
+        collect(input, cells, errors);
     }
     if (cells.empty()) {
         throw std::runtime_error(
             "no cell directory (results.jsonl or cell.json) under the inputs: check that the "
             "shards ran and wrote to these directories");
     }
-    std::vector<std::string> written;
+    struct Merged {
+        std::vector<results::StoredResult> records;
+        std::optional<results::CellRecord> cell;
+        std::optional<results::Fingerprint> fingerprint;
+    };
+    std::map<std::string, Merged> merged;
     for (const auto& [id, in] : cells) {
-        if (!is_safe_cell_id(id)) {
-            warnings.push_back(
-                fmt::format("cell id \"{}\" (from {}) is not a folder name; that cell is left out of "
-                            "the merge",
-                            id, in.stores.front().cell_path().string()));
+        // A cell id names a folder inside `out`: nothing a cell.json says may lead a write outside it.
+        if (const std::string problem = results::cell_id_problem(id); !problem.empty()) {
+            errors.push_back(fmt::format("{}: the cell id \"{}\" cannot be merged: {}; fix the id in that cell.json",
+                                         in.stores.front().cell_path().string(), id, problem));
             continue;
         }
         std::vector<results::StoredResult> records;
@@ -92,28 +97,55 @@ std::vector<std::string> merge_results(const std::vector<fs::path>& inputs, cons
         for (const auto& store : in.stores) {
             std::error_code ec;
             if (fs::exists(store.results_path(), ec)) {
-                for (auto& r : store.read_results(warnings)) records.push_back(std::move(r));
+                try {
+                    for (auto& r : store.read_results()) records.push_back(std::move(r));
+                } catch (const std::exception& e) {  // RecordError, FileError
+                    errors.push_back(e.what());
+                }
             }
-            if (auto cell = store.read_cell(warnings)) cell_copies.push_back(std::move(*cell));
-            if (auto fp = store.read_fingerprint(warnings)) fingerprints.push_back(std::move(*fp));
+            if (auto cell = store.read_cell(errors)) cell_copies.push_back(std::move(*cell));
+            if (auto fp = store.read_fingerprint(errors)) fingerprints.push_back(std::move(*fp));
         }
         for (auto& r : records) r.cell = id;  // records of a cell directory belong to that cell
         auto kept = results::deduplicate(std::move(records));
         std::sort(kept.begin(), kept.end(), [](const auto& a, const auto& b) {
             return std::tie(a.result.case_id, a.result.variant) < std::tie(b.result.case_id, b.result.variant);
         });
-        const results::CellStore merged(out / id);
-        merged.create();
-        if (!kept.empty()) {
-            std::vector<std::string> lines;
-            for (const auto& r : kept) lines.push_back(results::to_line(r.result, id));
-            merged.write_results(lines);
+        merged[id] = {std::move(kept), greatest(cell_copies), greatest(fingerprints)};
+    }
+    const auto planned = results::load_plans(inputs, errors);
+    if (!errors.empty()) {
+        std::string message =
+            fmt::format("nothing was merged: {} input{} cannot be read", errors.size(), errors.size() == 1 ? "" : "s");
+        for (std::size_t i = 0; i < errors.size() && i < 20; ++i) message += "\n- " + errors[i];
+        if (errors.size() > 20) message += fmt::format("\n- ... and {} more", errors.size() - 20);
+        throw std::runtime_error(message);
+    }
+    // One merge into a folder at a time.
+    const FolderLock lock(out);
+    std::vector<std::string> written;
+    for (const auto& [id, cell] : merged) {
+        // A link already in `out` (out/<id> -> elsewhere) would carry the writes outside it.
+        std::error_code ec;
+        if (fs::is_symlink(fs::symlink_status(out / id, ec))) {
+            throw std::runtime_error(fmt::format(
+                "{} is a symbolic link: merge writes only inside {}, and this link would take cell {}'s files "
+                "elsewhere; remove the link or merge into an empty folder",
+                (out / id).string(), out.string(), id));
         }
-        if (const auto cell = greatest(cell_copies)) merged.write_cell(*cell);
-        if (const auto fp = greatest(fingerprints)) merged.write_fingerprint(*fp);
+    }
+    for (const auto& [id, cell] : merged) {
+        const results::CellStore store(out / id);
+        store.create();
+        if (!cell.records.empty()) {
+            std::vector<std::string> lines;
+            for (const auto& r : cell.records) lines.push_back(results::to_line(r.result, id));
+            store.write_results(lines);
+        }
+        if (cell.cell) store.write_cell(*cell.cell);
+        if (cell.fingerprint) store.write_fingerprint(*cell.fingerprint);
         written.push_back(id);
     }
-    const auto planned = results::load_plans(inputs, warnings);
     if (!planned.empty()) {
         results::MatrixPlan plan;
         plan.scope = "merged";
@@ -123,7 +155,9 @@ std::vector<std::string> merge_results(const std::vector<fs::path>& inputs, cons
             plan.cells.push_back(cell);
         }
         plan.name = fmt::format("{}", fmt::join(names, ", "));
-        write_file_atomically(out / "matrix.json", results::to_json(plan).dump(2) + "\n");
+        write_file_atomically(
+            out / "matrix.json",
+            results::to_json(plan).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
     }
     return written;
 }

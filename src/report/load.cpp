@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 /// \file Loading results directories through their stores: discovery, shards, de-duplication, tallies.
 #include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <fmt/std.h>
 
 #include <algorithm>
 #include <map>
@@ -103,6 +105,10 @@ std::string tally_line(const Tally& t) {
 
 ResultSet load_results(const std::vector<fs::path>& paths) {
     ResultSet set;
+    // Damage anywhere (a record that does not parse, a malformed cell.json, an empty results file) is collected for
+    // every file, then refused as a whole: a report never leaves out what it could not read.
+    std::vector<std::string> errors;
+    std::size_t total_bytes = 0;
     std::map<std::tuple<std::uint32_t, std::string, std::string>, std::size_t> seen;
     for (const auto& path : paths) {
         std::error_code ec;
@@ -117,9 +123,31 @@ ResultSet load_results(const std::vector<fs::path>& paths) {
                                                  path.string()));
         }
         for (const auto& file : files) {
+            total_bytes += static_cast<std::size_t>(fs::file_size(file, ec));
+            if (total_bytes > kMaxResultsBytes) {
+                throw std::runtime_error(fmt::format(
+                    "the results under {} hold more than {} GiB (at {}), more than one report reads; report on "
+                    "fewer cells at a time",
+                    fmt::join(paths, ", "), kMaxResultsBytes >> 30, file.string()));
+            }
             const results::CellStore store(file.parent_path());
-            const auto record = store.read_cell(set.warnings);
-            const auto fingerprint = store.read_fingerprint(set.warnings);
+            const auto record = store.read_cell(errors);
+            const auto fingerprint = store.read_fingerprint(errors);
+            std::vector<results::StoredResult> stored_results;
+            try {
+                stored_results = results::read_results_file(file);
+            } catch (const std::exception& e) {  // RecordError (bad lines) or FileError (unreadable, too large)
+                errors.push_back(e.what());
+                continue;
+            }
+            if (stored_results.empty()) {
+                errors.push_back(
+                    fmt::format("{} holds no result record: the run that writes it recorded nothing "
+                                "(killed before its first result, or a disk that filled up); re-run "
+                                "the cell, or leave its folder out",
+                                file.string()));
+                continue;
+            }
             std::vector<bool> touched(set.cells.size(), false);
             auto touch = [&](std::uint32_t cell) {
                 if (cell >= touched.size()) touched.resize(cell + 1, false);
@@ -127,7 +155,7 @@ ResultSet load_results(const std::vector<fs::path>& paths) {
                 touched[cell] = true;
             };
             if (record) touch(set.cell_index(record->id));
-            for (auto& stored : results::read_results_file(file, set.warnings)) {
+            for (auto& stored : stored_results) {
                 Result r;
                 static_cast<results::Result&>(r) = std::move(stored.result);
                 r.cell = set.cell_index(stored.cell);
@@ -143,11 +171,18 @@ ResultSet load_results(const std::vector<fs::path>& paths) {
             }
         }
     }
-    set.planned = results::load_plans(paths, set.warnings);
+    set.planned = results::load_plans(paths, errors);
+    if (!errors.empty()) {
+        std::string message =
+            fmt::format("cannot read the results: {} problem{}", errors.size(), errors.size() == 1 ? "" : "s");
+        for (std::size_t i = 0; i < errors.size() && i < 20; ++i) message += "\n- " + errors[i];
+        if (errors.size() > 20) message += fmt::format("\n- ... and {} more", errors.size() - 20);
+        throw LoadError(message);
+    }
     for (const auto& cell : set.cells) {
         if (!cell.fingerprint) {
             set.warnings.push_back(
-                fmt::format("cell {}: no valid fingerprint.json in {}; the report cannot show or "
+                fmt::format("cell {}: no fingerprint.json in {}; the report cannot show or "
                             "compare its stack. Re-run the cell or copy its fingerprint.json there.",
                             cell.id, cell.directory.empty() ? "any results directory" : cell.directory));
         }

@@ -9,6 +9,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -83,10 +84,20 @@ Tally tally(const ResultSet& set);
 /// `N passed, N failed, N skipped`: the last line `cuconform report` prints.
 std::string tally_line(const Tally& tally);
 
+/// Results that cannot be read as a whole: what() lists each problem with its file (and line, and field).
+class LoadError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+/// The most results one report reads (all results files together).
+inline constexpr std::size_t kMaxResultsBytes = std::size_t{4} << 30;
+
 /// Reads results arguments: each a cell directory or a directory holding cell directories (searched
-/// recursively for results.jsonl), or a results.jsonl file. Lines that are not JSON or do not match
-/// the schema are skipped with a warning naming file:line. Throws std::runtime_error when a path does
-/// not exist or holds no results.jsonl at all.
+/// recursively for results.jsonl), or a results.jsonl file. Nothing damaged is skipped: a line that is not a
+/// record, a results file without records, a cell.json, fingerprint.json or matrix.json that is there but
+/// malformed throws LoadError naming every such file (and line and field). Throws std::runtime_error when a path
+/// does not exist or holds no results.jsonl at all. A missing fingerprint.json is a warning.
 ResultSet load_results(const std::vector<std::filesystem::path>& paths);
 
 /// One axis of the matrix-coverage view: every value a cell ran with or a matrix planned, and what each covered.

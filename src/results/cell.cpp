@@ -117,4 +117,18 @@ CellRecord cell_for(const std::string& id, const Fingerprint& fingerprint, CellS
     return c;
 }
 
+std::string cell_id_problem(std::string_view id) {
+    if (id.empty()) return "a cell id cannot be empty";
+    if (id.size() > 255)
+        return fmt::format("a cell id is at most 255 bytes (a folder name); this one has {}", id.size());
+    if (id.find('/') != std::string_view::npos || id.find('\0') != std::string_view::npos) {
+        return "a cell id is one folder name: it cannot hold '/'";
+    }
+    if (id.front() == '.') {
+        return "a cell id cannot start with '.': it names a folder inside the results directory (not .., nor .work "
+               "or .lock, which the directory keeps for itself)";
+    }
+    return {};
+}
+
 }  // namespace cuconform::results

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "results/fingerprint.h"
 
@@ -52,6 +53,10 @@ inline void to_json(nlohmann::json& j, const CellRecord& c) { j = to_json(c); }
 /// The default id of a cell: host-cuda13.0-cudnn9.19.0-nogpu for the host's stack, wheels-cuda12.4-cudnn9.1.1[-sm90]
 /// for a stack entered with `run --stack` (what the loader found; else the stack's own versions).
 std::string cell_id_for(const CellStack& stack, const Fingerprint& fingerprint);
+/// Why `id` cannot name a cell's folder inside a results directory, or empty when it can: a cell id is one path
+/// component (no '/', not empty, at most 255 bytes) that does not start with '.' (not `..`, nor a folder the results
+/// directory keeps for itself: .work, .lock). Every writer of a cell folder (run --cell, merge) asks before writing.
+std::string cell_id_problem(std::string_view id);
 
 /// The record of a cell that ran on `fingerprint` (toolkit, gpu and, where the stack does not say, its versions).
 CellRecord cell_for(const std::string& id, const Fingerprint& fingerprint, CellStack stack);

@@ -111,10 +111,8 @@ std::vector<PlannedCell> load_plans(const std::vector<fs::path>& paths, std::vec
         try {
             plan = parse_plan(parse_json(read_file(file), file.string()), file.string());
         } catch (const std::exception& e) {
-            warnings.push_back(
-                fmt::format("{}: not a matrix.json of `cuconform matrix run` ({}); the coverage view "
-                            "leaves it out",
-                            file.string(), e.what()));
+            warnings.push_back(fmt::format("{}: not a matrix.json of `cuconform matrix run` ({}); repair or remove it",
+                                           file.string(), e.what()));
             continue;
         }
         for (auto& cell : plan.cells) {

@@ -11,12 +11,22 @@ using nlohmann::json;
 
 namespace {
 
-Outcome parse_outcome(const Fields& f, const char* key) {
-    const json& value = f.at(key);
+Outcome parse_outcome(const Fields& parent, const char* key) {
+    const Fields f = parent.object(key);
+    // Each field's type first, so that a message names it ("observed.signal: expected a whole number, found a
+    // string"), then the values (an unknown kind or domain).
+    if (f.string("outcome") == "error") {
+        f.string("domain");
+        f.string("name");
+    }
+    f.optional_string("reason");
+    f.optional_string("message");
+    f.optional_integer("code");
+    f.optional_integer("signal");
     try {
-        return value.get<Outcome>();
+        return f.raw().get<Outcome>();
     } catch (const std::exception& e) {
-        f.fail(key, fmt::format("not an outcome ({})", e.what()));
+        parent.fail(key, fmt::format("not an outcome: {}", e.what()));
     }
 }
 

@@ -64,19 +64,15 @@ std::optional<Fingerprint> CellStore::read_fingerprint(std::vector<std::string>&
     return read_record(fingerprint_path(), "fingerprint", parse_fingerprint, warnings);
 }
 
-std::vector<StoredResult> CellStore::read_results(std::vector<std::string>& warnings) const {
-    return read_results_file(results_path(), warnings);
+std::vector<StoredResult> CellStore::read_results(TornLine torn, std::optional<std::size_t>* dropped) const {
+    return read_results_file(results_path(), torn, dropped);
 }
 
-std::vector<StoredResult> read_results_file(const fs::path& path, std::vector<std::string>& warnings) {
+std::vector<StoredResult> read_results_file(const fs::path& path, TornLine torn, std::optional<std::size_t>* dropped) {
     std::vector<StoredResult> out;
-    std::string text;
-    try {
-        text = read_file(path);
-    } catch (const FileError& e) {
-        warnings.push_back(fmt::format("{}; no results of this cell can be shown", e.what()));
-        return out;
-    }
+    const std::string text = read_file(path, kMaxResultsFileBytes);
+    std::vector<std::string> problems;
+    std::size_t bad = 0;
     std::size_t number = 0;
     std::size_t begin = 0;
     while (begin < text.size()) {
@@ -89,17 +85,38 @@ std::vector<StoredResult> read_results_file(const fs::path& path, std::vector<st
         if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
         StoredResult stored;
         try {
-            stored.result = parse_result(parse_json(line, "the record"), stored.cell);
+            if (line.size() > kMaxRecordBytes) {
+                throw RecordError(fmt::format("the line is {} bytes long; a record is at most {} bytes", line.size(),
+                                              kMaxRecordBytes));
+            }
+            stored.result = parse_result(parse_json(line, "the line"), stored.cell);
         } catch (const RecordError& e) {
-            warnings.push_back(fmt::format(
-                "{}:{}: skipped a line that is not a valid result record ({}); {}", path.string(), number, e.what(),
-                last_without_newline ? "it is the last line and has no newline: a run that was killed while writing it"
-                                     : "the runner, or an edit of the file, wrote a bad record"));
+            if (last_without_newline && torn == TornLine::Drop) {
+                if (dropped != nullptr) *dropped = number;
+                break;
+            }
+            if (++bad <= 5) {
+                problems.push_back(fmt::format(
+                    "{}:{}: {}{}", path.string(), number, e.what(),
+                    last_without_newline ? " (the last line, without a newline: the run writing it was killed "
+                                           "half-way; `cuconform run --resume` into this cell runs that case again)"
+                                         : ""));
+            }
             continue;
         }
         stored.file = path.string();
         stored.line = number;
         out.push_back(std::move(stored));
+    }
+    if (bad > 0) {
+        std::string message = fmt::format(
+            "{} line{} of {} {} not a result record, so the cell's results cannot be "
+            "trusted:",
+            bad, bad == 1 ? "" : "s", path.string(), bad == 1 ? "is" : "are");
+        for (const auto& p : problems) message += "\n  " + p;
+        if (bad > problems.size()) message += fmt::format("\n  ... and {} more", bad - problems.size());
+        message += "\nRepair or remove those lines (or re-run the cell); nothing is left out silently.";
+        throw RecordError(message);
     }
     return out;
 }
@@ -118,12 +135,24 @@ ResultAppender::ResultAppender(const CellStore& store, std::string cell)
     : path_(store.results_path().string()), cell_(std::move(cell)) {
     fd_ = ::open(path_.c_str(), O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
     if (fd_ < 0) throw FileError(path_, "open for appending", errno);
-    // A line cut short by a killed writer: end it, so that it stays one bad line instead of swallowing the next.
+    // A line cut short by a killed writer: cut it off (the case it belonged to runs again), so that the next record
+    // starts on a line of its own and the file holds whole records only.
     const off_t size = ::lseek(fd_, 0, SEEK_END);
-    char last = '\n';
-    if (size > 0 && ::pread(fd_, &last, 1, size - 1) == 1 && last != '\n') {
-        if (::write(fd_, "\n", 1) != 1) throw FileError(path_, "append to", errno);
+    if (size < 0) throw FileError(path_, "open for appending", errno);
+    off_t keep = size;
+    char buf[4096];
+    while (keep > 0) {
+        const off_t from = keep > static_cast<off_t>(sizeof buf) ? keep - static_cast<off_t>(sizeof buf) : 0;
+        const ssize_t n = ::pread(fd_, buf, static_cast<std::size_t>(keep - from), from);
+        if (n <= 0) throw FileError(path_, "read", n < 0 ? errno : EIO);
+        const char* newline = static_cast<const char*>(memrchr(buf, '\n', static_cast<std::size_t>(n)));
+        if (newline != nullptr) {
+            keep = from + (newline - buf) + 1;
+            break;
+        }
+        keep = from;
     }
+    if (keep != size && ::ftruncate(fd_, keep) != 0) throw FileError(path_, "cut the torn last line of", errno);
 }
 
 ResultAppender::~ResultAppender() {

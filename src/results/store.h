@@ -15,6 +15,18 @@
 
 namespace cuconform::results {
 
+/// The most cuconform reads of one results.jsonl, and of one line of it: a cell of the whole catalogue with every
+/// variant and a full output_tail per record is a few MiB.
+inline constexpr std::size_t kMaxResultsFileBytes = 256u << 20;
+inline constexpr std::size_t kMaxRecordBytes = 1u << 20;
+
+/// What a reader does with a last line that has no newline and is no record: what a writer killed half-way through
+/// a line leaves.
+enum class TornLine {
+    Fail,  ///< It is damage like any other bad line (report, merge: a record of the cell is lost).
+    Drop,  ///< It is left out (`run --resume`, which runs that case again); the caller learns its line number.
+};
+
 /// A result as read from a results.jsonl: the record, its cell id, and where it was.
 struct StoredResult {
     Result result;
@@ -37,13 +49,14 @@ public:
 
     void write_cell(const CellRecord& cell) const;
     void write_fingerprint(const Fingerprint& fingerprint) const;
-    /// Absent file: nullopt. Unreadable or malformed: nullopt and a warning naming the file and the field.
+    /// Absent file: nullopt. Unreadable or malformed: nullopt and a problem naming the file and the field, which the
+    /// caller reports as a warning or an error.
     std::optional<CellRecord> read_cell(std::vector<std::string>& warnings) const;
     std::optional<Fingerprint> read_fingerprint(std::vector<std::string>& warnings) const;
 
-    /// Every record of results.jsonl in file order. Lines that are not records are skipped with a warning that
-    /// names file:line; a torn last line (a killed writer) is named as such.
-    std::vector<StoredResult> read_results(std::vector<std::string>& warnings) const;
+    /// Every record of results.jsonl in file order (read_results_file).
+    std::vector<StoredResult> read_results(TornLine torn = TornLine::Fail,
+                                           std::optional<std::size_t>* dropped = nullptr) const;
     /// Replaces results.jsonl atomically with `lines` (already serialised records).
     void write_results(const std::vector<std::string>& lines) const;
     /// Removes results.jsonl (a run that starts afresh).
@@ -55,8 +68,8 @@ private:
 
 /// The append-only results log of a running cell: each record is one write(2) of one whole line to an O_APPEND
 /// descriptor, so a runner killed with SIGKILL leaves every earlier record intact (at worst the line being written
-/// is cut short, and readers skip it). A torn last line left by an earlier run is ended first, so that the next
-/// record starts on a line of its own.
+/// is cut short). A torn last line left by an earlier run (a record that was never complete, which `--resume` runs
+/// again) is cut off first, so that the next record starts on a line of its own and no damaged line stays behind.
 class ResultAppender {
 public:
     ResultAppender(const CellStore& store, std::string cell);
@@ -72,8 +85,12 @@ private:
     int fd_ = -1;
 };
 
-/// The records of any results file (CellStore::read_results reads its cell's).
-std::vector<StoredResult> read_results_file(const std::filesystem::path& path, std::vector<std::string>& warnings);
+/// Every record of a results file in file order. A line that is not a record (not JSON, a field of the wrong type, a
+/// schema it does not have) is an error, never skipped: RecordError names file:line and the field of each such line
+/// (the first few, and how many more). Throws FileError when the file cannot be read or is over
+/// kMaxResultsFileBytes. `dropped` receives the line number of a torn last line that TornLine::Drop left out.
+std::vector<StoredResult> read_results_file(const std::filesystem::path& path, TornLine torn = TornLine::Fail,
+                                            std::optional<std::size_t>* dropped = nullptr);
 
 /// Keeps, per (cell, case, variant), the record that supersedes the others; first-seen order otherwise.
 std::vector<StoredResult> deduplicate(std::vector<StoredResult> results);

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cmath>
 #include <cstring>
 #include <deque>
 #include <filesystem>
@@ -22,11 +23,14 @@
 #include "catalog/expectation.h"
 #include "catalog/needs.h"
 #include "core/command.h"
+#include "core/files.h"
 #include "core/process.h"
 #include "core/version.h"
 #include "isolate/variant.h"
 #include "isolate/view.h"
 #include "probe/fingerprint.h"
+#include "results/cell.h"
+#include "results/record_io.h"
 #include "results/store.h"
 #include "run/schedule.h"
 #include "run/verdict.h"
@@ -103,8 +107,9 @@ std::string reproduce_command(const RunOptions& options, const std::string& cell
 class Runner {
 public:
     Runner(const RunOptions& options, results::Fingerprint fingerprint, const results::CellStore& store,
-           std::string cell_id, std::vector<Waiver> waivers)
+           std::string cell_id, std::vector<Waiver> waivers, std::map<Verdict, int> kept)
         : options_(options),
+          kept_(std::move(kept)),
           waivers_(std::move(waivers)),
           fingerprint_(std::move(fingerprint)),
           cell_dir_(store.dir().string()),
@@ -133,9 +138,11 @@ public:
             if (running.empty()) continue;
             wait_some(running, retry_queue);
         }
+        reaper_.kill_orphans();
         if (tty_ && !options_.quiet) fmt::print("\n");
         print_tally();
-        return any_failure_ ? kExitNonConforming : kExitOk;
+        // A resumed cell conforms only when the results it kept do too.
+        return any_failure_ || kept_failures() > 0 ? kExitNonConforming : kExitOk;
     }
 
     const std::map<Verdict, int>& counts() const { return counts_; }
@@ -212,7 +219,9 @@ private:
         options.contain = true;  // what a case starts dies with it, and with the runner
         if (variant.needs_exec()) {
             const std::string stem = fmt::format("{}.{}", spec.id, variant.name);
-            fs::create_directories(cell_dir_ + "/.work");
+            std::error_code ec;
+            fs::create_directories(cell_dir_ + "/.work", ec);
+            if (ec) throw FileError(cell_dir_ + "/.work", "create the folder", ec.value());
             auto isolation =
                 isolate::plan_isolated_exec(variant, fingerprint_, fmt::format("{}/.work/{}.shadow", cell_dir_, stem),
                                             {"__case", "--id", spec.id, "--variant", variant.name, "--fingerprint",
@@ -232,15 +241,23 @@ private:
 
     void wait_some(std::vector<Child>& running, std::vector<Job>& retry_queue) {
         std::vector<pollfd> polls;
-        for (auto& c : running) polls.push_back({c.process.result_fd(), POLLIN, 0});
-        // Wake at least every 100 ms to check timeouts and processes without a result pipe.
-        poll(polls.data(), polls.size(), 100);
+        // Wake when a result arrives, at the first deadline, and at least every 50 ms to see processes end (a
+        // process without a result pipe, or one that closed it and exited).
+        double wake_s = 0.05;
+        for (auto& c : running) {
+            polls.push_back({c.process.result_fd(), POLLIN, 0});
+            if (c.process.running()) wake_s = std::min(wake_s, options_.timeout_s - c.process.elapsed_s());
+        }
+        poll(polls.data(), polls.size(), std::max(0, static_cast<int>(std::ceil(wake_s * 1000))));
         // `polls[p]` belongs to the child that was at position p when the array was built; `i` moves back when a
         // finished child is erased, `p` never does.
         for (std::size_t i = 0, p = 0; i < running.size(); ++p) {
             Child& c = running[i];
             if (polls[p].revents & (POLLIN | POLLHUP)) c.process.read_result();
-            if (c.process.running() && c.process.elapsed_s() > options_.timeout_s) c.process.kill_timed_out();
+            if (c.process.running() && c.process.elapsed_s() >= options_.timeout_s) {
+                c.process.kill_timed_out();
+                c.process.wait();  // SIGKILL: it is gone within milliseconds, and its TIMEOUT is recorded now
+            }
             // Done when the case process has ended, whoever still holds its result pipe (a grandchild it left
             // behind): what it wrote is already in the pipe.
             if (c.harness_unsupported.empty() && !c.process.try_wait()) {
@@ -250,6 +267,8 @@ private:
             c.process.drain_result();
             finish(c, retry_queue);
             running.erase(running.begin() + static_cast<long>(i));
+            // What it left behind (out of its process group, where no PID namespace holds it) dies with it.
+            reaper_.kill_orphans();
         }
     }
 
@@ -272,15 +291,20 @@ private:
             observed = Outcome::crash(status.signal,
                                       fmt::format("killed by signal {} ({})", status.signal, strsignal(status.signal)));
         } else {
-            auto parsed = json::parse(c.process.result_data(), nullptr, false);
-            if (parsed.is_discarded() || !parsed.is_object()) {
+            std::optional<Outcome> reported;
+            try {
+                reported = results::parse_json(c.process.result_data(), "the outcome").get<Outcome>();
+            } catch (const std::exception&) {
+                // Not JSON, cut short, or not an outcome: nothing the case process reported can be trusted.
+            }
+            if (!reported) {
                 observed = Outcome::crash(
                     0,
                     fmt::format("the case process exited with status {} without reporting an outcome (a library "
                                 "called exit()?); its output_tail shows what it printed, and `{}` reruns it alone",
                                 status.exit_code, reproduce_command(options_, cell_id_, *c.job.spec, c.job.variant)));
             } else {
-                observed = parsed.get<Outcome>();
+                observed = std::move(*reported);
             }
         }
         results::Result r = base_record(c.job);
@@ -331,23 +355,35 @@ private:
         }
     }
 
-    /// The last line of every run, quiet or not: what a CI log shows of it.
+    /// The last line of every run, quiet or not: what a CI log shows of it. A resumed run counts the results it
+    /// kept too: the line speaks for the cell.
     void print_tally() const {
         const auto count = [&](Verdict v) {
             const auto it = counts_.find(v);
-            return it == counts_.end() ? 0 : it->second;
+            const auto kept = kept_.find(v);
+            return (it == counts_.end() ? 0 : it->second) + (kept == kept_.end() ? 0 : kept->second);
         };
+        int kept_total = 0;
+        for (const auto& [v, n] : kept_) kept_total += n;
         const double elapsed = std::chrono::duration<double>(Clock::now() - started_).count();
+        const int failed = failures() + kept_failures();
         fmt::print(
-            "cuconform run: {} passed, {} failed, {} skipped ({} unsupported, {} waived) of {} in {:.1f} s; {}\n",
-            count(Verdict::Pass), failures(), count(Verdict::Unsupported) + count(Verdict::Waived),
-            count(Verdict::Unsupported), count(Verdict::Waived), done_, elapsed,
-            failures() == 0 ? "conforms" : "does not conform");
+            "cuconform run: {} passed, {} failed, {} skipped ({} unsupported, {} waived) of {} in {:.1f} s{}; {}\n",
+            count(Verdict::Pass), failed, count(Verdict::Unsupported) + count(Verdict::Waived),
+            count(Verdict::Unsupported), count(Verdict::Waived), done_ + static_cast<std::size_t>(kept_total), elapsed,
+            kept_total > 0 ? fmt::format(" ({} kept from the earlier run)", kept_total) : "",
+            failed == 0 ? "conforms" : "does not conform");
     }
 
     int failures() const {
         int n = 0;
         for (const auto& [v, c] : counts_) n += is_failure(v) ? c : 0;
+        return n;
+    }
+
+    int kept_failures() const {
+        int n = 0;
+        for (const auto& [v, c] : kept_) n += is_failure(v) ? c : 0;
         return n;
     }
 
@@ -365,6 +401,8 @@ private:
     }
 
     const RunOptions& options_;
+    std::map<Verdict, int> kept_;  ///< --resume: the verdicts of the results kept from the earlier run.
+    process::OrphanReaper reaper_;
     std::vector<Waiver> waivers_;
     results::Fingerprint fingerprint_;
     std::string cell_dir_;
@@ -415,12 +453,22 @@ RunOutcome run_catalog(const RunOptions& options) {
         fmt::print(stderr, "cuconform run: no case matches the selection; see `cuconform list` for ids and families\n");
         return {kExitHarnessError, {}};
     }
+    // Everything that can refuse the run is read before anything in the cell is touched: a bad --waivers file
+    // leaves the results of the cell as they were.
+    std::vector<Waiver> waivers = load_waivers_for(options);
     const auto fingerprint = probe::probe_fingerprint();
     const std::string cell_id = !options.cell.empty()
                                     ? options.cell
                                     : results::cell_id_for(options.stack.value_or(results::CellStack{}), fingerprint);
+    if (const std::string problem = results::cell_id_problem(cell_id); !problem.empty()) {
+        fmt::print(stderr, "cuconform run: the cell id '{}' cannot name a folder inside {}: {}; {}\n", cell_id,
+                   options.out_dir, problem,
+                   options.cell.empty() ? "pass --cell NAME" : "give --cell a plain name such as nightly-h100");
+        return {kExitHarnessError, {}};
+    }
     const results::CellStore store(fs::path(options.out_dir) / cell_id);
-    store.create();
+    // One run per cell folder at a time (the lock also creates the folder).
+    const FolderLock lock(store.dir());
     store.write_fingerprint(fingerprint);
     results::CellRecord cell = results::cell_for(cell_id, fingerprint, options.stack.value_or(results::CellStack{}));
     cell.run = {{"jobs", options.jobs}, {"timeout_s", options.timeout_s}, {"retries", options.retries}};
@@ -430,10 +478,21 @@ RunOutcome run_catalog(const RunOptions& options) {
     store.write_cell(cell);
 
     std::set<std::pair<std::string, std::string>> finished;
+    std::map<Verdict, int> kept;
     if (options.resume) {
-        std::vector<std::string> warnings;  // a line cut short by a kill is skipped and named
-        for (const auto& r : store.read_results(warnings)) finished.insert({r.result.case_id, r.result.variant});
-        for (const auto& warning : warnings) fmt::print(stderr, "cuconform run --resume: {}\n", warning);
+        std::error_code ec;
+        if (fs::exists(store.results_path(), ec)) {
+            std::optional<std::size_t> torn;  // a line cut short by a kill: left out, and its case runs again
+            for (const auto& r : store.read_results(results::TornLine::Drop, &torn)) {
+                if (finished.insert({r.result.case_id, r.result.variant}).second) ++kept[r.result.verdict];
+            }
+            if (torn) {
+                fmt::print(stderr,
+                           "cuconform run --resume: {}:{} was cut short (the earlier run was killed while writing "
+                           "it); it is removed and its case runs again\n",
+                           store.results_path().string(), *torn);
+            }
+        }
     } else {
         store.clear_results();
     }
@@ -453,7 +512,7 @@ RunOutcome run_catalog(const RunOptions& options) {
         fmt::print("cuconform: {} case runs in {} ({} already recorded)\n", jobs.size(), store.dir().string(),
                    finished.size());
     }
-    Runner runner(options, fingerprint, store, cell_id, load_waivers_for(options));
+    Runner runner(options, fingerprint, store, cell_id, std::move(waivers), std::move(kept));
     const int code = runner.run(std::move(jobs));
     std::error_code ec;
     fs::remove_all(store.dir() / ".work", ec);

@@ -225,3 +225,71 @@ def test_a_piped_run_ends_with_its_tally_and_keeps_its_lines_out_of_the_cases_ou
     assert quiet.stdout.strip().splitlines() == [line for line in quiet.stdout.strip().splitlines()
                                                  if line.startswith("cuconform run: ")]
     assert quiet.stdout.count("\n") == 1 and "0 passed, 1 failed" in quiet.stdout, quiet.stdout
+
+
+def test_a_second_run_into_a_held_cell_folder_names_the_holder_and_exits_2(tmp_path):
+    """Two runs into one cell folder mixed their records (issue #13.7): the second now refuses, naming the first."""
+    first = subprocess.Popen([FIXTURES, "run", "--out", str(tmp_path), "--quiet", "--cell", "c", "--only",
+                              "fixture.hang.sleep", "--timeout", "30"], stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 10
+        while not (tmp_path / "c" / ".lock").exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(0.3)
+        second = run(FIXTURES, tmp_path, "--cell", "c", "--only", "fixture.wrong.*")
+        assert second.returncode == 2, second.stdout + second.stderr
+        assert f"pid {first.pid} (" in second.stderr and "is in use by another cuconform process" in second.stderr, \
+            second.stderr
+    finally:
+        first.kill()
+        first.wait()
+    # SIGKILL releases the lock: the next run goes ahead.
+    assert run(FIXTURES, tmp_path, "--cell", "c", "--only", "fixture.wrong.*").returncode == 1
+
+
+@pytest.mark.parametrize("cell", ["..", "../escaped", "ABSOLUTE", ".work", "a/b"])
+def test_a_cell_id_that_is_no_folder_name_is_refused_before_anything_is_written(tmp_path, cell):
+    """Issue #13.6: `--cell ../x` or an absolute path wrote the cell outside --out."""
+    cell = str(tmp_path / "escaped") if cell == "ABSOLUTE" else cell
+    proc = run(FIXTURES, tmp_path / "out", "--cell", cell, "--only", "fixture.wrong.*")
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert "--cell" in proc.stderr and cell in proc.stderr, proc.stderr
+    assert not (tmp_path / "escaped").exists() and not (tmp_path / "out").exists()
+
+
+def test_a_full_disk_is_a_harness_error_never_a_verdict_about_the_stack(tmp_path):
+    """Issue #13.3: on a full disk the shadow copy of libcudnn.so.9 was cut short and the cases that loaded it were
+    recorded as FAIL (or CRASH), which a later --resume kept. The run must stop with exit 2, naming the path and the
+    real errno, and record no failure."""
+    if subprocess.run(["unshare", "-rm", "true"], capture_output=True).returncode != 0:
+        pytest.skip("unshare -rm is refused here (no user namespaces): cannot make a full disk without root")
+    disk = tmp_path / "full"
+    disk.mkdir()
+    script = ('mount -t tmpfs -o size=16k tmpfs "$0" || exit 99; "$@"; rc=$?; '
+              'cat "$0"/o/*/results.jsonl 2>/dev/null; exit $rc')
+    proc = subprocess.run(["unshare", "-rm", "sh", "-c", script, str(disk), FIXTURES, "run", "--out", str(disk / "o"),
+                           "--quiet", "--only", "loader.*"], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert "No space left on device" in proc.stderr and str(disk) in proc.stderr, proc.stderr
+    records = [json.loads(line) for line in proc.stdout.splitlines() if line.startswith("{")]
+    failed = [(r["case"], r["variant"], r["verdict"]) for r in records if r["verdict"] not in ("PASS", "UNSUPPORTED")]
+    assert failed == [], failed
+
+
+def test_a_bad_waivers_file_leaves_the_cells_results_as_they_were(tmp_path):
+    """Issue #13.9: a bad --waivers file deleted the cell's results.jsonl before it was read."""
+    assert run(FIXTURES, tmp_path / "out", "--cell", "c", "--only", "fixture.wrong.*").returncode == 1
+    before = (tmp_path / "out" / "c" / "results.jsonl").read_text()
+    waivers = write(tmp_path / "waivers.yaml", "waivers:\n  - case: \"fixture.*\"\n    verdicts: []\n")
+    proc = run(FIXTURES, tmp_path / "out", "--cell", "c", "--only", "fixture.wrong.*", "--waivers", waivers)
+    assert proc.returncode == 2 and "waivers.yaml:" in proc.stderr, proc.stdout + proc.stderr
+    assert (tmp_path / "out" / "c" / "results.jsonl").read_text() == before
+
+
+def test_resume_of_a_finished_cell_with_failures_does_not_conform(tmp_path):
+    """Issue #13.8: `run --resume` exited 0 when the cell it resumed already held every result, failures included."""
+    assert run(FIXTURES, tmp_path, "--cell", "c", "--only", "fixture.wrong.*").returncode == 1
+    proc = run(FIXTURES, tmp_path, "--cell", "c", "--only", "fixture.wrong.*", "--resume")
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "1 failed" in proc.stdout and "does not conform" in proc.stdout, proc.stdout

@@ -425,5 +425,41 @@ TEST(ExpectErrors, OtherSyntaxMistakes) {
               std::string::npos);
 }
 
+// Issue #13: 10,000 nested parentheses or a 20,000-term `||` chain in a waiver's `when` overflowed the stack (the
+// parser, the evaluator and the tree's destructor each recursed once per level).
+TEST(ExpectHostile, DeepNestingIsRefusedWithTheLimitAndItsPlace) {
+    for (const std::string& open : {std::string("("), std::string("!"), std::string("always(")}) {
+        std::string predicate;
+        for (int i = 0; i < 1000; ++i) predicate += open;
+        const auto e = parse_error(fmt::format("when {}true -> ok\notherwise -> ok", predicate), "t.e.st");
+        EXPECT_NE(e.detail().find("deeper than 64 levels (kMaxExpressionDepth)"), std::string::npos) << e.detail();
+        EXPECT_EQ(e.rule(), 1);
+        // 10,000 levels (the crash of #13) stop at the token limit before any recursion.
+        for (int i = 1000; i < 10000; ++i) predicate += open;
+        const auto deep = parse_error(fmt::format("when {}true -> ok\notherwise -> ok", predicate), "t.e.st");
+        EXPECT_NE(deep.detail().find("kMaxRuleTokens"), std::string::npos) << deep.detail();
+    }
+    // 64 levels are fine.
+    EXPECT_TRUE(holds(std::string(64, '(') + "true" + std::string(64, ')')));
+}
+
+TEST(ExpectHostile, LongChainsAreFlatAndEvaluateLikeTheirBinaryForm) {
+    std::string any, all;
+    for (int i = 0; i < 3000; ++i) {
+        any += (i ? " || " : "") + std::string(i == 2999 ? "true" : "false");
+        all += (i ? " && " : "") + std::string("true");
+    }
+    EXPECT_TRUE(holds(any));
+    EXPECT_TRUE(holds(all));
+    EXPECT_FALSE(holds(all + " && false"));
+    EXPECT_TRUE(holds("false || true && false || true"));  // && binds tighter
+    EXPECT_FALSE(holds("(false || true) && false"));
+    // Past the token limit, a message rather than unbounded work.
+    std::string huge;
+    for (int i = 0; i < 6000; ++i) huge += (i ? " || " : "") + std::string("true");
+    const auto e = parse_error(fmt::format("when {} -> ok\notherwise -> ok", huge), "t.e.st");
+    EXPECT_NE(e.detail().find("more than 10000 tokens (kMaxRuleTokens)"), std::string::npos) << e.detail();
+}
+
 }  // namespace
 }  // namespace cuconform::expect

@@ -758,5 +758,31 @@ TEST(KnowledgeQuestions, Environment) {
     EXPECT_FALSE(kb().env_var("NOT_A_VARIABLE"));
 }
 
+// Issue #13.10: a folder in a knowledge file's place, and a second YAML document, were taken without a word.
+TEST(Knowledge, AFolderInAFilesPlaceAndASecondDocumentAreRefused) {
+    namespace fs = std::filesystem;
+    const fs::path dir = fs::temp_directory_path() / ("cuconform_kb_hostile_" + std::to_string(::getpid()));
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+    fs::copy(kFixtures / "valid", dir);
+    fs::create_directories(dir / "cudnn.yaml");
+    try {
+        KnowledgeBase::load(dir);
+        ADD_FAILURE() << "a folder named cudnn.yaml was taken";
+    } catch (const KnowledgeError& e) {
+        EXPECT_NE(std::string(e.what()).find("cudnn.yaml: is not a file"), std::string::npos) << e.what();
+    }
+    fs::remove(dir / "cudnn.yaml");
+    std::ofstream(dir / "hardware.yaml", std::ios::app) << "---\nschema: 1\n";
+    try {
+        KnowledgeBase::load(dir);
+        ADD_FAILURE() << "a second YAML document was taken";
+    } catch (const KnowledgeError& e) {
+        EXPECT_NE(std::string(e.what()).find("a second YAML document"), std::string::npos) << e.what();
+        EXPECT_GT(e.line(), 0);
+    }
+    fs::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace cuconform::knowledge

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -184,6 +185,121 @@ TEST(MatrixFile, ErrorsNameFileLineKeyAndWhatIsAllowed) {
     EXPECT_EQ(error_of("matrix:\n  cuda: [\"13.0\"]\n"), "");
 }
 
+// Issue #13: a long scalar crashed std::regex (recursion per character); any length is now checked by hand and
+// refused over kMaxValueLength with the line.
+TEST(MatrixHostile, LongScalarIsRefusedWithTheLimitNotACrash) {
+    int line = 0;
+    const auto msg = error_of("matrix:\n  cuda: [\"" + std::string(60000, '1') + "\"]\n", &line);
+    EXPECT_EQ(line, 2);
+    EXPECT_NE(msg.find("60000 characters long"), std::string::npos) << msg.substr(0, 300);
+    EXPECT_NE(msg.find("kMaxValueLength"), std::string::npos) << msg.substr(0, 300);
+    EXPECT_LT(msg.size(), 400u);  // the value is not quoted in full
+    // Just under the limit: a well-formed but absurd version is still checked as a version.
+    EXPECT_NE(error_of("matrix:\n  cuda: [\"" + std::string(200, '1') + "x\"]\n").find("not a version"),
+              std::string::npos);
+}
+
+// Issue #13: a 207-byte file expanded to 10^6 cells (5 GB, 28 s) before anything said no.
+TEST(MatrixHostile, CellCountIsCheckedBeforeExpanding) {
+    std::string text = "matrix:\n";
+    for (const char* axis : {"cuda", "cudnn", "toolkit", "toolkit_cudnn", "runner", "variants"}) {
+        text += fmt::format("  {}: [0,1,2,3,4,5,6,7,8,9]\n", axis);
+    }
+    ASSERT_LT(text.size(), 250u);
+    int line = 0;
+    const auto start = std::chrono::steady_clock::now();
+    const auto msg = error_of(text, &line);
+    EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(1));
+    EXPECT_EQ(line, 6);  // the axis that took the product over the limit
+    EXPECT_NE(msg.find("more than 10000 cells"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("10 cuda x 10 cudnn x 10 toolkit x 10 toolkit_cudnn x 10 runner"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("kMaxCells"), std::string::npos) << msg;
+}
+
+// Issue #13: `id: ".."` passed validation, and the cell's folder was the results directory's parent.
+TEST(MatrixHostile, AnIdIsAFolderNameInsideTheResults) {
+    for (const char* id : {"..", ".", ".work", ".lock", "a/b", "../x"}) {
+        int line = 0;
+        const auto msg =
+            error_of(fmt::format("matrix:\n  include:\n    - id: \"{}\"\n      cuda: \"13.0\"\n", id), &line);
+        EXPECT_EQ(line, 3) << id;
+        EXPECT_FALSE(msg.empty()) << id;
+    }
+    EXPECT_EQ(error_of("matrix:\n  include:\n    - id: nightly-1.x\n      cuda: \"13.0\"\n"), "");
+}
+
+// Issue #13: duplicate keys, a second document, a key that is a list and `~` were taken without a word (or with
+// yaml-cpp's bare "bad conversion").
+TEST(MatrixHostile, YamlThatYamlCppWouldTakeSilentlyIsRefused) {
+    int line = 0;
+    auto msg = error_of("matrix:\n  cuda: [\"13.0\"]\n  cuda: [\"12.4\"]\n", &line);
+    EXPECT_EQ(line, 3);
+    EXPECT_NE(msg.find("key 'cuda' is given twice in one mapping (first at line 2)"), std::string::npos) << msg;
+    msg = error_of("matrix:\n  cuda: [\"13.0\"]\n---\nmatrix:\n  cuda: [\"12.4\"]\n", &line);
+    EXPECT_EQ(line, 4);
+    EXPECT_NE(msg.find("second YAML document"), std::string::npos) << msg;
+    msg = error_of("matrix:\n  ? [cuda, cudnn]\n  : [\"13.0\"]\n", &line);
+    EXPECT_EQ(line, 2);
+    EXPECT_NE(msg.find("a key must be a single word"), std::string::npos) << msg;
+    msg = error_of("name: [a, b]\nmatrix:\n  cuda: [\"13.0\"]\n", &line);
+    EXPECT_EQ(line, 1);
+    EXPECT_NE(msg.find("'name' must be a single value"), std::string::npos) << msg;
+    msg = error_of("matrix:\n  include:\n    - cuda: ~\n", &line);
+    EXPECT_EQ(line, 3);
+    EXPECT_NE(msg.find("must be a single value"), std::string::npos) << msg;
+    msg = error_of("matrix:\n  include:\n    - cuda: \"13.0\"\n      runtime: \"12.4\"\n", &line);
+    EXPECT_EQ(line, 4);
+    EXPECT_NE(msg.find("gives 'cuda' twice"), std::string::npos) << msg;
+    msg = error_of("matrix: " + std::string(100000, '[') + "\n", &line);
+    EXPECT_NE(msg.find("nested deeper"), std::string::npos) << msg;
+    std::string deep = "matrix:\n  include:\n    - cuda: \"13.0\"\n      tags: ";
+    for (int i = 0; i < 40; ++i) deep += "[";
+    msg = error_of(deep + std::string(40, ']') + "\n", &line);
+    EXPECT_NE(msg.find("nested deeper than 32 levels"), std::string::npos) << msg;
+}
+
+// Issue #13.10: a byte that is not UTF-8 in a matrix value reached the JSON writer, which said only
+// "[json.exception.type_error.316] invalid UTF-8 byte at index 1: 0xFF" (no file, no line).
+TEST(MatrixHostile, AByteThatIsNotUtf8IsRefusedWithItsLine) {
+    int line = 0;
+    const auto msg = error_of("matrix:\n  cuda: [\"13.0\"]\nname: \"a\xff\"\n", &line);
+    EXPECT_EQ(line, 3);
+    EXPECT_NE(msg.find("is not UTF-8 (invalid UTF-8 byte at index 1: 0xFF"), std::string::npos) << msg;
+    EXPECT_EQ(error_of("matrix:\n  cuda: [\"13.0\"]\nname: \"nightly \u00e9t\u00e9\"\n"), "");
+}
+
+// Billion laughs: aliases of aliases stand for 10^9 values in a few hundred bytes.
+TEST(MatrixHostile, AliasesCannotStandForBillionsOfValues) {
+    std::string text = "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n";
+    for (int i = 1; i < 9; ++i)
+        text += fmt::format("a{1}: &a{1} [*a{0}, *a{0}, *a{0}, *a{0}, *a{0}, *a{0}, *a{0}, *a{0}, *a{0}, *a{0}]\n",
+                            i - 1, i);
+    text += "matrix:\n  cuda: [\"13.0\"]\n";
+    const auto start = std::chrono::steady_clock::now();
+    const auto msg = error_of(text);
+    EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
+    EXPECT_NE(msg.find("more than 1000000 values"), std::string::npos) << msg;
+}
+
+TEST(MatrixHostile, AFolderOrAMissingFileNamesThePathAndTheReason) {
+    const fs::path dir = fs::temp_directory_path() / ("cuconform_matrix_dir_" + std::to_string(::getpid()));
+    fs::create_directories(dir);
+    try {
+        load_matrix(dir);
+        ADD_FAILURE() << "a folder was read as a matrix";
+    } catch (const MatrixError& e) {
+        EXPECT_NE(std::string(e.what()).find("Is a directory"), std::string::npos) << e.what();
+        EXPECT_NE(std::string(e.what()).find(dir.string()), std::string::npos) << e.what();
+    }
+    try {
+        load_matrix(dir / "missing.yaml");
+        ADD_FAILURE() << "a missing file was read";
+    } catch (const MatrixError& e) {
+        EXPECT_NE(std::string(e.what()).find("No such file or directory"), std::string::npos) << e.what();
+    }
+    fs::remove_all(dir);
+}
+
 std::vector<Cell> numbered_cells(std::size_t n) {
     std::vector<Cell> cells(n);
     for (std::size_t i = 0; i < n; ++i) cells[i].id = "c" + std::to_string(i);
@@ -246,7 +362,7 @@ TEST(MatrixMerge, IdempotentAndOrderIndependent) {
     const std::string b_pass = record("x", "b.case", "default", Verdict::Pass, "2026-01-01T00:00:01Z");
     const std::string a_fail = record("x", "a.case", "hide", Verdict::Fail, "2026-01-01T00:00:01Z");
     const std::string a_pass = record("x", "a.case", "hide", Verdict::Pass, "2026-01-01T00:00:02Z");
-    write(root / "a/x/results.jsonl", b_pass + "\n" + a_fail + "\n{\"case\":\"cut\n");
+    write(root / "a/x/results.jsonl", b_pass + "\n" + a_fail + "\n");
     results::CellRecord cell;
     cell.id = "x";
     const std::string cell_json = results::to_json(cell).dump(2) + "\n";
@@ -258,13 +374,10 @@ TEST(MatrixMerge, IdempotentAndOrderIndependent) {
     write(root / "b/x/results.jsonl", a_pass + "\n");
     write(root / "b/x/cell.json", cell_json);
     write(root / "b/nested/y/results.jsonl", record("y", "a.case", "default", Verdict::Pass, "t") + "\n");
-    std::vector<std::string> warnings;
-    EXPECT_EQ(merge_results({root / "a", root / "b"}, root / "ab", warnings), (std::vector<std::string>{"x", "y"}));
-    ASSERT_EQ(warnings.size(), 1u);  // the line cut short, named with file:line
-    EXPECT_NE(warnings[0].find("a/x/results.jsonl:3"), std::string::npos) << warnings[0];
-    merge_results({root / "b", root / "a"}, root / "ba", warnings);
-    merge_results({root / "ab", root / "a", root / "b", root / "ab"}, root / "twice", warnings);
-    merge_results({root / "ab"}, root / "again", warnings);
+    EXPECT_EQ(merge_results({root / "a", root / "b"}, root / "ab"), (std::vector<std::string>{"x", "y"}));
+    merge_results({root / "b", root / "a"}, root / "ba");
+    merge_results({root / "ab", root / "a", root / "b", root / "ab"}, root / "twice");
+    merge_results({root / "ab"}, root / "again");
     const std::string x = slurp(root / "ab/x/results.jsonl");
     EXPECT_EQ(x, a_pass + "\n" + b_pass + "\n");  // sorted by (case, variant); the later a.case record wins
     for (const char* other : {"ba", "twice", "again"}) {
@@ -273,7 +386,58 @@ TEST(MatrixMerge, IdempotentAndOrderIndependent) {
         EXPECT_EQ(slurp(root / other / "x/cell.json"), cell_json) << other;
         EXPECT_EQ(slurp(root / other / "x/fingerprint.json"), fp_json) << other;
     }
-    EXPECT_THROW(merge_results({root / "missing"}, root / "out", warnings), std::runtime_error);
+    EXPECT_THROW(merge_results({root / "missing"}, root / "out"), std::runtime_error);
+    fs::remove_all(root);
+}
+
+// Issue #13.6: merge never writes outside its output folder, not even through a link already in it.
+TEST(MatrixMerge, NeverWritesThroughALinkInItsOutput) {
+    const fs::path root = fs::temp_directory_path() / ("cuconform_merge_link_" + std::to_string(::getpid()));
+    fs::remove_all(root);
+    write(root / "a/x/results.jsonl", record("x", "a.case", "default", Verdict::Pass, "t") + "\n");
+    fs::create_directories(root / "elsewhere");
+    fs::create_directories(root / "out");
+    fs::create_symlink(root / "elsewhere", root / "out/x");
+    try {
+        merge_results({root / "a"}, root / "out");
+        ADD_FAILURE() << "merge wrote through out/x";
+    } catch (const std::runtime_error& e) {
+        EXPECT_NE(std::string(e.what()).find("out/x is a symbolic link"), std::string::npos) << e.what();
+    }
+    EXPECT_TRUE(fs::is_empty(root / "elsewhere"));
+    fs::remove_all(root);
+}
+
+// Issue #13: a shard's damaged line was skipped with a warning, so the merged cell lacked a result (a failure could
+// vanish); a cell id from cell.json was used as a path. Now nothing is written and every problem is named.
+TEST(MatrixMerge, DamagedInputRefusesTheWholeMergeAndNamesEachProblem) {
+    const fs::path root = fs::temp_directory_path() / ("cuconform_merge_damage_" + std::to_string(::getpid()));
+    fs::remove_all(root);
+    const std::string fail = record("x", "a.case", "default", Verdict::Fail, "2026-01-01T00:00:01Z");
+    std::string mistyped = fail;
+    mistyped.replace(mistyped.find("\"attempts\":1"), 12, "\"attempts\":\"2\"");
+    write(root / "a/x/results.jsonl", record("x", "b.case", "default", Verdict::Pass, "t") + "\n" + mistyped + "\n");
+    write(root / "a/y/results.jsonl", fail + "\n{\"case\":\"cut");
+    write(root / "b/z/results.jsonl", fail + "\n");
+    write(root / "b/z/cell.json", "{\"id\": \"../../escaped\"}\n");
+    try {
+        merge_results({root / "a", root / "b"}, root / "out");
+        ADD_FAILURE() << "a damaged merge went through";
+    } catch (const std::runtime_error& e) {
+        const std::string msg = e.what();
+        EXPECT_NE(msg.find("nothing was merged: 3 inputs cannot be read"), std::string::npos) << msg;
+        EXPECT_NE(msg.find("a/x/results.jsonl:2: attempts: expected a whole number, found a string"), std::string::npos)
+            << msg;
+        EXPECT_NE(msg.find("a/y/results.jsonl:2:"), std::string::npos) << msg;
+        EXPECT_NE(msg.find("the run writing it was killed half-way"), std::string::npos) << msg;
+        EXPECT_NE(msg.find("b/z/cell.json: the cell id \"../../escaped\" cannot be merged: a cell id is one folder "
+                           "name"),
+                  std::string::npos)
+            << msg;
+    }
+    EXPECT_FALSE(fs::exists(root / "out"));
+    EXPECT_FALSE(fs::exists(root / "escaped"));
+    EXPECT_FALSE(fs::exists(root.parent_path() / "escaped"));
     fs::remove_all(root);
 }
 
@@ -288,12 +452,10 @@ TEST(MatrixMerge, PlansMergeToTheFurthestStatusPerCell) {
     write(root / "b/matrix.json", R"({"name": "nightly", "cells": [
         {"id": "x", "status": "ran", "exit": 0, "reason": "", "matrix": {"toolkit": "11.8"}},
         {"id": "z", "status": "pending", "reason": "", "matrix": {"toolkit": "13.0"}}]})");
-    write(root / "b/x/results.jsonl", "{\"case\":\"a.case\",\"variant\":\"default\",\"verdict\":\"PASS\"}\n");
-    write(root / "c/matrix.json", "{\"cells\": ");  // cut short: warned about, the rest still merges
-    std::vector<std::string> warnings;
-    merge_results({root / "a", root / "b", root / "c"}, root / "abc", warnings);
-    merge_results({root / "c", root / "b", root / "a"}, root / "cba", warnings);
-    merge_results({root / "abc", root / "a"}, root / "again", warnings);
+    write(root / "b/x/results.jsonl", record("x", "a.case", "default", Verdict::Pass, "t") + "\n");
+    merge_results({root / "a", root / "b"}, root / "abc");
+    merge_results({root / "b", root / "a"}, root / "cba");
+    merge_results({root / "abc", root / "a"}, root / "again");
     const auto merged = nlohmann::json::parse(slurp(root / "abc/matrix.json"));
     ASSERT_EQ(merged["cells"].size(), 3u);
     EXPECT_EQ(merged["cells"][0]["id"], "x");
@@ -303,9 +465,15 @@ TEST(MatrixMerge, PlansMergeToTheFurthestStatusPerCell) {
     EXPECT_EQ(merged["name"], "nightly");
     EXPECT_EQ(slurp(root / "cba/matrix.json"), slurp(root / "abc/matrix.json"));
     EXPECT_EQ(slurp(root / "again/matrix.json"), slurp(root / "abc/matrix.json"));
-    bool named = false;
-    for (const auto& w : warnings) named |= w.find((root / "c/matrix.json").string()) != std::string::npos;
-    EXPECT_TRUE(named);
+    // A matrix.json cut short refuses the merge, naming it.
+    write(root / "c/matrix.json", "{\"cells\": ");
+    try {
+        merge_results({root / "a", root / "b", root / "c"}, root / "abc2");
+        ADD_FAILURE() << "a matrix.json cut short was merged";
+    } catch (const std::runtime_error& e) {
+        EXPECT_NE(std::string(e.what()).find((root / "c/matrix.json").string()), std::string::npos) << e.what();
+    }
+    EXPECT_FALSE(fs::exists(root / "abc2"));
     fs::remove_all(root);
 }
 

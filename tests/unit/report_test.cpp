@@ -63,7 +63,9 @@ TEST(ReportLoad, LaterRecordWinsAcrossShards) {
     EXPECT_NE(r->source.file.find("shard-retry"), std::string::npos);
 }
 
-TEST(ReportLoad, TruncatedLineIsSkippedWithWarningNamingFileAndLine) {
+// Issue #13: a line cut short (kill -9 mid-write) was skipped with a warning and the report came out as if the
+// cell were whole. Now loading refuses the set, naming file:line.
+TEST(ReportLoad, TruncatedLineIsAnErrorNamingFileAndLine) {
     const fs::path dir = temp_dir("truncated") / "cell";
     fs::create_directories(dir);
     ResultSet synthetic = make_synthetic({.cases = 3, .cells = 1});
@@ -72,10 +74,41 @@ TEST(ReportLoad, TruncatedLineIsSkippedWithWarningNamingFileAndLine) {
         for (const auto& r : synthetic.results) out << results::to_line(r, synthetic.cells[r.cell].id) << '\n';
         out << R"({"schema": "cuconform.result/1", "cell": "x", "ca)";  // kill -9 mid-write
     }
-    const ResultSet set = load_results({dir.parent_path()});
-    EXPECT_EQ(set.results.size(), 3u);
-    ASSERT_FALSE(set.warnings.empty());
-    EXPECT_NE(set.warnings[0].find("results.jsonl:4"), std::string::npos) << set.warnings[0];
+    try {
+        load_results({dir.parent_path()});
+        ADD_FAILURE() << "a results file with a torn line loaded";
+    } catch (const LoadError& e) {
+        EXPECT_NE(std::string(e.what()).find("results.jsonl:4:"), std::string::npos) << e.what();
+        EXPECT_NE(std::string(e.what()).find("--resume"), std::string::npos) << e.what();
+    }
+}
+
+// Issue #13: an empty or garbage results.jsonl gave "0 passed, 0 failed" and exit 0.
+TEST(ReportLoad, EmptyOrGarbageResultsAreErrors) {
+    const fs::path root = temp_dir("empty_garbage");
+    fs::create_directories(root / "empty");
+    std::ofstream(root / "empty/results.jsonl").flush();
+    fs::create_directories(root / "garbage");
+    std::ofstream(root / "garbage/results.jsonl") << "garbage\n";
+    for (const char* cell : {"empty", "garbage"}) {
+        try {
+            load_results({root / cell});
+            ADD_FAILURE() << cell << " loaded";
+        } catch (const LoadError& e) {
+            EXPECT_NE(std::string(e.what()).find((root / cell / "results.jsonl").string()), std::string::npos)
+                << e.what();
+        }
+    }
+    // Both at once: each named.
+    try {
+        load_results({root});
+        ADD_FAILURE() << "loaded";
+    } catch (const LoadError& e) {
+        EXPECT_NE(std::string(e.what()).find("2 problems"), std::string::npos) << e.what();
+        EXPECT_NE(std::string(e.what()).find("holds no result record"), std::string::npos) << e.what();
+        EXPECT_NE(std::string(e.what()).find("garbage/results.jsonl:1: the line: not valid JSON"), std::string::npos)
+            << e.what();
+    }
 }
 
 TEST(ReportLoad, DuplicateKeepsTheOneThatStartedLater) {
