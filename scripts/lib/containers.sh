@@ -266,17 +266,29 @@ cuconform_cell_image() {
     }
     local network=()
     $local_base && network=(--network none)  # everything is in the context; NVIDIA's bases need apt
-    local log="$context.build.log"
-    $say "building $tag (base $base; toolkit $tk_name; stack $stack_name; log: $log)"
-    if ! cuconform_podman build "${network[@]}" -f "$root/containers/Dockerfile" --build-arg "BASE=$base" \
-        --label "org.cuconform.toolkit=$tk_name" --label "org.cuconform.stack=$stack_name" \
-        --label "org.cuconform.base=$base" -t "$tag" "$context" >"$log" 2>&1; then
-        $say "podman build failed for $tag; it said:"
+    $say "building $tag (base $base; toolkit $tk_name; stack $stack_name)"
+    cuconform_podman_build "$context.build.log" "${network[@]}" -f "$root/containers/Dockerfile" \
+        --build-arg "BASE=$base" --label "org.cuconform.toolkit=$tk_name" --label "org.cuconform.stack=$stack_name" \
+        --label "org.cuconform.base=$base" -t "$tag" "$context" || return 2
+    echo "$tag"
+}
+
+# cuconform_podman_build LOG BUILD-ARGS...: `podman build` with its output in LOG; when it fails, its last lines and
+# the fix, and 2.
+cuconform_podman_build() {
+    local log=$1 say=cuconform_containers_say
+    shift
+    local start=$SECONDS
+    if ! cuconform_podman build "$@" >"$log" 2>&1; then
+        $say "podman build failed; it said:"
         grep -v '^[[:space:]]*$' "$log" | tail -n 12 | sed 's/^/  podman build: /' >&2
-        $say "fix: the step named above; the whole log is $log (scripts/containers check tests the engine)"
+        $say "fix: the step named above (the whole log: $log); scripts/containers check tests the engine itself"
         return 2
     fi
-    echo "$tag"
+    local cached steps
+    steps=$(grep -c '^STEP ' "$log" || true)
+    cached=$(grep -c '^--> Using cache' "$log" || true)
+    $say "built in $((SECONDS - start)) s, $cached of $steps steps from the layer cache (log: $log)"
 }
 
 # cuconform_image_identity IMAGE: "ID DIGEST" of a built image (cuconform_podman image inspect).
