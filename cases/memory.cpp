@@ -54,7 +54,7 @@ CUCONFORM_CASE({
     .symptom = "ResourceExhaustedError: OOM when allocating tensor; later allocations must still work",
     .cause = "cudaMalloc returns cudaErrorMemoryAllocation; the error is not sticky",
     .seed = "002",
-    .needs = {Need::Gpu},
+    .needs = {Need::WholeGpu},
     .variants = {{.name = "default"}, {.name = "capped_256mib", .memory_cap_mib = 256}},
     .expect = R"(
         otherwise -> error(cuda, cudaErrorMemoryAllocation)
@@ -69,7 +69,7 @@ CUCONFORM_CASE({
     .symptom = "\"Failed to get convolution algorithm. This is probably because cuDNN failed to initialize\"",
     .cause = "The workspace cudnnGetConvolutionForwardWorkspaceSize asks for exceeds free memory",
     .seed = "004",
-    .needs = {Need::Gpu},
+    .needs = {Need::WholeGpu},
     .expect = R"(
         otherwise -> error(cuda, cudaErrorMemoryAllocation)
     )",

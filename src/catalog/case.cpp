@@ -37,11 +37,9 @@ std::string camel(std::string_view s) {
     return out;
 }
 
-constexpr std::pair<Need, std::string_view> kNeedNames[] = {{Need::Runtime, "runtime"},
-                                                            {Need::Cudnn, "cudnn"},
-                                                            {Need::Cublas, "cublas"},
-                                                            {Need::Driver, "driver"},
-                                                            {Need::Gpu, "gpu"}};
+constexpr std::pair<Need, std::string_view> kNeedNames[] = {{Need::Runtime, "runtime"}, {Need::Cudnn, "cudnn"},
+                                                            {Need::Cublas, "cublas"},   {Need::Driver, "driver"},
+                                                            {Need::Gpu, "gpu"},         {Need::WholeGpu, "whole_gpu"}};
 
 /// Seeds: shared/seeds/NNN, or the DESIGN.md scenario row the case comes from.
 bool known_seed(std::string_view seed) {
@@ -76,7 +74,12 @@ const std::vector<std::string>& known_labels() {
     return labels;
 }
 
-bool CaseSpec::needs_gpu() const { return std::find(needs.begin(), needs.end(), Need::Gpu) != needs.end(); }
+bool CaseSpec::needs_gpu() const {
+    return std::find_if(needs.begin(), needs.end(), [](Need n) { return n == Need::Gpu || n == Need::WholeGpu; }) !=
+           needs.end();
+}
+
+bool CaseSpec::needs_whole_gpu() const { return std::find(needs.begin(), needs.end(), Need::WholeGpu) != needs.end(); }
 
 std::string CaseSpec::rules() const {
     // The derived rules take the indentation of the written ones: a deeper line continues the rule above it.
@@ -86,7 +89,7 @@ std::string CaseSpec::rules() const {
         first == std::string::npos ? "" : expect.substr(line == std::string::npos ? 0 : line + 1, first - (line + 1));
     std::string text;
     for (const Need need : needs) {
-        if (need != Need::Gpu)
+        if (need != Need::Gpu && need != Need::WholeGpu)
             text += fmt::format("{}when !{} -> error(loader, LIBRARY_NOT_FOUND)\n", indent, to_string(need));
     }
     return text + expect;
@@ -153,8 +156,9 @@ CaseRegistry& CaseRegistry::instance() {
 void CaseRegistry::add(CaseSpec spec) {
     auto where = fmt::format("{}:{}", spec.file, spec.line);
     if (!is_valid_case_id(spec.id)) {
-        throw std::invalid_argument(fmt::format(
-            "{}: case id '{}' is not family.subfamily.case in lower_snake ([a-z][a-z0-9_]* per segment)", where, spec.id));
+        throw std::invalid_argument(
+            fmt::format("{}: case id '{}' is not family.subfamily.case in lower_snake ([a-z][a-z0-9_]* per segment)",
+                        where, spec.id));
     }
     if (find(spec.id) != nullptr) {
         throw std::invalid_argument(fmt::format("{}: case id '{}' is registered twice (first at {}:{})", where, spec.id,

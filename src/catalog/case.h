@@ -47,8 +47,10 @@ using Reproducer = std::function<Outcome(CaseContext&)>;
 /// derives the rest: a library need becomes the case's first rule (`when !cudnn -> error(loader,
 /// LIBRARY_NOT_FOUND)`) and a guard before the reproducer that returns the loader's own message when the library is
 /// not there; the GPU need makes the case UNSUPPORTED without a usable GPU, gives it the label `gpu` (else
-/// `no_gpu`) and a CTest resource group `gpus:1`.
-enum class Need { Runtime, Cudnn, Cublas, Driver, Gpu };
+/// `no_gpu`) and a CTest resource group `gpus:1`. WholeGpu is the GPU need of a case that takes the device's free
+/// memory (the memory family): it is a GPU need, and the runner starts it only while no other GPU case runs and
+/// starts none beside it (CTest: RUN_SERIAL), so that its out-of-memory error is its own and no neighbour's.
+enum class Need { Runtime, Cudnn, Cublas, Driver, Gpu, WholeGpu };
 std::string_view to_string(Need need);
 
 /// The labels a case may carry besides the derived `gpu` / `no_gpu` (closed, so that `--label` never selects
@@ -57,14 +59,14 @@ const std::vector<std::string>& known_labels();
 
 /// One case of the catalogue. Cases are values registered at start-up (cases/*.cpp).
 struct CaseSpec {
-    std::string id;       ///< family.subfamily.case, lower_snake segments.
-    std::string title;    ///< One line: what is reproduced.
-    std::string symptom;  ///< What the framework user sees ("Keras LSTM raises NotImplementedError").
-    std::string cause;    ///< The native root cause.
-    std::string seed;     ///< The seed scenario it comes from (shared/seeds/NNN or the DESIGN.md row).
+    std::string id;                   ///< family.subfamily.case, lower_snake segments.
+    std::string title;                ///< One line: what is reproduced.
+    std::string symptom;              ///< What the framework user sees ("Keras LSTM raises NotImplementedError").
+    std::string cause;                ///< The native root cause.
+    std::string seed;                 ///< The seed scenario it comes from (shared/seeds/NNN or the DESIGN.md row).
     std::vector<std::string> labels;  ///< From known_labels(); `gpu` / `no_gpu` are derived from `needs`.
     std::vector<Need> needs;          ///< In the order of the rules they derive.
-    std::vector<Variant> variants;  ///< Empty: one run, variant "default".
+    std::vector<Variant> variants;    ///< Empty: one run, variant "default".
     /// Ordered rules, one per line: `when <predicate> -> <outcome>`, last `otherwise -> <outcome>`.
     std::string expect;
     Reproducer reproduce;
@@ -73,6 +75,8 @@ struct CaseSpec {
 
     std::string family() const { return id.substr(0, id.find('.')); }
     bool needs_gpu() const;
+    /// Needs the GPU to itself (Need::WholeGpu).
+    bool needs_whole_gpu() const;
     /// The expectation as it is evaluated: the rules `needs` derives, then `expect`.
     std::string rules() const;
     /// `labels` plus the derived `gpu` or `no_gpu`.
@@ -108,5 +112,6 @@ struct CaseRegistrar {
 }  // namespace cuconform
 
 /// Registers a case: CUCONFORM_CASE({.id = "...", ...});
-#define CUCONFORM_CASE(...) \
-    static const ::cuconform::CaseRegistrar CUCONFORM_CONCAT(cuconform_case_, __COUNTER__)(::cuconform::CaseSpec __VA_ARGS__, __FILE__, __LINE__)
+#define CUCONFORM_CASE(...)                                                                 \
+    static const ::cuconform::CaseRegistrar CUCONFORM_CONCAT(cuconform_case_, __COUNTER__)( \
+        ::cuconform::CaseSpec __VA_ARGS__, __FILE__, __LINE__)

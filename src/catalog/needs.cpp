@@ -28,6 +28,7 @@ std::optional<Outcome> unmet_need(Need need) {
             return not_loaded(blas.library_lt);
         }
         case Need::Gpu:
+        case Need::WholeGpu:
             return std::nullopt;  // the runner settles a GPU case without a GPU before any process
     }
     return std::nullopt;

@@ -152,8 +152,9 @@ CommandSetup list_setup = [](CLI::App& sub) -> std::function<int()> {
         if (o->ctest) {
             // One CTest test per case; the CTest script that includes this output sets the command.
             for (const auto* c : cases) {
-                fmt::print("cuconform_add_case_test([=[{}]=] [=[{}]=] [=[{}]=] [=[{}]=])\n", c->id, c->family(),
-                           fmt::join(c->all_labels(), ";"), c->needs_gpu() ? "gpus:1" : "");
+                fmt::print("cuconform_add_case_test([=[{}]=] [=[{}]=] [=[{}]=] [=[{}]=]{})\n", c->id, c->family(),
+                           fmt::join(c->all_labels(), ";"), c->needs_gpu() ? "gpus:1" : "",
+                           c->needs_whole_gpu() ? " SERIAL" : "");
             }
             return kExitOk;
         }

@@ -13,6 +13,7 @@
 
 #include <chrono>
 #include <cstring>
+#include <deque>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -27,6 +28,7 @@
 #include "isolate/view.h"
 #include "probe/fingerprint.h"
 #include "results/store.h"
+#include "run/schedule.h"
 #include "run/verdict.h"
 #include "run/waivers.h"
 
@@ -116,23 +118,17 @@ public:
         total_ = jobs.size();
         started_ = Clock::now();
         std::vector<Child> running;
-        std::size_t next = 0;
+        std::deque<Job> pending(std::make_move_iterator(jobs.begin()), std::make_move_iterator(jobs.end()));
         std::vector<Job> retry_queue;
-        while (next < jobs.size() || !running.empty() || !retry_queue.empty()) {
-            while (running.size() < static_cast<std::size_t>(std::max(1, options_.jobs)) &&
-                   (next < jobs.size() || !retry_queue.empty())) {
-                Job job;
-                if (!retry_queue.empty()) {
-                    job = std::move(retry_queue.back());
-                    retry_queue.pop_back();
-                } else {
-                    job = std::move(jobs[next++]);
-                }
-                if (auto done = settle_without_process(job)) {
+        while (!pending.empty() || !running.empty() || !retry_queue.empty()) {
+            while (running.size() < static_cast<std::size_t>(std::max(1, options_.jobs))) {
+                auto job = take_startable(pending, retry_queue, running);
+                if (!job) break;
+                if (auto done = settle_without_process(*job)) {
                     record(*done);
                     continue;
                 }
-                running.push_back(start(std::move(job)));
+                running.push_back(start(std::move(*job)));
             }
             if (running.empty()) continue;
             wait_some(running, retry_queue);
@@ -145,6 +141,31 @@ public:
     const std::map<Verdict, int>& counts() const { return counts_; }
 
 private:
+    /// The next job that may start beside `running` (retries first, then the catalogue's order), taken out of its
+    /// queue; none when every waiting job must wait for a running one to end. A case that needs the GPU to itself
+    /// (its free memory) starts only while no other GPU case runs, and no GPU case starts beside it.
+    std::optional<Job> take_startable(std::deque<Job>& pending, std::vector<Job>& retry_queue,
+                                      const std::vector<Child>& running) const {
+        std::vector<const CaseSpec*> busy;
+        for (const auto& c : running) busy.push_back(c.job.spec);
+        const auto may_start = [&](const Job& job) {
+            return may_start_beside(*job.spec, busy, fingerprint_.has_gpu());
+        };
+        for (auto it = retry_queue.rbegin(); it != retry_queue.rend(); ++it) {
+            if (!may_start(*it)) continue;
+            Job job = std::move(*it);
+            retry_queue.erase(std::next(it).base());
+            return job;
+        }
+        for (auto it = pending.begin(); it != pending.end(); ++it) {
+            if (!may_start(*it)) continue;
+            Job job = std::move(*it);
+            pending.erase(it);
+            return job;
+        }
+        return std::nullopt;
+    }
+
     /// Results that need no process: a GPU case without a GPU, an expectation of `unsupported`.
     std::optional<results::Result> settle_without_process(const Job& job) {
         std::string reason;
@@ -239,12 +260,14 @@ private:
         if (!c.harness_unsupported.empty()) {
             observed = Outcome::unsupported(c.harness_unsupported);
         } else if (status.exec_errno != 0) {
-            observed = Outcome::error(Domain::Harness, "EXEC_FAILED", status.exec_errno,
-                                      fmt::format("could not start the dynamic loader for an isolated case process: {}; "
-                                                  "check that it exists (PT_INTERP of cuconform)",
-                                                  strerror(status.exec_errno)));
+            observed =
+                Outcome::error(Domain::Harness, "EXEC_FAILED", status.exec_errno,
+                               fmt::format("could not start the dynamic loader for an isolated case process: {}; "
+                                           "check that it exists (PT_INTERP of cuconform)",
+                                           strerror(status.exec_errno)));
         } else if (status.timed_out) {
-            observed = Outcome::timeout(fmt::format("no result after {:.1f} s; the process group was killed", elapsed_s));
+            observed =
+                Outcome::timeout(fmt::format("no result after {:.1f} s; the process group was killed", elapsed_s));
         } else if (status.signal != 0) {
             observed = Outcome::crash(status.signal,
                                       fmt::format("killed by signal {} ({})", status.signal, strsignal(status.signal)));
@@ -290,18 +313,21 @@ private:
         const double elapsed = std::chrono::duration<double>(Clock::now() - started_).count();
         const double eta = done_ ? elapsed / static_cast<double>(done_) * static_cast<double>(total_ - done_) : 0;
         const std::string verdict(to_string(r.verdict));
-        const std::string shown = color_ ? fmt::format("\x1b[{}m{}\x1b[0m", verdict_color(r.verdict), verdict) : verdict;
+        const std::string shown =
+            color_ ? fmt::format("\x1b[{}m{}\x1b[0m", verdict_color(r.verdict), verdict) : verdict;
         const std::string label = r.variant == "default" ? r.case_id : r.case_id + "[" + r.variant + "]";
         if (tty_) {
             fmt::print("\r\x1b[K");
-            if (is_failure(r.verdict)) fmt::print("{} {}: expected {}, observed {}\n", shown, label, r.expected.str(), r.observed.str());
+            if (is_failure(r.verdict))
+                fmt::print("{} {}: expected {}, observed {}\n", shown, label, r.expected.str(), r.observed.str());
             fmt::print("[{}/{}] pass {} fail {} unsupported {}  ETA {:.0f}s", done_, total_, counts_[Verdict::Pass],
                        failures(), counts_[Verdict::Unsupported], eta);
             std::fflush(stdout);
         } else {
             fmt::print("{} {} ({:.0f} ms){}\n", shown, label, r.duration_ms,
-                       is_failure(r.verdict) ? fmt::format(": expected {}, observed {}", r.expected.str(), r.observed.str())
-                                             : "");
+                       is_failure(r.verdict)
+                           ? fmt::format(": expected {}, observed {}", r.expected.str(), r.observed.str())
+                           : "");
         }
     }
 
@@ -327,10 +353,14 @@ private:
 
     static int verdict_color(Verdict v) {
         switch (v) {
-            case Verdict::Pass: return 32;
-            case Verdict::Unsupported: return 36;
-            case Verdict::Waived: return 33;
-            default: return 31;
+            case Verdict::Pass:
+                return 32;
+            case Verdict::Unsupported:
+                return 36;
+            case Verdict::Waived:
+                return 33;
+            default:
+                return 31;
         }
     }
 
