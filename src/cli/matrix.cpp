@@ -39,7 +39,8 @@ struct Options {
     int jobs = 0;
     double timeout_s = 0;
     std::string provider;  ///< "container": every cell in an image (docker/podman); empty: host and wheels per cell.
-    std::string engine;    ///< docker | podman (default: the first installed).
+    std::string engine;    ///< docker | podman (default: the first installed; podman with --base local).
+    std::string base;      ///< nvidia (default) | local | an image (--provider container).
     std::string fingerprint;
     int slots = 1;
     std::string resources_out;
@@ -68,7 +69,21 @@ int run_with_providers(const Matrix& m, const std::vector<Cell>& cells, const Op
     const auto fp = probe::probe_fingerprint();
     const Machine machine = Machine::from(fp);
     if (o.provider == "container") {
-        auto engine = provision::find_engine(o.engine);
+        const bool local = o.base == "local";
+        if (local && o.engine == "docker") {
+            fmt::print(stderr,
+                       "cuconform matrix: --base local is made and built with podman (scripts/containers); use "
+                       "--engine podman, or --base nvidia with docker\n");
+            return kExitHarnessError;
+        }
+        auto engine = provision::find_engine(local ? "podman" : o.engine);
+        if (local && !engine.found) {
+            fmt::print(stderr,
+                       "cuconform matrix: --base local: {}. Fix: scripts/containers setup (installs podman, runc and "
+                       "mmdebstrap from Debian's packages)\n",
+                       engine.problem());
+            return kExitHarnessError;
+        }
         if (!engine.works) {
             fmt::print(stderr,
                        "cuconform matrix: --provider container: {}. The container provider builds each cell's image "
@@ -78,7 +93,14 @@ int run_with_providers(const Matrix& m, const std::vector<Cell>& cells, const Op
                        engine.problem());
             return kExitHarnessError;
         }
-        provider = std::make_unique<provision::ContainerProvider>(std::move(engine));
+        if (local) {
+            // Before any image is built: podman starts a container here with the project's settings.
+            if (const auto problem = provision::engine_start_problem(engine); !problem.empty()) {
+                fmt::print(stderr, "cuconform matrix: --provider container --base local: {}\n", problem);
+                return kExitHarnessError;
+            }
+        }
+        provider = std::make_unique<provision::ContainerProvider>(std::move(engine), o.base);
     } else {
         provider = std::make_unique<provision::LocalProvider>(machine);
     }
@@ -300,6 +322,10 @@ CommandSetup setup = [](CLI::App& sub) -> std::function<int()> {
                         "With --provider container: docker or podman (default: the first "
                         "installed)")
             ->check(CLI::IsMember({"docker", "podman"}));
+        app->add_option("--base", o->base,
+                        "With --provider container: nvidia (NVIDIA's CUDA image for each toolkit, the default), local "
+                        "(the project's Debian base made here, toolkit and stack from NVIDIA's wheels, podman: "
+                        "scripts/containers), or an image");
     };
     auto* plan_app = sub.add_subcommand("plan", "Expand a matrix file into cells and print them");
     add_file(plan_app);
