@@ -196,7 +196,8 @@ cuconform_ensure_base() {
     fi
     $say "the base image $image is not here and cannot be pulled; podman said:"
     printf '%s\n' "$out" | grep -v '^[[:space:]]*$' | tail -n 4 | sed 's/^/  podman: /' >&2
-    $say "fix: without a registry, use the local base (leave out --base); or bring the image here with"
+    $say "fix: without a registry, use the local base (scripts/containers: leave out --base; matrix run: --base local);"
+    $say "     or bring the image here with"
     $say "     podman save -o base.tar $image (where it is) and podman load -i base.tar"
     return 2
 }
@@ -254,7 +255,25 @@ cuconform_cell_image() {
     base_key=$(echo "${base##*/}" | tr -c 'A-Za-z0-9_.\n-' '-' | cut -c1-60)
     base_key=${base_key#cuconform-base-}
     tag="localhost/cuconform-cell:$stack_name-tk$tk_name-$base_key"
-    context="$(cuconform_cache_dir)/containers/contexts/$stack_name-tk$tk_name"
+    # One context (and log) per image; two runs building the same image take turns.
+    context="$(cuconform_cache_dir)/containers/contexts/${tag#*:}"
+    mkdir -p "$(dirname "$context")" || return 2
+    {
+        flock 9
+        cuconform_cell_context "$root" "$context" "$toolkit_prefix" "$stack_prefix" || return 2
+        local network=()
+        $local_base && network=(--network none)  # everything is in the context; NVIDIA's bases need apt
+        $say "building $tag (base $base; toolkit $tk_name; stack $stack_name)"
+        cuconform_podman_build "$context.build.log" "${network[@]}" -f "$root/containers/Dockerfile" \
+            --build-arg "BASE=$base" --label "org.cuconform.toolkit=$tk_name" \
+            --label "org.cuconform.stack=$stack_name" --label "org.cuconform.base=$base" -t "$tag" "$context" || return 2
+    } 9>"$context.lock"
+    echo "$tag"
+}
+
+# cuconform_cell_context ROOT CONTEXT TOOLKIT-PREFIX STACK-PREFIX: the build context, made afresh.
+cuconform_cell_context() {
+    local root=$1 context=$2 toolkit_prefix=$3 stack_prefix=$4 say=cuconform_containers_say
     rm -rf "$context" && mkdir -p "$context" || return 2
     cuconform_copy_source "$root" "$context/source" || {
         $say "cannot copy the source tree into $context/source"
@@ -264,13 +283,6 @@ cuconform_cell_image() {
         $say "cannot copy $toolkit_prefix and $stack_prefix into $context (disk full?)"
         return 2
     }
-    local network=()
-    $local_base && network=(--network none)  # everything is in the context; NVIDIA's bases need apt
-    $say "building $tag (base $base; toolkit $tk_name; stack $stack_name)"
-    cuconform_podman_build "$context.build.log" "${network[@]}" -f "$root/containers/Dockerfile" \
-        --build-arg "BASE=$base" --label "org.cuconform.toolkit=$tk_name" --label "org.cuconform.stack=$stack_name" \
-        --label "org.cuconform.base=$base" -t "$tag" "$context" || return 2
-    echo "$tag"
 }
 
 # cuconform_podman_build LOG BUILD-ARGS...: `podman build` with its output in LOG; when it fails, its last lines and

@@ -165,6 +165,10 @@ std::vector<std::string> container_run_command(const matrix::Cell& cell, const s
     return run;
 }
 
+bool builds_here(const std::string& engine, const std::string& base) {
+    return base == "local" || (engine == "podman" && !base.empty() && base != "nvidia");
+}
+
 std::string engine_start_problem(const ContainerEngine& engine) {
     const auto r = containers_script(engine, {"check"});
     // Its words (podman's, and the fix) went to standard error as they came.
@@ -184,8 +188,20 @@ LocalImage build_local_image(const ContainerEngine& engine, const std::string& c
     if (!base.empty()) args.insert(args.end(), {"--base", base});
     const auto r = containers_script(engine, args, {{"CUCONFORM_BIN", cli}});
     if (!r.ok()) {
+        // Its account of the failure (its own lines and the tool's words), without the tool's retry warnings.
+        std::string words;
+        std::istringstream lines(r.err);
+        for (std::string line; std::getline(lines, line);) {
+            const bool own = line.rfind("cuconform containers:", 0) == 0;
+            const bool tool_error = line.rfind("  ", 0) == 0 && (line.find("rror") != std::string::npos ||
+                                                                 line.find("not found") != std::string::npos);
+            if ((!own && !tool_error) || line.find("level=warning") != std::string::npos) continue;
+            // A failed step's error line quotes the whole RUN command: its start names the step.
+            if (line.size() > 300) line = line.substr(0, 300) + "...";
+            words += (words.empty() ? "" : "\n") + line;
+        }
         throw StackError(fmt::format("`scripts/containers {}` {}: {}", fmt::join(args, " "), r.describe(),
-                                     process::tail(r.err, 1500)));
+                                     process::tail(words.empty() ? r.err : words, 1500)));
     }
     // Its last line: TAG ID DIGEST.
     std::string last;
