@@ -69,22 +69,29 @@ int run_with_providers(const Matrix& m, const std::vector<Cell>& cells, const Op
     const auto fp = probe::probe_fingerprint();
     const Machine machine = Machine::from(fp);
     if (o.provider == "container") {
-        const bool local = o.base == "local";
-        if (local && o.engine == "docker") {
+        const bool here = provision::builds_here(o.engine.empty() && o.base == "local" ? "podman" : o.engine, o.base);
+        if (o.base == "local" && o.engine == "docker") {
             fmt::print(stderr,
                        "cuconform matrix: --base local is made and built with podman (scripts/containers); use "
                        "--engine podman, or --base nvidia with docker\n");
             return kExitHarnessError;
         }
-        auto engine = provision::find_engine(local ? "podman" : o.engine);
-        if (local && !engine.found) {
-            fmt::print(stderr,
-                       "cuconform matrix: --base local: {}. Fix: scripts/containers setup (installs podman, runc and "
-                       "mmdebstrap from Debian's packages)\n",
-                       engine.problem());
-            return kExitHarnessError;
-        }
-        if (!engine.works) {
+        auto engine = provision::find_engine(here ? "podman" : o.engine);
+        if (here) {
+            // Before any image is built: podman is installed and starts a container here with the project's
+            // settings (scripts/containers check says what podman said and the fix).
+            if (!engine.found) {
+                fmt::print(stderr,
+                           "cuconform matrix: --provider container --base {}: {}. Fix: scripts/containers setup "
+                           "(installs podman, runc and mmdebstrap from Debian's packages)\n",
+                           o.base, engine.problem());
+                return kExitHarnessError;
+            }
+            if (const auto problem = provision::engine_start_problem(engine); !problem.empty()) {
+                fmt::print(stderr, "cuconform matrix: --provider container --base {}: {}\n", o.base, problem);
+                return kExitHarnessError;
+            }
+        } else if (!engine.works) {
             fmt::print(stderr,
                        "cuconform matrix: --provider container: {}. The container provider builds each cell's image "
                        "from containers/Dockerfile and runs it with docker or podman; GPU runners also need the NVIDIA "
@@ -92,13 +99,6 @@ int run_with_providers(const Matrix& m, const std::vector<Cell>& cells, const Op
                        "wheels cells need no engine.\n",
                        engine.problem());
             return kExitHarnessError;
-        }
-        if (local) {
-            // Before any image is built: podman starts a container here with the project's settings.
-            if (const auto problem = provision::engine_start_problem(engine); !problem.empty()) {
-                fmt::print(stderr, "cuconform matrix: --provider container --base local: {}\n", problem);
-                return kExitHarnessError;
-            }
         }
         provider = std::make_unique<provision::ContainerProvider>(std::move(engine), o.base);
     } else {
@@ -315,8 +315,8 @@ CommandSetup setup = [](CLI::App& sub) -> std::function<int()> {
         app->add_option("--timeout", o->timeout_s, "Seconds per case process (passed to cuconform run)")
             ->check(CLI::Range(0.001, 86400.0));
         app->add_option("--provider", o->provider,
-                        "container: run every cell in an image from containers/Dockerfile on NVIDIA's CUDA image "
-                        "(docker or podman); default: each cell's own provider (host or wheels)")
+                        "container: run every cell in an image from containers/Dockerfile (docker or podman; the "
+                        "base: --base); default: each cell's own provider (host or wheels)")
             ->check(CLI::IsMember({"container"}));
         app->add_option("--engine", o->engine,
                         "With --provider container: docker or podman (default: the first "

@@ -83,7 +83,8 @@ std::string container_base_tag(const std::string& cuda, const std::string& cudnn
         for (const auto& [k, v] : tags) known += (known.empty() ? "" : ", ") + k;
         throw StackError(
             fmt::format("no known nvidia/cuda cuDNN image tag for CUDA {} (known: {}); pass --base "
-                        "nvidia/cuda:<tag> from gitlab.com/nvidia/container-images/cuda supported-tags",
+                        "nvidia/cuda:<tag> from gitlab.com/nvidia/container-images/cuda supported-tags, or --base local "
+                        "(podman: the toolkit from NVIDIA's wheels, CUDA 13 and later)",
                         cuda, known));
     }
     const bool cudnn8 = it->second.find("-cudnn8-") != std::string::npos;

@@ -61,6 +61,10 @@ ContainerCommands container_commands(const matrix::Cell& cell, const std::string
                                      const std::filesystem::path& source, const std::filesystem::path& out,
                                      const std::vector<std::string>& run_args, const std::string& base = {});
 
+/// Whether cells are built and run here by scripts/containers (podman with the local base, or podman with an image
+/// named as base), rather than from container_commands' lines (NVIDIA's images, docker).
+bool builds_here(const std::string& engine, const std::string& base);
+
 /// `scripts/containers check`: podman starts a container here with the project's settings. Empty when it does;
 /// otherwise what podman said and the fix (the script's words).
 std::string engine_start_problem(const ContainerEngine& engine);

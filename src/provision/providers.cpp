@@ -82,7 +82,7 @@ matrix::CellOutcome ContainerProvider::run(const matrix::Cell& cell, const matri
     outcome.stack.provider = "container";
     outcome.stack.cuda = cell.cuda;
     outcome.stack.cudnn = cell.cudnn;
-    if (base_ == "local") return run_local(cell, settings, out, std::move(outcome));
+    if (builds_here(engine_.name, base_)) return run_here(cell, settings, out, std::move(outcome));
     ContainerCommands c;
     try {
         c = container_commands(cell, engine_.name, source_dir(), fs::absolute(out),
@@ -117,22 +117,22 @@ matrix::CellOutcome ContainerProvider::run(const matrix::Cell& cell, const matri
     return outcome;
 }
 
-matrix::CellOutcome ContainerProvider::run_local(const matrix::Cell& cell, const matrix::RunSettings& settings,
+matrix::CellOutcome ContainerProvider::run_here(const matrix::Cell& cell, const matrix::RunSettings& settings,
                                                  const fs::path& out, matrix::CellOutcome outcome) {
     // The catalogue is built in the image against the cell's toolkit and runs on the cell's stack, both from
     // NVIDIA's wheels (the local base has no CUDA of its own), whatever the cell's provider axis says.
     const std::string toolkit =
         fmt::format("cuda={} cudnn={}", cell.toolkit, cell.toolkit_cudnn.empty() ? "none" : cell.toolkit_cudnn);
     const std::string stack = fmt::format("cuda={} cudnn={}", cell.cuda, cell.cudnn.empty() ? "none" : cell.cudnn);
+    const std::string base = base_ == "local" ? "" : base_;
     auto [known, fresh] = local_images_.try_emplace({toolkit, stack});
     auto& [image, problem] = known->second;
     if (fresh) {
-        fmt::print("cuconform matrix: cell {}: the image for toolkit {} and stack {} on the local base "
-                   "(scripts/containers image)\n",
-                   cell.id, toolkit, stack);
+        fmt::print("cuconform matrix: cell {}: the image for toolkit {} and stack {} on {} (scripts/containers image)\n",
+                   cell.id, toolkit, stack, base.empty() ? "the local base" : base);
         std::fflush(stdout);
         try {
-            image = build_local_image(engine_, isolate::self_executable(), toolkit, stack);
+            image = build_local_image(engine_, isolate::self_executable(), toolkit, stack, base);
         } catch (const std::exception& e) {
             problem = fmt::format("{} (the other images go on)", e.what());
         }
@@ -144,7 +144,7 @@ matrix::CellOutcome ContainerProvider::run_local(const matrix::Cell& cell, const
     std::error_code ec;
     fs::create_directories(out / cell.id, ec);  // made here, so that it is this user's and not the engine's
     const auto run = container_run_command(cell, engine_.name, fs::absolute(out), matrix::run_arguments(cell, settings),
-                                           image.tag, /*no_network=*/true);
+                                           image.tag, /*no_network=*/true);  // everything is in the image
     fmt::print("cuconform matrix: cell {} in {} ({})\n  CONTAINERS_CONF={} {}\n", cell.id, image.tag,
                image.reference(), podman_settings(), fmt::join(run, " "));
     std::fflush(stdout);
@@ -162,7 +162,7 @@ matrix::CellOutcome ContainerProvider::run_local(const matrix::Cell& cell, const
     outcome.exit = p.rc();
     outcome.provision = {{"engine", engine_.name},
                          {"settings", podman_settings()},
-                         {"base", "local"},
+                         {"base", base.empty() ? "local" : base},
                          {"image", image.tag},
                          {"image_id", image.id},
                          {"digest", image.digest},
