@@ -7,14 +7,14 @@
 cuconform_build_packages=(
     build-essential cmake ninja-build ccache pkg-config
     libgtest-dev libgmock-dev libbenchmark-dev
-    nlohmann-json3-dev libyaml-cpp-dev libcli11-dev libfmt-dev libssl-dev
+    nlohmann-json3-dev libyaml-cpp-dev libcli11-dev libfmt-dev libssl-dev libelf-dev zlib1g-dev
     bubblewrap python3
 )
 # What only the tests need (./scripts/test): pytest and its helpers, Chromium for the report's browser tests, and
 # Slurm for the scale-out test.
 cuconform_test_packages=(
     slurm-wlm munge
-    python3-jsonschema python3-pytest python3-yaml python3-selenium
+    python3-jsonschema python3-pytest python3-yaml python3-selenium python3-venv
     chromium chromium-driver
 )
 

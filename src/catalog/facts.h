@@ -16,6 +16,9 @@ namespace cuconform {
 ///   cudnn, cudnn.loaded, cudnn.built, cudnn.cudart, cudnn.max_device_cc, cudnn.sublib.<name>
 ///   cublas, cublas.version       gpu, gpu.count, gpu.cc, gpu.name, gpu.memory_mib, gpu.error
 ///   env.<NAME> (null when unset)  variant   host.arch
+///   consumer, consumer.kind; framework, framework.name, framework.version, framework.built.{cuda,cudnn,cublas},
+///   framework.runtime / .cudnn / .cublas (what it loads), framework.imports, framework.accepts,
+///   framework.accepts.{cudnn,cuda,cublas}, framework.cudnn_aborts, framework.visible_devices, framework.check
 std::unique_ptr<expect::MapFacts> facts_from_fingerprint(const results::Fingerprint& fingerprint,
                                                          const Variant& variant);
 

@@ -61,8 +61,11 @@ int main(int argc, char** argv) {
     }
     if (argv[1][0] != '-') {
         const std::string word = argv[1];
-        const auto names = subcommand_names(app);
-        if (std::find(names.begin(), names.end(), word) == names.end() && word != "__case") {
+        // Any registered command, internal ones (`__case`, `__consumer-confirm`) included; suggestions name only
+        // the public ones.
+        const bool known =
+            std::any_of(commands.begin(), commands.end(), [&](const Command& c) { return c.name == word; });
+        if (!known) {
             return unknown_command(app, "cuconform", word);
         }
     }

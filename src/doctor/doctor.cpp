@@ -1,16 +1,19 @@
 // SPDX-License-Identifier: Apache-2.0
-/// \file The doctor's checks: each reads the fingerprint and says what is wrong, the evidence, the fix.
+/// \file The doctor's checks: each reads the fingerprint and says what is wrong, the evidence, the fix. The library
+/// checks read the stack being examined: the consumer's when the fingerprint has one, else this program's.
 #include "doctor/doctor.h"
+
+#include <fmt/format.h>
 
 #include <algorithm>
 #include <filesystem>
-#include <fmt/format.h>
 #include <fstream>
 #include <map>
 #include <regex>
 #include <sstream>
 
 #include "core/version.h"
+#include "doctor/framework_checks.h"
 #include "doctor/requirements.h"
 
 namespace cuconform::doctor {
@@ -19,23 +22,16 @@ using nlohmann::json;
 
 namespace {
 
-std::optional<Version> version(const json& j, const char* key) {
-    const std::string s = json_field(j, key);
-    return s.empty() ? std::nullopt : Version::parse(s);
-}
-
-std::string joined(const json& list) {
-    std::vector<std::string> items;
-    for (const auto& e : list) items.push_back(e.is_string() ? e.get<std::string>() : e.dump());
-    return fmt::format("{}", fmt::join(items, ", "));
-}
-
 std::vector<std::string> split(const std::string& text, char sep) {
     std::vector<std::string> parts;
     std::stringstream in(text);
     for (std::string part; std::getline(in, part, sep);) parts.push_back(part);
     if (!text.empty() && text.back() == sep) parts.emplace_back();
     return parts;
+}
+
+std::optional<Version> parsed(const std::optional<std::string>& text) {
+    return text ? Version::parse(*text) : std::nullopt;
 }
 
 /// The CUDA version of a toolkit directory, from its runtime header (CUDART_VERSION).
@@ -51,18 +47,27 @@ std::optional<Version> toolkit_version_at(const fs::path& dir) {
     return std::nullopt;
 }
 
+std::string searched(const results::LoadRecord& lib) {
+    return lib.search_path.empty() ? std::string("the loader's path")
+                                   : fmt::format("{}", fmt::join(lib.search_path, ", "));
+}
+
 class Examiner {
 public:
-    explicit Examiner(json fp) : fp_(std::move(fp)) {}
+    Examiner(const results::Fingerprint& fp, const Context& context)
+        : fp_(fp), context_(context), view_(stack_view(fp)) {}
 
     std::vector<Finding> run() {
+        if (fp_.consumer) check_consumer_problems();
         check_driver();
         check_runtime();
         check_cudnn();
+        if (fp_.consumer) framework_findings(fp_, findings_);
         check_cuda_home();
         check_ld_library_path();
         check_visible_devices();
         check_gpus();
+        if (!fp_.consumer) hint_environments();
         std::stable_sort(findings_.begin(), findings_.end(),
                          [](const Finding& a, const Finding& b) { return a.severity > b.severity; });
         return findings_;
@@ -71,19 +76,57 @@ public:
 private:
     void add(Finding f) { findings_.push_back(std::move(f)); }
 
-    std::string runtime_version() const { return json_field(fp_["runtime"], "version"); }
+    std::string runtime_version() const { return view_.runtime->version.value_or(""); }
+
+    /// How the consumer's search found (or did not find) a library, for evidence.
+    std::string consumer_search(const results::LoadRecord& lib) const {
+        if (!fp_.consumer)
+            return fmt::format("dlopen(\"{}\"): {}; searched: {} and ld.so.cache", lib.soname, lib.error,
+                               searched(lib));
+        for (const auto& r : fp_.consumer->libraries) {
+            if (fs::path(r.soname).filename() == lib.soname) return fmt::format("{}: {}", r.soname, r.why);
+        }
+        return fmt::format("{}: the consumer ({}) does not ask for it", lib.soname, fp_.consumer->path);
+    }
+
+    void check_consumer_problems() {
+        const auto& c = *fp_.consumer;
+        for (const auto& problem : c.problems) {
+            if (problem.rfind("import ", 0) == 0 || problem.rfind("loading ", 0) == 0) continue;  // framework_findings
+            add({"consumer.unexaminable", Severity::Error, fmt::format("The consumer {} cannot be examined", c.path),
+                 problem,
+                 "Repair or recreate the environment (python3 -m venv --clear DIR, then reinstall the framework), or "
+                 "point --python at a working interpreter."});
+        }
+        if (!c.confirm_error.empty()) {
+            add({"consumer.confirm_failed", Severity::Warning,
+                 "The libraries the consumer loads could not be confirmed by loading them in a child", c.confirm_error,
+                 "The paths shown come from the loader's rules only; the child's message says which library failed."});
+        }
+        for (const auto& r : c.libraries) {
+            if (!r.found || !r.mapped) continue;
+            std::error_code ec;
+            const auto mapped = fs::canonical(*r.mapped, ec);
+            if (!ec && mapped.string() != r.real_path) {
+                add({"consumer.model_disagrees", Severity::Warning,
+                     fmt::format("The real loader mapped another {} than the loader's rules predict", r.soname),
+                     fmt::format("predicted {} ({}); mapped {} in a child that made the same loads", r.path, r.why,
+                                 *r.mapped),
+                     "Trust the mapped copy; report this with the fingerprint (`cuconform probe --python ...`)."});
+            }
+        }
+    }
 
     void check_driver() {
-        const json& d = fp_["driver"];
+        const auto& d = fp_.driver;
         const std::string rt = runtime_version();
         const auto req = rt.empty() ? std::nullopt : driver_requirement(rt);
-        if (!d.value("present", false)) {
-            const json& lib = d["library"];
+        if (!d.present) {
             Finding f{"driver.missing", Severity::Error,
                       "No NVIDIA driver: libcuda.so.1 cannot be loaded, so no GPU is usable and frameworks fall back "
                       "to the CPU",
-                      fmt::format("dlopen(\"{}\"): {}; searched: {} and ld.so.cache", json_field(lib, "soname"),
-                                  json_field(lib, "error"), joined(lib.value("search_path", json::array())))};
+                      fmt::format("dlopen(\"{}\"): {}; searched: {} and ld.so.cache", d.library.soname, d.library.error,
+                                  searched(d.library))};
             if (req) {
                 f.evidence += fmt::format("; the loaded CUDA runtime {} needs driver >= {}", rt, req->min_driver);
                 f.fix = fmt::format(
@@ -98,10 +141,10 @@ private:
             add(std::move(f));
             return;
         }
-        const auto driver_cuda = version(d, "cuda");
+        const auto driver_cuda = parsed(d.cuda);
         const auto runtime = Version::parse(rt);
         if (!driver_cuda || !runtime || *driver_cuda >= runtime->truncated(2)) return;
-        const std::string driver_version = json_field(d, "version", "unknown");
+        const std::string driver_version = d.version.value_or("unknown");
         const auto driver = Version::parse(driver_version);
         if (req && driver && driver_cuda->major() == runtime->major() &&
             *driver >= *Version::parse(req->compat_floor)) {
@@ -112,89 +155,102 @@ private:
                  fmt::format("driver {} >= {} (the {}.x floor); features needing the newer driver (PTX JIT of newer "
                              "PTX) are unavailable",
                              driver_version, req->compat_floor, runtime->major()),
-                 fmt::format("Upgrade the driver to >= {} for full CUDA {} support.", req->min_driver, rt), req->source});
+                 fmt::format("Upgrade the driver to >= {} for full CUDA {} support.", req->min_driver, rt),
+                 req->source});
             return;
         }
         add({"driver.too_old", Severity::Error,
-             fmt::format("The driver is older than the CUDA runtime needs: cudaErrorInsufficientDriver (35) on the first "
-                         "CUDA call"),
+             "The driver is older than the CUDA runtime needs: cudaErrorInsufficientDriver (35) on the first CUDA call",
              fmt::format("driver {} supports CUDA {}; the loaded runtime {} ({}) needs driver >= {}", driver_version,
-                         driver_cuda->str(), rt, json_field(fp_["runtime"]["library"], "path"),
+                         driver_cuda->str(), rt, view_.runtime->library.path,
                          req ? req->min_driver : std::string("(unknown: not in the knowledge base)")),
-             fmt::format("Upgrade the NVIDIA driver to >= {}, or use a CUDA {} runtime (a framework build for CUDA {}).",
-                         req ? req->min_driver : std::string("the version the CUDA release notes give"),
-                         driver_cuda->str(), driver_cuda->str()),
+             fmt::format(
+                 "Upgrade the NVIDIA driver to >= {}, or use a CUDA {} runtime (a framework build for CUDA {}).",
+                 req ? req->min_driver : std::string("the version the CUDA release notes give"), driver_cuda->str(),
+                 driver_cuda->str()),
              req ? req->source : ""});
     }
 
     void check_runtime() {
-        const json& r = fp_["runtime"];
-        if (r.value("present", false)) return;
-        const json& lib = r["library"];
+        const auto& r = *view_.runtime;
+        if (r.present) return;
+        const auto fix = framework_fix(fp_, "cudart");
         add({"runtime.missing", Severity::Error,
-             fmt::format("The CUDA runtime {} cannot be loaded", json_field(lib, "soname")),
-             fmt::format("dlopen(\"{}\"): {}; searched: {} and ld.so.cache", json_field(lib, "soname"), json_field(lib, "error"),
-                         joined(lib.value("search_path", json::array()))),
-             fmt::format("Install the CUDA {} runtime (pip install nvidia-cuda-runtime, or the toolkit), then add its "
-                         "lib directory to LD_LIBRARY_PATH or run ldconfig.",
-                         json_field(fp_["toolkit"], "cuda"))});
+             fmt::format("The CUDA runtime {} cannot be loaded{}", r.library.soname, consumer_words()),
+             consumer_search(r.library),
+             fix ? *fix
+                 : fmt::format(
+                       "Install the CUDA {} runtime (pip install nvidia-cuda-runtime, or the toolkit), then add "
+                       "its lib directory to LD_LIBRARY_PATH or run ldconfig.",
+                       fp_.toolkit.cuda)});
+    }
+
+    /// " by torch 2.15.0 (VENV)" in consumer mode, "" otherwise.
+    std::string consumer_words() const {
+        if (!fp_.consumer) return "";
+        if (const auto* fw = view_.framework)
+            return fmt::format(" by {} {} ({})", fw->name, fw->version, fp_.consumer->path);
+        return fmt::format(" by the consumer {}", fp_.consumer->path);
     }
 
     void check_cudnn() {
-        const json& c = fp_["cudnn"];
-        const json& lib = c["library"];
-        const std::string built = json_field(c, "built");
-        if (!c.value("present", false)) {
+        const auto& c = *view_.cudnn;
+        const auto& lib = c.library;
+        const std::string built = c.built;
+        if (!c.present) {
+            const auto fix = framework_fix(fp_, "cudnn");
+            const auto built_v = Version::parse(built);
             add({"cudnn.missing", Severity::Error,
-                 fmt::format("cuDNN cannot be loaded ({}): frameworks disable cuDNN layers (Keras LSTM raises "
+                 fmt::format("cuDNN cannot be loaded ({}){}: frameworks disable cuDNN layers (Keras LSTM raises "
                              "NotImplementedError, TensorFlow logs \"Could not load dynamic library\")",
-                             json_field(lib, "soname")),
-                 fmt::format("dlopen(\"{}\"): {}; searched: {} and ld.so.cache", json_field(lib, "soname"), json_field(lib, "error"),
-                             joined(lib.value("search_path", json::array()))),
-                 fmt::format("Install cuDNN {} for CUDA {} (pip install nvidia-cudnn-cu{}), then put its lib directory "
-                             "on LD_LIBRARY_PATH or in /etc/ld.so.conf.d and run ldconfig.",
-                             Version::parse(built) ? Version::parse(built)->truncated(2).str() : built,
-                             json_field(fp_["toolkit"], "cuda"),
-                             Version::parse(json_field(fp_["toolkit"], "cuda")).value_or(Version({0})).major())});
+                             lib.soname, consumer_words()),
+                 consumer_search(lib),
+                 fix ? *fix
+                     : fmt::format("Install cuDNN {} for CUDA {} (pip install nvidia-cudnn-cu{}), then put its lib "
+                                   "directory on LD_LIBRARY_PATH or in /etc/ld.so.conf.d and run ldconfig.",
+                                   built_v ? built_v->truncated(2).str() : built, fp_.toolkit.cuda,
+                                   Version::parse(fp_.toolkit.cuda).value_or(Version({0})).major())});
             return;
         }
-        const std::string shim_dir = fs::path(json_field(lib, "path")).parent_path().string();
-        const json sublibraries = c.value("sublibraries", json::array());
-        for (const auto& sub : sublibraries) {
-            if (!sub.value("found", false)) {
+        const std::string shim_dir = fs::path(lib.path).parent_path().string();
+        const std::string loaded = c.loaded.value_or("");
+        const int major = Version::parse(loaded).value_or(Version({9})).major();
+        for (const auto& sub : c.sublibraries) {
+            if (!sub.found) {
                 add({"cudnn.sublibrary_missing", Severity::Error,
                      fmt::format("cuDNN sub-library {} is missing: operations it provides fail with "
                                  "CUDNN_STATUS_NOT_SUPPORTED_SUBLIBRARY_UNAVAILABLE (cuDNN 9.19; "
                                  "SUBLIBRARY_LOADING_FAILED in earlier releases)",
-                                 json_field(sub, "soname")),
-                     fmt::format("the shim {} looks next to itself ({}) and on the loader's path; no {} there",
-                                 json_field(lib, "path"), shim_dir, json_field(sub, "soname")),
-                     fmt::format("Reinstall cuDNN {} completely (every libcudnn_*.so.{} belongs in {}).",
-                                 json_field(c, "loaded"), Version::parse(json_field(c, "loaded")).value_or(Version({9})).major(),
-                                 shim_dir)});
+                                 sub.soname),
+                     fmt::format("the shim {} (cuDNN {}) names {} and looks next to itself ({}) and on the loader's "
+                                 "path; no {} there",
+                                 lib.path, loaded, sub.soname, shim_dir, sub.soname),
+                     framework_fix(fp_, "cudnn")
+                         .value_or(fmt::format("Reinstall cuDNN {} completely (every libcudnn_*.so.{} belongs in {}).",
+                                               loaded, major, shim_dir))});
                 continue;
             }
-            const std::string path = json_field(sub, "path");
-            if (!path.empty() && fs::path(path).parent_path().string() != shim_dir) {
+            std::error_code ec;
+            if (!sub.path.empty() && fs::path(sub.path).parent_path().string() != shim_dir &&
+                fs::weakly_canonical(fs::path(sub.path).parent_path(), ec) != fs::weakly_canonical(shim_dir, ec)) {
                 add({"cudnn.mixed_copies", Severity::Error,
-                     fmt::format("cuDNN sub-library {} comes from another directory than the shim", json_field(sub, "soname")),
-                     fmt::format("shim: {}; {}: {}", json_field(lib, "path"), json_field(sub, "soname"), path),
+                     fmt::format("cuDNN sub-library {} comes from another directory than the shim", sub.soname),
+                     fmt::format("shim: {}; {}: {}", lib.path, sub.soname, sub.path),
                      "Keep one cuDNN installation on the loader's path: remove the other copy or its directory from "
                      "LD_LIBRARY_PATH."});
             }
         }
-        if (c.contains("query_error")) {
+        if (c.query_error) {
             add({"cudnn.aborts", Severity::Error, "cuDNN aborts the process on its first call (cudnnGetVersion)",
-                 fmt::format("{} (shim {})", json_field(c, "query_error"), json_field(lib, "path")),
+                 fmt::format("{} (shim {})", *c.query_error, lib.path),
                  fmt::format("Install what the message says cannot be loaded: for libnvrtc.so NVIDIA's "
                              "nvidia-cuda-nvrtc wheel for your CUDA major (or the toolkit's lib64 on LD_LIBRARY_PATH); "
                              "for libcuda.so the NVIDIA driver; for a libcudnn_* file, reinstall cuDNN completely, "
                              "next to the shim in {}.",
                              shim_dir)});
         }
-        const json checks = c.value("version_checks", json::object());
-        for (const auto& [name, status] : checks.items()) {
-            const std::string status_name = json_field(status, "name");
+        for (const auto& [name, status] : c.version_checks) {
+            const std::string& status_name = status.name;
             if (status_name == "CUDNN_STATUS_SUCCESS") continue;
             if (status_name == "CRASH" || status_name == "TIMEOUT" || status_name == "FAILED") {
                 // The probe ran the check in a child, which the library killed (cuDNN 8 and 9.1-9.13 abort), hung or
@@ -205,8 +261,7 @@ private:
                                  : status_name == "TIMEOUT" ? "hangs"
                                                             : "ends",
                                  name),
-                     fmt::format("{} (shim {}, cuDNN {})", json_field(status, "message"), json_field(lib, "path"),
-                                 json_field(c, "loaded")),
+                     fmt::format("{} (shim {}, cuDNN {})", status.message, lib.path, loaded),
                      fmt::format("Install what the message says cannot be loaded: for libnvrtc.so NVIDIA's "
                                  "nvidia-cuda-nvrtc wheel for your CUDA major (or the toolkit's lib64 on "
                                  "LD_LIBRARY_PATH); for libcuda.so the NVIDIA driver; for a libcudnn_* file, reinstall "
@@ -216,76 +271,82 @@ private:
             }
             const bool mismatch = status_name.find("VERSION_MISMATCH") != std::string::npos;
             // A sub-library the scan above already reported missing needs no second finding from its check.
-            const bool reported = std::any_of(sublibraries.begin(), sublibraries.end(), [&](const json& sub) {
-                return !sub.value("found", false) && json_field(sub, "soname").rfind(fmt::format("libcudnn_{}.so", name), 0) == 0;
+            const std::string prefix = fmt::format("libcudnn_{}.so", name);
+            const bool reported = std::any_of(c.sublibraries.begin(), c.sublibraries.end(), [&](const auto& sub) {
+                return !sub.found && sub.soname.rfind(prefix, 0) == 0;
             });
             if (!mismatch && reported) continue;
             // Name the sub-library file the check is about, and the copies the probe saw on disk.
-            std::string soname = fmt::format("libcudnn_{}.so", name);
+            std::string soname = prefix;
             std::vector<std::string> on_disk;
-            for (const auto& sub : sublibraries) {
-                if (json_field(sub, "soname").rfind(soname + ".", 0) != 0) continue;
-                soname = json_field(sub, "soname");
-                for (const auto& copy : sub.value("copies", json::array()))
-                    on_disk.push_back(fmt::format("{} (via {})", json_field(copy, "path"), json_field(copy, "via")));
+            for (const auto& sub : c.sublibraries) {
+                if (sub.soname.rfind(prefix + ".", 0) != 0) continue;
+                soname = sub.soname;
+                for (const auto& copy : sub.copies) on_disk.push_back(fmt::format("{} (via {})", copy.path, copy.via));
             }
-            add({mismatch ? "cudnn.mixed_copies" : "cudnn.sublibrary_missing", Severity::Error,
-                 fmt::format("cuDNN's own check of its {} sub-library ({}) fails: {}", name, soname, status_name),
-                 fmt::format("cudnn{}VersionCheck() = {} ({}); shim {} version {} looks for {} in {} (RUNPATH $ORIGIN) "
-                             "and on the loader's path; copies on disk: {}",
-                             name == "ops" ? "Ops" : name == "cnn" ? "Cnn" : name == "adv" ? "Adv" : "Graph",
-                             status_name, json_field(status, "code"), json_field(lib, "path"), json_field(c, "loaded"), soname, shim_dir,
+            add({mismatch ? "cudnn.sublibrary_version_mismatch" : "cudnn.sublibrary_check_failed", Severity::Error,
+                 mismatch ? fmt::format("cuDNN's {} sub-library is another version than the shim", name)
+                          : fmt::format("cuDNN's {} sub-library fails its version check", name),
+                 fmt::format("cudnn{}VersionCheck() = {} ({}); shim {} (cuDNN {}); {} is looked for next to the shim "
+                             "({}) and on the loader's path; copies on disk: {}",
+                             name == "ops"   ? "Ops"
+                             : name == "cnn" ? "Cnn"
+                             : name == "adv" ? "Adv"
+                                             : "Graph",
+                             status_name, status.code, lib.path, loaded, soname, shim_dir,
                              on_disk.empty() ? std::string("none") : fmt::format("{}", fmt::join(on_disk, ", "))),
                  mismatch ? fmt::format("Sub-libraries of two cuDNN versions are mixed: reinstall one cuDNN version "
                                         "({} next to the shim in {}) and remove the other copies from the loader's "
                                         "path.",
-                                        json_field(c, "loaded"), shim_dir)
-                          : fmt::format("Reinstall cuDNN {} completely ({} belongs in {}, next to the shim).",
-                                        json_field(c, "loaded"), soname, shim_dir)});
+                                        loaded, shim_dir)
+                          : fmt::format("Reinstall cuDNN {} completely ({} belongs in {}, next to the shim).", loaded,
+                                        soname, shim_dir)});
         }
-        const auto loaded = version(c, "loaded");
+        // Built against: this program's headers, or (for a consumer) its framework's own rule in framework_findings.
+        const auto loaded_v = parsed(c.loaded);
         const auto built_v = Version::parse(built);
-        if (loaded && built_v) {
-            if (loaded->major() != built_v->major()) {
+        if (!fp_.consumer && loaded_v && built_v) {
+            if (loaded_v->major() != built_v->major()) {
                 add({"cudnn.major_mismatch", Severity::Error,
-                     fmt::format("The loaded cuDNN is another major version than the one the code was built with"),
-                     fmt::format("Loaded runtime CuDNN library: {} but source was compiled with: {} ({})", loaded->str(),
-                                 built_v->str(), json_field(lib, "path")),
+                     "The loaded cuDNN is another major version than the one the code was built with",
+                     fmt::format("Loaded runtime CuDNN library: {} but source was compiled with: {} ({})",
+                                 loaded_v->str(), built_v->str(), lib.path),
                      fmt::format("Install cuDNN {}.x (>= {}) or rebuild against cuDNN {}.", built_v->major(),
-                                 built_v->truncated(2).str(), loaded->str()),
+                                 built_v->truncated(2).str(), loaded_v->str()),
                      "https://docs.nvidia.com/deeplearning/cudnn/latest/developer/forward-compatibility.html"});
-            } else if (loaded->minor() < built_v->minor()) {
+            } else if (loaded_v->minor() < built_v->minor()) {
                 add({"cudnn.older_than_built", Severity::Error,
                      "The loaded cuDNN is older than the one the code was built with: frameworks refuse it",
                      fmt::format("Loaded runtime CuDNN library: {} but source was compiled with: {}.  CuDNN library "
                                  "needs to have matching major version and equal or higher minor version. ({})",
-                                 loaded->str(), built_v->str(), json_field(lib, "path")),
+                                 loaded_v->str(), built_v->str(), lib.path),
                      fmt::format("Upgrade cuDNN to {} or newer within {}.x, or remove the older copy ({}) from the "
                                  "loader's path.",
-                                 built_v->truncated(2).str(), built_v->major(), json_field(lib, "real_path")),
+                                 built_v->truncated(2).str(), built_v->major(), lib.real_path),
                      "https://docs.nvidia.com/deeplearning/cudnn/latest/developer/forward-compatibility.html"});
             }
         }
-        const auto cudnn_cuda = version(c, "cudart");
+        const auto cudnn_cuda = parsed(c.cudart);
         const auto runtime = Version::parse(runtime_version());
         if (cudnn_cuda && runtime && cudnn_cuda->major() != runtime->major()) {
             add({"cudnn.cuda_major_mismatch", Severity::Error,
                  fmt::format("cuDNN was built for CUDA {} but the loaded CUDA runtime is {}", cudnn_cuda->major(),
                              runtime->str()),
                  fmt::format("cudnnGetCudartVersion() = {} ({}); cudaRuntimeGetVersion() = {} ({})", cudnn_cuda->str(),
-                             json_field(lib, "path"), runtime->str(), json_field(fp_["runtime"]["library"], "path")),
-                 fmt::format("Install the cuDNN build for CUDA {} (pip install nvidia-cudnn-cu{}).", runtime->major(),
-                             runtime->major())});
+                             lib.path, runtime->str(), view_.runtime->library.path),
+                 framework_fix(fp_, "cudnn")
+                     .value_or(fmt::format("Install the cuDNN build for CUDA {} (pip install nvidia-cudnn-cu{}).",
+                                           runtime->major(), runtime->major()))});
         }
     }
 
     void check_cuda_home() {
-        const json& env = fp_["env"];
-        const std::string home = json_field(env, "CUDA_HOME");
-        const std::string path = json_field(env, "CUDA_PATH");
+        const std::string home = fp_.env_value("CUDA_HOME").value_or("");
+        const std::string path = fp_.env_value("CUDA_PATH").value_or("");
         if (home.empty() && path.empty()) {
             add({"env.cuda_home.unset", Severity::Warning,
-                 "CUDA_HOME and CUDA_PATH are unset: build tools guess the toolkit (`which nvcc`, then /usr/local/cuda)",
+                 "CUDA_HOME and CUDA_PATH are unset: build tools guess the toolkit (`which nvcc`, then "
+                 "/usr/local/cuda)",
                  "CUDA_HOME=(unset) CUDA_PATH=(unset)",
                  "Set CUDA_HOME to the toolkit the runtime comes from, e.g. export CUDA_HOME=/usr/local/cuda-" +
                      runtime_version()});
@@ -294,10 +355,10 @@ private:
         for (const auto& [name, value] : {std::pair{"CUDA_HOME", home}, std::pair{"CUDA_PATH", path}}) {
             if (value.empty()) continue;
             std::error_code ec;
+            const std::string id = name == std::string("CUDA_HOME") ? "cuda_home" : "cuda_path";
             if (!fs::is_directory(value, ec)) {
-                add({fmt::format("env.{}.missing", name == std::string("CUDA_HOME") ? "cuda_home" : "cuda_path"),
-                     Severity::Error, fmt::format("{} names a directory that does not exist", name),
-                     fmt::format("{}={}", name, value),
+                add({fmt::format("env.{}.missing", id), Severity::Error,
+                     fmt::format("{} names a directory that does not exist", name), fmt::format("{}={}", name, value),
                      fmt::format("Point {} at an installed toolkit (the directory holding bin/nvcc and include/), or "
                                  "unset it.",
                                  name)});
@@ -306,11 +367,10 @@ private:
             const auto at = toolkit_version_at(value);
             const auto runtime = Version::parse(runtime_version());
             if (at && runtime && at->truncated(2) != runtime->truncated(2)) {
-                add({fmt::format("env.{}.other_toolkit", name == std::string("CUDA_HOME") ? "cuda_home" : "cuda_path"),
-                     Severity::Warning,
+                add({fmt::format("env.{}.other_toolkit", id), Severity::Warning,
                      fmt::format("{} names CUDA {} but the loaded runtime is CUDA {}", name, at->str(), runtime->str()),
                      fmt::format("{}={} (include/cuda_runtime_api.h: CUDART_VERSION {}); runtime {}", name, value,
-                                 at->str(), json_field(fp_["runtime"]["library"], "path")),
+                                 at->str(), view_.runtime->library.path),
                      fmt::format("Point {} at the CUDA {} toolkit, so extensions are built for the runtime they run "
                                  "with.",
                                  name, runtime->str())});
@@ -319,12 +379,11 @@ private:
     }
 
     void check_ld_library_path() {
-        const std::string value = json_field(fp_["env"], "LD_LIBRARY_PATH");
+        const std::string value = fp_.env_value("LD_LIBRARY_PATH").value_or("");
         if (value.empty()) return;
         std::map<std::string, std::vector<std::string>> copies;  // soname -> dirs holding it
-        const std::vector<std::string> sonames = {json_field(fp_["cudnn"]["library"], "soname"),
-                                                  json_field(fp_["runtime"]["library"], "soname"),
-                                                  json_field(fp_["cublas"]["library"], "soname")};
+        const std::vector<std::string> sonames = {view_.cudnn->library.soname, view_.runtime->library.soname,
+                                                  view_.cublas->library.soname};
         for (const auto& dir : split(value, ':')) {
             std::error_code ec;
             if (dir.empty()) {
@@ -336,7 +395,8 @@ private:
             if (!fs::is_directory(dir, ec)) {
                 add({"env.ld_library_path.missing_dir", Severity::Warning,
                      fmt::format("LD_LIBRARY_PATH names a directory that does not exist: {}", dir),
-                     "LD_LIBRARY_PATH=" + value, fmt::format("Remove {} from LD_LIBRARY_PATH (or install what should be there).", dir)});
+                     "LD_LIBRARY_PATH=" + value,
+                     fmt::format("Remove {} from LD_LIBRARY_PATH (or install what should be there).", dir)});
                 continue;
             }
             for (const auto& soname : sonames) {
@@ -357,11 +417,11 @@ private:
     }
 
     void check_visible_devices() {
-        const json& env = fp_["env"];
-        if (!env.contains("CUDA_VISIBLE_DEVICES") || env["CUDA_VISIBLE_DEVICES"].is_null()) return;
-        const std::string value = env["CUDA_VISIBLE_DEVICES"].get<std::string>();
-        const json& gpus = fp_["gpus"];
-        const bool driver = fp_["driver"].value("present", false);
+        const auto it = fp_.env.find("CUDA_VISIBLE_DEVICES");
+        if (it == fp_.env.end() || !it->second) return;
+        const std::string value = *it->second;
+        const auto& gpus = fp_.gpus;
+        const bool driver = fp_.driver.present;
         if (value.empty()) {
             add({"env.cuda_visible_devices.empty", Severity::Error,
                  "CUDA_VISIBLE_DEVICES is set to the empty string: the CUDA runtime sees no GPU",
@@ -387,8 +447,9 @@ private:
                 }
             } else if (std::regex_match(token, uuid_re)) {
                 if (driver && !gpus.empty()) {
-                    const bool known = std::any_of(gpus.begin(), gpus.end(), [&](const json& g) {
-                        return json_field(g, "uuid").rfind(token.substr(token.find_first_not_of(' ')), 0) == 0;
+                    const std::string wanted = token.substr(token.find_first_not_of(' '));
+                    const bool known = std::any_of(gpus.begin(), gpus.end(), [&](const results::Gpu& g) {
+                        return g.uuid.value_or("").rfind(wanted, 0) == 0;
                     });
                     if (!known) {
                         bad = token;
@@ -411,55 +472,70 @@ private:
                   : fmt::format("CUDA_VISIBLE_DEVICES stops at its invalid entry \"{}\": only the {} entr{} before it "
                                 "are visible",
                                 bad, visible, visible == 1 ? "y" : "ies"),
-             fmt::format("CUDA_VISIBLE_DEVICES=\"{}\": \"{}\" is {}; the runtime then sees {} device{}", value, bad, why,
-                         visible, visible == 1 ? "" : "s"),
-             "Use valid indices (0..N-1) or full GPU UUIDs (nvidia-smi -L), or unset CUDA_VISIBLE_DEVICES to see all GPUs.",
+             fmt::format("CUDA_VISIBLE_DEVICES=\"{}\": \"{}\" is {}; the runtime then sees {} device{}", value, bad,
+                         why, visible, visible == 1 ? "" : "s"),
+             "Use valid indices (0..N-1) or full GPU UUIDs (nvidia-smi -L), or unset CUDA_VISIBLE_DEVICES to see all "
+             "GPUs.",
              "https://docs.nvidia.com/cuda/cuda-programming-guide/05-appendices/environment-variables.html"});
     }
 
     void check_gpus() {
-        if (!fp_["gpus"].empty()) return;
+        if (!fp_.gpus.empty()) return;
         std::string why;
-        const json& err = fp_.value("gpu_error", json::object());
-        if (!fp_["driver"].value("present", false)) {
+        if (!fp_.driver.present) {
             why = "no NVIDIA driver (libcuda.so.1 not found)";
-        } else if (!err.empty()) {
-            why = fmt::format("{}() returned {} ({}): {}", json_field(err, "call", "cuInit"), json_field(err, "name"), json_field(err, "code"),
-                              json_field(err, "message"));
+        } else if (const auto& err = fp_.gpu_error) {
+            why = fmt::format("{}() returned {} ({}): {}", err->call.value_or("cuInit"), err->name,
+                              err->code ? std::to_string(*err->code) : std::string("?"), err->message);
         } else {
             why = "the driver reports 0 devices";
         }
-        const std::string visible = json_field(fp_["env"], "CUDA_VISIBLE_DEVICES", "(unset)");
-        add({"gpu.none", Severity::Error,
-             "No usable GPU: TensorFlow, PyTorch and JAX silently run on the CPU",
-             fmt::format("{}; CUDA_VISIBLE_DEVICES={}; NVIDIA_VISIBLE_DEVICES={}", why, visible,
-                         json_field(fp_["env"], "NVIDIA_VISIBLE_DEVICES", "(unset)")),
+        add({"gpu.none", Severity::Error, "No usable GPU: TensorFlow, PyTorch and JAX silently run on the CPU",
+             fmt::format("{}; CUDA_VISIBLE_DEVICES={}; NVIDIA_VISIBLE_DEVICES={}", why,
+                         fp_.env_value("CUDA_VISIBLE_DEVICES").value_or("(unset)"),
+                         fp_.env_value("NVIDIA_VISIBLE_DEVICES").value_or("(unset)")),
              "Fix the findings above (driver, CUDA_VISIBLE_DEVICES); then `nvidia-smi` must list the GPU and this "
              "command must show it."});
     }
 
-    json fp_;
+    void hint_environments() {
+        if (context_.environments.empty()) return;
+        std::vector<std::string> lines, commands;
+        for (const auto& env : context_.environments) {
+            lines.push_back(fmt::format("{} ({})", env.python, fmt::join(env.frameworks, ", ")));
+            commands.push_back(fmt::format("cuconform doctor --python {}", env.python));
+        }
+        add({"consumer.environments_on_path", Severity::Info,
+             "This is the stack of a program started here; Python environments on PATH hold frameworks that load "
+             "their own copies",
+             fmt::format("{}", fmt::join(lines, "; ")),
+             fmt::format("Examine the stack a framework really loads: {} (or activate the venv and run cuconform "
+                         "doctor).",
+                         fmt::join(commands, " ; "))});
+    }
+
+    const results::Fingerprint& fp_;
+    const Context& context_;
+    StackView view_;
     std::vector<Finding> findings_;
 };
 
 }  // namespace
 
-std::string json_field(const json& j, const char* key, const std::string& fallback) {
-    if (!j.is_object() || !j.contains(key) || j[key].is_null()) return fallback;
-    return j[key].is_string() ? j[key].get<std::string>() : j[key].dump();
-}
-
 std::string_view to_string(Severity severity) {
     switch (severity) {
-        case Severity::Info: return "info";
-        case Severity::Warning: return "warning";
-        case Severity::Error: return "error";
+        case Severity::Info:
+            return "info";
+        case Severity::Warning:
+            return "warning";
+        case Severity::Error:
+            return "error";
     }
     return "?";
 }
 
-std::vector<Finding> examine(const results::Fingerprint& fingerprint) {
-    return Examiner(results::to_json(fingerprint)).run();
+std::vector<Finding> examine(const results::Fingerprint& fingerprint, const Context& context) {
+    return Examiner(fingerprint, context).run();
 }
 
 json to_json(const std::vector<Finding>& findings, const results::Fingerprint& fingerprint) {
@@ -467,7 +543,10 @@ json to_json(const std::vector<Finding>& findings, const results::Fingerprint& f
     int errors = 0;
     for (const auto& f : findings) {
         errors += f.severity == Severity::Error;
-        json j{{"id", f.id}, {"severity", to_string(f.severity)}, {"title", f.title}, {"evidence", f.evidence},
+        json j{{"id", f.id},
+               {"severity", to_string(f.severity)},
+               {"title", f.title},
+               {"evidence", f.evidence},
                {"fix", f.fix}};
         if (!f.source.empty()) j["source"] = f.source;
         list.push_back(j);

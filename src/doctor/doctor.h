@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-/// \file `cuconform doctor`: what is wrong with this stack, the evidence, and the fix.
+/// \file `cuconform doctor`: what is wrong with this stack, the evidence, and the fix. With a consumer in the
+/// fingerprint (a venv, `--python`, `--consumer`) the stack examined is the consumer's, judged by its framework's own
+/// rule (matrix/knowledge/frameworks.yaml).
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -14,7 +16,7 @@ enum class Severity { Info, Warning, Error };
 
 /// One thing doctor found. `id` is stable (tests and scripts match on it).
 struct Finding {
-    std::string id;        ///< e.g. "driver.missing", "cudnn.older_than_built", "env.cuda_visible_devices.empty"
+    std::string id;  ///< e.g. "driver.missing", "cudnn.older_than_built", "framework.cudnn_refused"
     Severity severity = Severity::Error;
     std::string title;     ///< One line: what is wrong.
     std::string evidence;  ///< Versions, paths, variable values that show it.
@@ -24,19 +26,28 @@ struct Finding {
 
 /// The minimum Linux driver a CUDA runtime needs, with its source (from the knowledge base).
 struct DriverRequirement {
-    std::string runtime;      ///< "13.0"
-    std::string min_driver;   ///< Toolkit driver ("580.65.06")
-    std::string compat_floor; ///< Minor-version-compatibility floor for the major ("580")
+    std::string runtime;       ///< "13.0"
+    std::string min_driver;    ///< Toolkit driver ("580.65.06")
+    std::string compat_floor;  ///< Minor-version-compatibility floor for the major ("580")
     std::string source;
 };
 
+/// A Python environment on PATH that holds a framework (found by the CLI, named in a finding when no consumer is
+/// given).
+struct EnvironmentHint {
+    std::string python;
+    std::vector<std::string> frameworks;
+};
+
+/// What the doctor knows besides the fingerprint.
+struct Context {
+    std::vector<EnvironmentHint> environments;
+};
+
 /// Examines a fingerprint (and the files and variables it names). Pure: no CUDA call.
-std::vector<Finding> examine(const results::Fingerprint& fingerprint);
+std::vector<Finding> examine(const results::Fingerprint& fingerprint, const Context& context = {});
 
 nlohmann::json to_json(const std::vector<Finding>& findings, const results::Fingerprint& fingerprint);
 std::string_view to_string(Severity severity);
-
-/// `j[key]` as text: the string itself, other JSON as JSON, `fallback` when absent or null.
-std::string json_field(const nlohmann::json& j, const char* key, const std::string& fallback = "");
 
 }  // namespace cuconform::doctor

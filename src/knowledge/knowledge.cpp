@@ -13,6 +13,7 @@
 #include <set>
 
 #include "core/build_info.h"
+#include "knowledge/frameworks.h"
 
 namespace cuconform::knowledge {
 
@@ -292,6 +293,13 @@ public:
             {"errors.yaml", {{"cuda_runtime", "cuda_driver", "cudnn_status"}, &FileReader::read_errors}},
             {"env.yaml", {{"variables"}, &FileReader::read_env}},
         };
+        if (name_ == "frameworks.yaml") {
+            // Read by its own reader (knowledge/frameworks.h); validated here with the rest.
+            const Frameworks frameworks = Frameworks::load(path_);
+            data_.entries.insert(data_.entries.end(), frameworks.entries().begin(), frameworks.entries().end());
+            data_.files.push_back(frameworks.summary());
+            return;
+        }
         const auto kind = kKinds.find(name_);
         if (kind == kKinds.end()) {
             std::vector<std::string> names;

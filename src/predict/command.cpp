@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 /// \file `cuconform predict`: questions and expected case outcomes for a stack given on the command line or in a file.
+#include "core/command.h"
+
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <iostream>
 
-#include "core/command.h"
+#include "predict/framework.h"
 #include "predict/predict.h"
 
 namespace cuconform::predict {
@@ -15,6 +17,7 @@ struct Options {
     std::string file;
     std::map<std::string, std::string> fields;  ///< Stack key -> value as given on the command line.
     std::vector<std::string> env;
+    std::string framework;
     bool json = false;
 };
 
@@ -42,11 +45,18 @@ CommandSetup setup = [](CLI::App& sub) -> std::function<int()> {
                    "Stack as JSON: {\"driver\": \"535.104.05\", \"runtime\": \"12.4\", \"gpu\": \"T4\", \"env\": {...}}; "
                    "flags override it");
     sub.add_option("--env", opts->env, "NAME=VALUE set in the stack's environment (repeatable); NAME= for empty");
+    sub.add_option("--framework", opts->framework,
+                   "A framework release, e.g. torch==2.15.0 or jax==0.10.2: what it is built against and what `pip "
+                   "install` of it resolves, and its own rules' answers (src/predict/framework.h)");
     sub.add_flag("--json", opts->json, "Print JSON (schema cuconform.predict/1)");
     return [opts] {
         const auto& kb = knowledge::KnowledgeBase::builtin();
         Stack stack;
+        std::optional<FrameworkRequest> framework;
         try {
+            if (!opts->framework.empty()) {
+                framework = parse_framework(opts->framework, knowledge::Frameworks::builtin());
+            }
             if (!opts->file.empty()) read_stack_file(stack, opts->file, kb);
             for (const auto& [key, value] : opts->fields) {
                 std::string flag = "--" + key;
@@ -60,15 +70,18 @@ CommandSetup setup = [](CLI::App& sub) -> std::function<int()> {
                 }
                 stack.env[assignment.substr(0, eq)] = assignment.substr(eq + 1);
             }
-            if (opts->file.empty() && opts->fields.empty()) {
-                throw InputError("no stack given: pass at least one of --driver, --toolkit, --runtime, --cudnn, "
-                                 "--cudnn-cuda, --built-cudnn, --gpu, or --file stack.json");
+            if (framework) apply_framework(stack, *framework);  // after the flags: it fills only what they leave open
+            if (opts->file.empty() && opts->fields.empty() && !framework) {
+                throw InputError(
+                    "no stack given: pass at least one of --driver, --toolkit, --runtime, --cudnn, "
+                    "--cudnn-cuda, --built-cudnn, --gpu, --framework, or --file stack.json");
             }
         } catch (const InputError& e) {
             fmt::print(stderr, "cuconform predict: {}\n", e.what());
             return static_cast<int>(kExitHarnessError);
         }
-        const Prediction prediction = predict(stack, kb);
+        Prediction prediction = predict(stack, kb);
+        if (framework) add_framework(prediction, stack, *framework, knowledge::Frameworks::builtin());
         if (opts->json) {
             std::cout << to_json(prediction).dump(2) << '\n';
         } else {

@@ -18,6 +18,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include "consumer/consumer.h"
+#include "consumer/elf.h"
 #include "core/process.h"
 #include "core/util.h"
 #include "core/version.h"
@@ -197,12 +199,21 @@ json query_gpus() {
     return out;
 }
 
-/// Where the sub-library would come from: the loaded copy if the shim already loaded it, else the
-/// copy next to the shim (its RUNPATH is $ORIGIN), else the loader's search path.
+/// The sub-libraries of the loaded cuDNN, read from its own files (9.26 adds libcudnn_ext and
+/// libcudnn_engines_tensor_ir to 9.19's seven), or the build's list when the shim cannot be read.
+std::vector<std::string> cudnn_sublibraries() {
+    const auto& api = loader::cudnn();
+    if (api.library.loaded()) {
+        auto names = consumer::cudnn_sublibrary_sonames(api.library.record().real_path);
+        if (!names.empty()) return names;
+    }
+    return loader::cudnn_sublibrary_sonames();
+}
+
 /// Where each cuDNN sub-library is loaded from in this process ({soname: path}, loaded ones only).
 json loaded_sublibraries() {
     json out = json::object();
-    for (const auto& soname : loader::cudnn_sublibrary_sonames()) {
+    for (const auto& soname : cudnn_sublibraries()) {
         if (const auto path = loader::loaded_path(soname)) out[soname] = *path;
     }
     return out;
@@ -352,7 +363,7 @@ results::Cudnn cudnn_info(Query& query) {
         }
     }
     const std::string shim_dir = fs::path(api.library.record().path).parent_path().string();
-    for (const auto& soname : loader::cudnn_sublibrary_sonames()) {
+    for (const auto& soname : cudnn_sublibraries()) {
         info.sublibraries.push_back(sublibrary_info(soname, shim_dir, loaded_in_children));
     }
     return info;
@@ -456,6 +467,14 @@ results::Fingerprint probe_fingerprint(const ProbeOptions& options) {
         apply_gpus(fp, in_child("the GPU query", query_gpus, options.gpu_probe_timeout_s));
     }
     fp.env = env_info();
+    consumer::Options consumer_options;
+    consumer_options.python = options.python;
+    consumer_options.native = options.native;
+    consumer_options.use_activated = options.activated_consumer;
+    consumer_options.framework_check = options.framework_check;
+    consumer_options.framework_timeout_s = options.framework_timeout_s;
+    consumer_options.python_timeout_s = std::min(20.0, options.framework_timeout_s);
+    fp.consumer = consumer::examine(consumer_options);
     return fp;
 }
 

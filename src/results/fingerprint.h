@@ -116,6 +116,91 @@ struct GpuError {
     std::optional<long long> code;
 };
 
+/// How the dynamic loader reaches one library for a consumer, and why (src/consumer/ldso.h emulates ld.so).
+struct Resolution {
+    std::string soname;        ///< What was asked for ("libcudnn.so.9"); a path for a load by full path.
+    std::string requested_by;  ///< The object whose DT_NEEDED or dlopen asks for it; the framework for a preload.
+    /// DT_NEEDED | dlopen | preload (a framework's load by full path) | if asked (a lookup by soname a program without
+    /// a known loading rule would make: every CUDA major's sonames)
+    std::string how;
+    bool found = false;
+    std::string path;       ///< The file the loader picks.
+    std::string real_path;  ///< The same with symlinks resolved.
+    /// DT_RPATH | LD_LIBRARY_PATH | DT_RUNPATH | ld.so.cache | default | preload | already loaded
+    std::string via;
+    std::string entry;    ///< The search-path entry that matched, as written ("$ORIGIN/../../nvidia/cudnn/lib").
+    std::string of;       ///< Whose DT_RPATH / DT_RUNPATH that entry is, or who preloaded it.
+    std::string why;      ///< One sentence a user can follow.
+    std::string package;  ///< The Python distribution that installed the file ("nvidia-cudnn-cu13 9.26.0.51").
+    std::vector<Copy> passed_over;       ///< Copies a later step of the search would have found (the loser of a race).
+    std::optional<std::string> mapped;   ///< What a child that made the same loads found mapped (the confirmation).
+    std::optional<std::string> version;  ///< The version of the copy picked, when known.
+    /// Found, but it does not load: a library it needs is missing (ld.so's words).
+    std::optional<std::string> load_error;
+};
+
+/// One ELF object of a consumer (DT_NEEDED, DT_RPATH, DT_RUNPATH, DT_SONAME, PT_INTERP).
+struct ElfObject {
+    std::string path;
+    std::string soname;
+    std::vector<std::string> needed, rpath, runpath;
+    std::string interp;
+};
+
+/// A required distribution of a framework and what is installed of it.
+struct Pin {
+    std::string package;                   ///< "nvidia-cudnn-cu13"
+    std::string spec;                      ///< "==9.26.0.51", "<10.0,>=9.8"
+    std::string marker;                    ///< The environment marker, when it has one ("extra == \"with-cuda\"").
+    std::optional<std::string> installed;  ///< The installed version; nullopt: not installed.
+};
+
+/// The framework's own check, run in a child interpreter.
+struct FrameworkCheck {
+    std::string status;   ///< ok | refused | crashed | timeout | failed
+    std::string message;  ///< The framework's words (its exception or the loader's), or what the child printed.
+    double seconds = 0;
+    nlohmann::json answers = nlohmann::json::object();  ///< What it reported (versions, mapped libraries, ...).
+};
+
+/// A framework found in a Python environment.
+struct Framework {
+    std::string name;      ///< torch | jax | tensorflow
+    std::string version;   ///< "2.15.0+cu132"
+    std::string location;  ///< Its package folder.
+    /// What it was built against, as its own files say: cuda, cudnn, cublas (versions); source: the file.
+    std::map<std::string, std::string> built;
+    std::string built_source;
+    std::vector<Pin> pins;
+    std::string native;  ///< The native library that loads the CUDA libraries (libtorch_cuda.so, xla_cuda_plugin.so).
+    std::optional<FrameworkCheck> check;
+};
+
+/// The Python interpreter of a consumer, as it reported itself.
+struct Python {
+    std::string executable;
+    std::string version;
+    std::string prefix, base_prefix;
+    std::vector<std::string> sys_path;
+    std::optional<std::string> user_site;  ///< Set when the user site-packages is on sys.path.
+};
+
+/// The program whose view of the stack is described (DESIGN.md: consumer), and that view.
+struct Consumer {
+    std::string kind;      ///< python | native
+    std::string given_by;  ///< VIRTUAL_ENV | CONDA_PREFIX | --python | --consumer
+    std::string path;      ///< The interpreter or the native file.
+    std::optional<Python> python;
+    std::vector<Framework> frameworks;
+    std::vector<ElfObject> objects;     ///< The ELF objects whose search paths decide (roots and requesters).
+    std::vector<Resolution> libraries;  ///< Every CUDA/cuDNN/cuBLAS library it loads, in load order.
+    Runtime runtime;                    ///< The copies it loads, asked in a child that made the same loads.
+    Cudnn cudnn;
+    Cublas cublas;
+    std::string confirm_error;          ///< The child that made the loads failed: why.
+    std::vector<std::string> problems;  ///< What made the consumer hard to examine (a broken venv, ...).
+};
+
 struct Fingerprint {
     std::string schema = kFingerprintSchema;
     std::string created;
@@ -130,6 +215,9 @@ struct Fingerprint {
     std::optional<GpuError> gpu_error;
     std::map<std::string, std::optional<std::string>> env;  ///< Recorded variables; nullopt: unset.
     bool synthetic = false;                                 ///< Made by `cuconform predict`, not measured.
+    /// The consumer's view when one was examined (a venv, `--python`, `--consumer`); absent: the view of a program
+    /// started here (the sections above, which are always this process's).
+    std::optional<Consumer> consumer;
 
     bool has_gpu() const { return !gpus.empty(); }
     /// "H100 (9.0)" for the first GPU, "none" without one.
@@ -143,6 +231,9 @@ nlohmann::json to_json(const Fingerprint& fingerprint);
 /// Throws RecordError naming the field that does not fit the schema.
 Fingerprint parse_fingerprint(const nlohmann::json& j);
 LoadRecord parse_load_record(const nlohmann::json& j, const std::string& path);
+
+nlohmann::json to_json(const Consumer& consumer);
+Consumer parse_consumer(const nlohmann::json& j, const std::string& path);
 
 inline void to_json(nlohmann::json& j, const LoadRecord& r) { j = to_json(r); }
 inline void to_json(nlohmann::json& j, const Fingerprint& f) { j = to_json(f); }

@@ -37,13 +37,27 @@ def engine_dir(tmp_path, name):
     return bindir
 
 
-def path_without_engines():
-    """PATH minus every directory that holds a real docker or podman."""
+def path_without_engines(tmp_path):
+    """PATH with no docker or podman: a directory on PATH that holds one is replaced by a directory of links to
+    everything else in it (podman from apt lives in /usr/bin, beside bash and everything else a case needs)."""
     keep = []
     for d in os.environ.get("PATH", "").split(os.pathsep):
-        if d and not any(os.access(os.path.join(d, e), os.X_OK) for e in ("docker", "podman")):
+        if not d or not os.path.isdir(d):
+            continue
+        if not any(os.access(os.path.join(d, e), os.X_OK) for e in ENGINES):
             keep.append(d)
+            continue
+        shadow = tmp_path / "path-without-engines" / d.strip("/").replace("/", "_")
+        if not shadow.exists():
+            shadow.mkdir(parents=True)
+            for name in os.listdir(d):
+                if name not in ENGINES:
+                    (shadow / name).symlink_to(os.path.join(d, name))
+        keep.append(str(shadow))
     return os.pathsep.join(keep)
+
+
+ENGINES = ("docker", "podman")
 
 
 def run(args, env, timeout=600):
@@ -51,7 +65,7 @@ def run(args, env, timeout=600):
 
 
 def test_without_an_engine_it_says_so_and_runs_nothing(tmp_path):
-    env = dict(os.environ, PATH=path_without_engines())
+    env = dict(os.environ, PATH=path_without_engines(tmp_path))
     out = tmp_path / "out"
     r = run(["matrix", "run", ROOT / "matrix/pr.yaml", "--provider", "container", "--out", out], env)
     assert r.returncode == 2, r.stdout + r.stderr
@@ -64,7 +78,7 @@ def test_without_an_engine_it_says_so_and_runs_nothing(tmp_path):
 def test_an_engine_that_does_not_work_is_named_with_its_error(tmp_path):
     bindir = engine_dir(tmp_path, "docker")
     log = tmp_path / "engine.log"
-    env = dict(os.environ, PATH=f"{bindir}{os.pathsep}{path_without_engines()}", FAKE_ENGINE_LOG=str(log),
+    env = dict(os.environ, PATH=f"{bindir}{os.pathsep}{path_without_engines(tmp_path)}", FAKE_ENGINE_LOG=str(log),
                FAKE_ENGINE_INFO_EXIT="1")
     r = run(["matrix", "run", ROOT / "matrix/pr.yaml", "--provider", "container", "--out", tmp_path / "out"], env)
     assert r.returncode == 2, r.stdout + r.stderr
@@ -76,7 +90,7 @@ def test_an_engine_that_does_not_work_is_named_with_its_error(tmp_path):
 def test_container_cells_build_once_per_image_and_run_the_catalogue_inside(tmp_path, engine):
     bindir = engine_dir(tmp_path, engine)
     log = tmp_path / "engine.log"
-    env = dict(os.environ, PATH=f"{bindir}{os.pathsep}{path_without_engines()}", FAKE_ENGINE_LOG=str(log),
+    env = dict(os.environ, PATH=f"{bindir}{os.pathsep}{path_without_engines(tmp_path)}", FAKE_ENGINE_LOG=str(log),
                CUCONFORM_BIN=binary())
     matrix = tmp_path / "containers.yaml"
     matrix.write_text(MATRIX)
@@ -120,7 +134,7 @@ def test_container_cells_build_once_per_image_and_run_the_catalogue_inside(tmp_p
 def test_a_failed_image_build_fails_its_cells_and_the_others_go_on(tmp_path):
     bindir = engine_dir(tmp_path, "docker")
     log = tmp_path / "engine.log"
-    env = dict(os.environ, PATH=f"{bindir}{os.pathsep}{path_without_engines()}", FAKE_ENGINE_LOG=str(log),
+    env = dict(os.environ, PATH=f"{bindir}{os.pathsep}{path_without_engines(tmp_path)}", FAKE_ENGINE_LOG=str(log),
                FAKE_ENGINE_BUILD_EXIT="1")
     matrix = tmp_path / "containers.yaml"
     matrix.write_text(MATRIX)

@@ -25,7 +25,8 @@ pytestmark = pytest.mark.skipif(not CUDA_LIB.is_dir(), reason="needs the CUDA 13
 
 def clean_env(**overrides):
     env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("CUDA_", "CUDNN_", "NVIDIA_", "CUBLAS_")) and k != "LD_LIBRARY_PATH"}
+           if not k.startswith(("CUDA_", "CUDNN_", "NVIDIA_", "CUBLAS_"))
+           and k not in ("LD_LIBRARY_PATH", "VIRTUAL_ENV", "CONDA_PREFIX")}
     env["CUDA_HOME"] = "/usr/local/cuda"
     for k, v in overrides.items():
         if v is None:

@@ -177,6 +177,14 @@ def test_each_cell_ran_the_whole_catalogue_on_the_copies_it_was_given(rehearsal)
         system = json.loads(read("evidence/results/gpu-system/fingerprint.json"))
         python = json.loads(read("evidence/results/gpu-python/fingerprint.json"))
         assert "evidence/doctor.json" in names and "evidence/timings.tsv" in names
+        # The environment as its framework loads it (probe/doctor --python), confirmed by a fresh process.
+        consumer = json.loads(read("evidence/fingerprint-python.json"))["consumer"]
+        doctor_python = json.loads(read("evidence/doctor-python.json"))
+    assert "confirm_error" not in consumer, consumer["confirm_error"]
+    # The stand-in environment holds no framework: nothing in it asks for cuDNN, and the sandbox hides the system's.
+    assert (consumer["kind"], consumer["given_by"], consumer["path"]) == ("python", "--python", "/tmp/venv/bin/python3")
+    assert consumer["frameworks"] == [] and not consumer["cudnn"]["library"]["found"], consumer["cudnn"]
+    assert not [f for f in doctor_python["findings"] if f["id"].startswith("consumer.confirm")], doctor_python
     assert not system["cudnn"]["library"]["found"], "the system's cuDNN was hidden: the system cell has none"
     assert system["runtime"]["library"]["found"]
     cudnn = python["cudnn"]["library"]

@@ -28,7 +28,8 @@ def test_json_summary_counts_every_file():
     assert r.returncode == 0, r.stderr
     summary = json.loads(r.stdout)
     assert summary["valid"] is True
-    assert {f["file"] for f in summary["files"]} == {"toolkits.yaml", "cudnn.yaml", "hardware.yaml", "errors.yaml", "env.yaml"}
+    assert {f["file"] for f in summary["files"]} == {"toolkits.yaml", "cudnn.yaml", "hardware.yaml", "errors.yaml", "env.yaml",
+                                                  "frameworks.yaml"}
     assert summary["entries"] == sum(f["entries"] for f in summary["files"])
 
 

@@ -35,7 +35,8 @@ TEST(Knowledge, BuiltinLoads) {
         EXPECT_GT(f.entries, 0u) << f.file;
     }
     EXPECT_EQ(files,
-              (std::set<std::string>{"cudnn.yaml", "env.yaml", "errors.yaml", "hardware.yaml", "toolkits.yaml"}));
+              (std::set<std::string>{"cudnn.yaml", "env.yaml", "errors.yaml", "frameworks.yaml", "hardware.yaml",
+                                     "toolkits.yaml"}));
 }
 
 // Tests that every entry carries an https:// source, or is marked unsourced with a note.
