@@ -266,7 +266,10 @@ cuconform_cell_image() {
         $say "building $tag (base $base; toolkit $tk_name; stack $stack_name)"
         cuconform_podman_build "$context.build.log" "${network[@]}" -f "$root/containers/Dockerfile" \
             --build-arg "BASE=$base" --label "org.cuconform.toolkit=$tk_name" \
-            --label "org.cuconform.stack=$stack_name" --label "org.cuconform.base=$base" -t "$tag" "$context" || return 2
+            --label "org.cuconform.stack=$stack_name" --label "org.cuconform.base=$base" -t "$tag" "$context"
+        local rc=$?
+        rm -rf "$context"  # the engine has what it needs; the log stays
+        [ $rc -eq 0 ] || return 2
     } 9>"$context.lock"
     echo "$tag"
 }
