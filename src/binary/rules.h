@@ -25,13 +25,10 @@ std::string_view to_string(Decision decision);
 /// False for kNoKernelImage and kPtxTooNew.
 constexpr bool can_run(Decision decision) { return decision == Decision::kNative || decision == Decision::kPtxJit; }
 
-/// The minimum driver that JIT-compiles a PTX ISA version, or nullopt when unknown. The knowledge base
-/// (src/knowledge/) plugs in here; fallback_min_driver_for_ptx is the built-in table.
+/// The minimum driver that JIT-compiles a PTX ISA version, or nullopt when unknown. The caller passes the knowledge
+/// base's (`knowledge::KnowledgeBase::min_driver_for_ptx`): this room keeps no facts of its own. Empty: unknown for
+/// every ISA, and the answer says what the driver must support instead.
 using MinDriverForPtx = std::function<std::optional<Version>(const Version& ptx_isa)>;
-
-/// FALLBACK until the knowledge base is wired in: PTX ISA -> CUDA toolkit (cuda.md §3a) -> that toolkit's
-/// minimum Linux driver at GA (cuda.md §1a). Nullopt for ISA versions outside the table (< 6.5 or > 9.2).
-std::optional<Version> fallback_min_driver_for_ptx(const Version& ptx_isa);
 
 /// A driver version as nvidia-smi prints it: the third component two digits wide ("580.65.06").
 std::string driver_string(const Version& driver);
@@ -44,18 +41,18 @@ bool ptx_jits_for(const Arch& image, const Arch& gpu);
 /// The answer for one fat binary on one GPU.
 struct Answer {
     Decision decision = Decision::kNoKernelImage;
-    std::optional<std::size_t> image;  ///< Index into FatBinary::images of the image used (or too new).
-    std::string rule;                  ///< The rule applied, with the evidence and its source in cuda.md.
-    std::optional<Version> min_driver; ///< PTX: the driver the chosen PTX needs, when known.
+    std::optional<std::size_t> image;   ///< Index into FatBinary::images of the image used (or too new).
+    std::string rule;                   ///< The rule applied, with the evidence and its source in cuda.md.
+    std::optional<Version> min_driver;  ///< PTX: the driver the chosen PTX needs, when known.
     /// PTX with no driver given, or an ISA the table lacks: the condition under which ptx_jit holds.
     std::string condition;
-    int cuda_error = 0;                ///< 209 or 222 when the decision is an error, else 0.
-    std::string cuda_error_name;       ///< "cudaErrorNoKernelImageForDevice / CUDA_ERROR_NO_BINARY_FOR_GPU" ...
+    int cuda_error = 0;           ///< 209 or 222 when the decision is an error, else 0.
+    std::string cuda_error_name;  ///< "cudaErrorNoKernelImageForDevice / CUDA_ERROR_NO_BINARY_FOR_GPU" ...
 };
 
 /// Decides how the driver will treat `fatbin` on `gpu`: native SASS wins, then PTX JIT, else an error.
 /// `driver` is the installed driver version (nullopt: unknown, the answer says what it must be).
 Answer judge(const FatBinary& fatbin, const Arch& gpu, const std::optional<Version>& driver,
-             const MinDriverForPtx& min_driver_for_ptx = fallback_min_driver_for_ptx);
+             const MinDriverForPtx& min_driver_for_ptx = {});
 
 }  // namespace cuconform::binary

@@ -13,9 +13,19 @@
 #include "binary/rules.h"
 #include "core/command.h"
 #include "kernels/reference.h"
+#include "knowledge/knowledge.h"
 
 namespace cuconform::binary {
 namespace {
+
+/// The PTX ISA -> minimum driver facts of the knowledge base (toolkits.yaml), for judge().
+const MinDriverForPtx& ptx_drivers() {
+    static const MinDriverForPtx lookup = [](const Version& isa) -> std::optional<Version> {
+        const auto fact = knowledge::KnowledgeBase::builtin().min_driver_for_ptx(isa);
+        return fact ? std::optional(fact->value) : std::nullopt;
+    };
+    return lookup;
+}
 
 const std::vector<std::string> kDefaultGpus = {"sm_75", "sm_80", "sm_86", "sm_89", "sm_90", "sm_100", "sm_120"};
 
@@ -105,7 +115,7 @@ std::vector<GpuVerdict> verdicts(const FileContents& contents, const std::vector
             const FatBinary& fatbin = contents.fatbins[f];
             if (!fatbin.may_hold_kernels()) continue;
             ++v.judged;
-            const Answer answer = judge(fatbin, gpu, driver);
+            const Answer answer = judge(fatbin, gpu, driver, ptx_drivers());
             if (can_run(answer.decision)) {
                 ++v.runnable;
                 if (answer.min_driver && (!v.needs_driver || *v.needs_driver < *answer.min_driver)) {
@@ -168,7 +178,7 @@ void print_fatbin(const FatBinary& fatbin, std::size_t number, const std::vector
         return;
     }
     for (const Arch& gpu : gpus) {
-        const Answer answer = judge(fatbin, gpu, driver);
+        const Answer answer = judge(fatbin, gpu, driver, ptx_drivers());
         std::string text = answer.rule;
         if (!answer.condition.empty()) text += "; " + answer.condition;
         if (answer.cuda_error) text = fmt::format("error {} {}: {}", answer.cuda_error, answer.cuda_error_name, text);
@@ -306,7 +316,7 @@ int run(const Options& options) {
             fj["may_hold_kernels"] = fatbin.may_hold_kernels();
             for (const Arch& gpu : gpus) {
                 if (!fatbin.may_hold_kernels()) break;
-                fj["answers"].push_back(answer_json(gpu, judge(fatbin, gpu, driver)));
+                fj["answers"].push_back(answer_json(gpu, judge(fatbin, gpu, driver, ptx_drivers())));
             }
             file["fatbins"].push_back(fj);
             if (!options.json) print_fatbin(fatbin, f + 1, gpus, driver);

@@ -18,14 +18,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string real(const std::string& path) {
-    std::error_code ec;
-    const auto canonical = fs::canonical(path, ec);
-    return ec ? path : canonical.string();
-}
-
-std::string basename_of(const std::string& path) { return fs::path(path).filename().string(); }
-
 /// The first library loaded whose soname starts with `prefix` ("libcudart.so."), or nullptr.
 const results::Resolution* first_loaded(const std::vector<results::Resolution>& libraries, const std::string& prefix) {
     for (const auto& r : libraries) {
@@ -129,7 +121,7 @@ std::optional<results::Consumer> examine(const Options& o) {
                                              fs::path(python).parent_path().parent_path().string(), e.what()));
             return c;
         }
-        model = LoadModel(LoaderSettings::current(), real(c.python->executable));
+        model = LoadModel(LoaderSettings::current(), real_path_or_same(c.python->executable));
         dists.emplace(c.python->sys_path);
         c.frameworks = find_frameworks(*c.python, *dists, true, o.python_timeout_s);
         if (const auto* fw = primary_framework(c)) {
@@ -183,7 +175,7 @@ std::optional<results::Consumer> examine(const Options& o) {
         c.confirm_error = conf.error;
         auto mapped_for = [&](const results::Resolution& r) -> std::optional<std::string> {
             for (const auto& m : conf.mapped) {
-                if (real(m) == r.real_path) return m;
+                if (real_path_or_same(m) == r.real_path) return m;
             }
             for (const auto& m : conf.mapped) {
                 if (basename_of(m) == basename_of(r.soname)) return m;

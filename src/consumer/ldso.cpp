@@ -20,17 +20,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string real(const std::string& path) {
-    std::error_code ec;
-    const auto canonical = fs::canonical(path, ec);
-    return ec ? path : canonical.string();
-}
-
-std::string basename_of(const std::string& path) {
-    const auto slash = path.rfind('/');
-    return slash == std::string::npos ? path : path.substr(slash + 1);
-}
-
 std::string dirname_of(const std::string& path) {
     const auto slash = path.rfind('/');
     if (slash == std::string::npos) return ".";
@@ -71,6 +60,17 @@ std::optional<std::pair<unsigned long, unsigned long>> file_id(const std::string
 }
 
 }  // namespace
+
+std::string real_path_or_same(const std::string& path) {
+    std::error_code ec;
+    const auto canonical = fs::canonical(path, ec);
+    return ec ? path : canonical.string();
+}
+
+std::string basename_of(const std::string& path) {
+    const auto slash = path.rfind('/');
+    return slash == std::string::npos ? path : path.substr(slash + 1);
+}
 
 LoaderSettings LoaderSettings::current(const std::optional<std::string>& ld_library_path) {
     LoaderSettings s;
@@ -135,7 +135,7 @@ std::optional<std::string> expand_entry(const std::string& entry, const std::str
 
 LoadModel::LoadModel(LoaderSettings settings, std::string executable)
     : settings_(std::move(settings)), executable_(std::move(executable)) {
-    if (!executable_.empty()) executable_elf_ = elf_info(real(executable_));
+    if (!executable_.empty()) executable_elf_ = elf_info(real_path_or_same(executable_));
 }
 
 std::string LoadModel::origin_of(std::size_t object) const {
@@ -161,7 +161,7 @@ std::vector<LoadModel::Candidate> LoadModel::candidates(const std::string& name,
         const ElfInfo* elf = elf_info(path);
         if (elf == nullptr) return;  // absent, or not an ELF object: ld.so goes on
         if (req_elf != nullptr && (elf->elf_class != req_elf->elf_class || elf->machine != req_elf->machine)) return;
-        if (!seen.insert(real(path)).second) return;
+        if (!seen.insert(real_path_or_same(path)).second) return;
         out.push_back({path, via, entry, of});
     };
     auto search = [&](const std::vector<std::string>& entries, const std::string& origin, const char* via,
@@ -182,11 +182,11 @@ std::vector<LoadModel::Candidate> LoadModel::candidates(const std::string& name,
                 search(elf->rpath, origin_of(*l), "DT_RPATH", objects_[*l].path);
         }
         if (executable_elf_ != nullptr && executable_elf_->runpath.empty() && !executable_elf_->rpath.empty())
-            search(executable_elf_->rpath, dirname_of(real(executable_)), "DT_RPATH", executable_);
+            search(executable_elf_->rpath, dirname_of(real_path_or_same(executable_)), "DT_RPATH", executable_);
     }
     if (settings_.ld_library_path_set) search(settings_.ld_library_path, settings_.cwd, "LD_LIBRARY_PATH", "");
     if (requester_has_runpath) {
-        const std::string origin = requester ? origin_of(*requester) : dirname_of(real(executable_));
+        const std::string origin = requester ? origin_of(*requester) : dirname_of(real_path_or_same(executable_));
         search(req_elf->runpath, origin, "DT_RUNPATH", req_path);
     }
     const bool nodeflib = req_elf != nullptr && req_elf->nodeflib;
@@ -207,7 +207,7 @@ std::optional<std::size_t> LoadModel::add_object(const std::string& name, const 
                                                  std::optional<std::size_t> loader) {
     const ElfInfo* elf = elf_info(path);
     if (elf == nullptr) return std::nullopt;
-    Object object{name, path, real(path), elf->soname, elf, loader};
+    Object object{name, path, real_path_or_same(path), elf->soname, elf, loader};
     objects_.push_back(std::move(object));
     if (const auto id = file_id(path)) by_file_[*id] = objects_.size() - 1;
     return objects_.size() - 1;
@@ -242,8 +242,8 @@ void LoadModel::record(const std::string& name, std::optional<std::size_t> reque
         r.of = chosen->of;
     }
     for (const auto& c : found) {
-        if (object && real(c.path) == objects_[*object].real_path) continue;
-        r.passed_over.push_back({c.path, real(c.path), c.via});
+        if (object && real_path_or_same(c.path) == objects_[*object].real_path) continue;
+        r.passed_over.push_back({c.path, real_path_or_same(c.path), c.via});
     }
     if (!r.found) {
         r.why = fmt::format(
@@ -304,7 +304,7 @@ std::optional<std::size_t> LoadModel::map(const std::string& name, std::optional
     if (const auto loaded = find_loaded(name)) {
         // The requester's own search, to say what the earlier load stood in front of.
         auto found = candidates(name, requester);
-        const bool differs = !found.empty() && real(found.front().path) != objects_[*loaded].real_path;
+        const bool differs = !found.empty() && real_path_or_same(found.front().path) != objects_[*loaded].real_path;
         if (differs) record(name, requester, who, how, loaded, found, true);
         return loaded;
     }

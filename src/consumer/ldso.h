@@ -40,6 +40,12 @@ struct LoaderSettings {
 /// cuBLASLt, NVRTC and the driver's libcuda.
 bool is_stack_library(const std::string& name);
 
+/// `path` with every link and `..` resolved, or `path` itself where it does not exist.
+std::string real_path_or_same(const std::string& path);
+
+/// The last component of `path` ("libcudnn.so.9" of ".../lib/libcudnn.so.9").
+std::string basename_of(const std::string& path);
+
 /// One process's loaded objects as ld.so would have them, and how each stack library got there.
 class LoadModel {
 public:

@@ -10,6 +10,8 @@
 #include <set>
 #include <sstream>
 
+#include "knowledge/reader.h"
+
 namespace cuconform::knowledge {
 
 namespace {
@@ -81,23 +83,28 @@ public:
         for (const auto& kv : node) {
             const std::string id = kv.first.Scalar();
             const std::string what = fmt::format("source '{}'", id);
-            keys(kv.second, what, {"url", "title", "kind"}, {});
+            keys(kv.second, what, {"url", "title", "kind"}, {"path"});
             const std::string url = text(kv.second, "url", what);
             if (!url.starts_with("https://") || url.find(' ') != std::string::npos)
                 fail(kv.second["url"], fmt::format("{} has url '{}': write its https:// address", what, url));
             const std::string kind = text(kv.second, "kind", what);
-            if (kind != "primary" && kind != "secondary")
-                fail(kv.second["kind"], fmt::format("{} has kind '{}': write primary (NVIDIA's documents, the "
-                                                    "framework's own code or wheel) or secondary (a third party)",
+            if (!detail::is_primary_site(url))
+                fail(kv.second["url"], fmt::format("{} has url '{}', which is no primary source's site: cite the "
+                                                   "framework's own repository or its package on pypi.org "
+                                                   "(matrix/knowledge/README.md)",
+                                                   what, url));
+            if (std::find(std::begin(kSourceKinds), std::end(kSourceKinds), kind) == std::end(kSourceKinds))
+                fail(kv.second["kind"], fmt::format("{} has kind '{}': write code (the framework's own code) or "
+                                                    "package (its wheel on PyPI); docs, header and tool are NVIDIA's",
                                                     what, kind));
             if (sources_.contains(id)) fail(kv.first, fmt::format("source '{}' is defined twice; keep one", id));
-            sources_[id] = Source{id, url, text(kv.second, "title", what), kind == "primary"};
+            sources_[id] = Source{id, url, text(kv.second, "title", what), kind, text(kv.second, "path", what), true};
             source_lines_[id] = line_of(kv.first);
         }
     }
 
     Citation cite(const YAML::Node& fact, const std::string& what) {
-        Citation c{name_, line_of(fact), {}, text(fact, "note", what)};
+        Citation c{name_, line_of(fact), {}, text(fact, "note", what), text(fact, "quote", what)};
         const YAML::Node source = fact["source"];
         if (!source)
             fail(fact, fmt::format("{} has no source: add `source: <id>` naming an entry of `sources:`", what));
@@ -126,7 +133,7 @@ public:
         const std::string what = fmt::format("a rule of {}", framework);
         keys(node, what, {"component", "rule", "source"},
              {"equal_minor_before_major", "min", "scale", "skip_env", "needs_gpu", "where", "message",
-              "message_ld_library_path", "message_ld_library_path_other", "exceptions", "note"});
+              "message_ld_library_path", "message_ld_library_path_other", "exceptions", "note", "quote"});
         FrameworkRule r;
         r.component = text(node, "component", what);
         if (!kComponents.contains(r.component))
@@ -166,13 +173,15 @@ public:
             }
         }
         r.citation = cite(node, what);
+        // The message is the framework's own words (its code's format string): the quote, unless one is given.
+        if (r.citation.quote.empty()) r.citation.quote = r.message;
         entries_.push_back({"framework.rule", fmt::format("{}:{}:{}", framework, r.component, r.rule), r.citation});
         return r;
     }
 
     FrameworkRelease release(const YAML::Node& node, const std::string& framework) {
         const std::string what = fmt::format("a release of {}", framework);
-        keys(node, what, {"version", "built", "source"}, {"wheels", "resolved", "note"});
+        keys(node, what, {"version", "built", "source"}, {"wheels", "resolved", "note", "quote"});
         FrameworkRelease r;
         r.version = version(node["version"], "'version'").str();
         keys(node["built"], "'built'", {}, {"cuda", "cudnn", "cublas"});
@@ -202,8 +211,8 @@ public:
             throw KnowledgeError(file_, 0,
                                  "a knowledge file is a mapping with `schema:`, `sources:` and `frameworks:`");
         keys(root_, "the top level", {"schema", "sources", "frameworks"}, {});
-        if (integer(root_["schema"], "schema") != 1)
-            fail(root_["schema"], "schema must be 1: this build reads schema 1");
+        if (integer(root_["schema"], "schema") != 2)
+            fail(root_["schema"], "schema must be 2: this build reads schema 2 (matrix/knowledge/README.md)");
         sources(root_["sources"]);
         const YAML::Node list = root_["frameworks"];
         if (!list.IsMap()) fail(list, "'frameworks' maps a framework's name (torch, jax, tensorflow) to its facts");
@@ -216,7 +225,7 @@ public:
             fw.display = text(kv.second, "display", what);
             fw.check = text(kv.second, "check", what);
             if (const YAML::Node loading = kv.second["loading"]) {
-                keys(loading, "'loading'", {"source"}, {"note"});
+                keys(loading, "'loading'", {"source"}, {"note", "quote"});
                 fw.loading = cite(loading, what + "'s loading");
                 entries_.push_back({"framework.loading", name, fw.loading});
             }
@@ -341,7 +350,14 @@ Frameworks Frameworks::load(const std::filesystem::path& file) {
 }
 
 const Frameworks& Frameworks::builtin() {
-    static const Frameworks frameworks = load(KnowledgeBase::builtin_dir() / "frameworks.yaml");
+    static const Frameworks frameworks = [] {
+        const auto text = KnowledgeBase::builtin_text("frameworks.yaml");
+        const auto dir = KnowledgeBase::override_dir();
+        const std::string where =
+            dir ? (*dir / "frameworks.yaml").string() : std::string("matrix/knowledge/frameworks.yaml (built in)");
+        if (!text) throw KnowledgeError(where, 0, "there is no frameworks.yaml; restore it from matrix/knowledge");
+        return parse(*text, where);
+    }();
     return frameworks;
 }
 

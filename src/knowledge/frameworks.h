@@ -74,7 +74,7 @@ public:
     /// Parses frameworks.yaml text. Throws KnowledgeError naming FILE:LINE and the fix.
     static Frameworks parse(const std::string& text, const std::string& file);
     static Frameworks load(const std::filesystem::path& file);
-    /// KnowledgeBase::builtin_dir()/frameworks.yaml, loaded once.
+    /// frameworks.yaml as KnowledgeBase::builtin_text() gives it ($CUCONFORM_KNOWLEDGE_DIR, else compiled in), loaded once.
     static const Frameworks& builtin();
 
     const std::vector<FrameworkFacts>& all() const { return frameworks_; }

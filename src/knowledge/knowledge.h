@@ -4,6 +4,7 @@
 #pragma once
 
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -29,12 +30,20 @@ private:
     int line_;
 };
 
+/// The kinds of primary source a fact may cite. A blog, a forum or another project's copy is none of them.
+/// docs: an NVIDIA documentation page; header: an NVIDIA header (in the package `url` names, at `path`);
+/// code: a framework's (or NVIDIA's) own code; package: NVIDIA's package index entry (releases, versions);
+/// tool: what an NVIDIA tool in the package `url` names prints (`path` says which tool and how it was asked).
+inline constexpr std::string_view kSourceKinds[] = {"docs", "header", "code", "package", "tool"};
+
 /// One entry of a file's `sources:` map.
 struct Source {
     std::string id;
     std::string url;  ///< Always https://...
     std::string title;
-    bool primary = false;  ///< An NVIDIA document or header; false for a third party's (secondary).
+    std::string kind;     ///< One of kSourceKinds.
+    std::string path;     ///< header/tool: the file inside the package ("nvidia/cu13/include/driver_types.h").
+    bool primary = true;  ///< Every accepted source is primary; kept for callers that print it.
 };
 
 /// Where a fact stands in the knowledge base and what backs it.
@@ -43,6 +52,7 @@ struct Citation {
     int line = 0;
     std::vector<Source> sources;  ///< Empty for a fact entered as `status: unsourced`.
     std::string note;
+    std::string quote;  ///< The source's own words the fact rests on (required for docs and code sources).
 
     bool sourced() const { return !sources.empty(); }
     /// The first source's URL, or "" for an unsourced fact.
@@ -64,6 +74,9 @@ struct Answer {
     Value value = Value::Unknown;
     std::string reason;              ///< One or two sentences a user can act on.
     std::vector<Citation> evidence;  ///< The facts the answer rests on (empty when nothing is known).
+    /// Which rule decided: "listed", "same major, higher minor", "family", "minor version compatibility",
+    /// "toolkit minimum driver", "not released", ... Empty for Unknown answers that no rule reached.
+    std::string rule;
 
     bool yes() const { return value == Value::Yes; }
     bool no() const { return value == Value::No; }
@@ -88,6 +101,7 @@ struct CudnnPackage {
     std::string name;                               ///< As the matrix labels it; may be empty.
     std::vector<std::pair<Version, Version>> cuda;  ///< Inclusive ranges, compared at major.minor.
     std::optional<CcSet> cc;                        ///< When absent, the row's `cc` applies (if any).
+    std::vector<std::string> architectures;         ///< Architecture families the row names ("Hopper"); may be empty.
     std::optional<Version> min_driver_linux;
     std::optional<Version> min_driver_windows;
     std::string note;
@@ -98,10 +112,11 @@ struct CudnnPackage {
 struct CudnnRelease {
     Version version;
     Version through;
-    bool sourced = true;                 ///< False: entered as unsourced; nothing is derived from it.
-    std::optional<CcSet> cc;             ///< Row-wide compute capabilities, when the matrix gives them so.
-    std::vector<CudnnPackage> packages;  ///< Empty when the row's CUDA packages are unknown.
-    bool exact = false;                  ///< cudnn_release(): the asked version lies inside this row.
+    bool sourced = true;                     ///< False: entered as unsourced; nothing is derived from it.
+    std::optional<CcSet> cc;                 ///< Row-wide compute capabilities, when the matrix gives them so.
+    std::vector<std::string> architectures;  ///< Row-wide architecture families, when the matrix names them.
+    std::vector<CudnnPackage> packages;      ///< Empty when the row's CUDA packages are unknown.
+    bool exact = false;                      ///< cudnn_release(): the asked version lies inside this row.
     Citation citation;
 
     std::string label() const;  ///< "9.5.0-9.5.1" or "9.17.0".
@@ -155,12 +170,26 @@ public:
     /// Parses and validates every *.yaml in `dir`. Throws KnowledgeError naming FILE:LINE and the fix
     /// (bad YAML, missing or unknown source, bad version, unknown key, duplicate, unknown file).
     static KnowledgeBase load(const std::filesystem::path& dir);
-    /// The project's knowledge base, loaded once: $CUCONFORM_KNOWLEDGE_DIR, else the source tree's
-    /// matrix/knowledge. Throws KnowledgeError when it is invalid.
+    /// Parses and validates files given as {file name, text}; `origin` names them in messages ("built in").
+    static KnowledgeBase parse(const std::vector<std::pair<std::string, std::string_view>>& files,
+                               const std::string& origin);
+    /// The knowledge base compiled into this binary (matrix/knowledge/*.yaml at build time).
+    static KnowledgeBase embedded();
+    /// The knowledge base a run uses, loaded once: the folder $CUCONFORM_KNOWLEDGE_DIR names (a working copy
+    /// during development), else the one compiled in. Throws KnowledgeError when it is invalid.
     static const KnowledgeBase& builtin();
-    static std::filesystem::path builtin_dir();
+    /// $CUCONFORM_KNOWLEDGE_DIR, or nullopt when the compiled-in knowledge base is used.
+    static std::optional<std::filesystem::path> override_dir();
+    /// The text of one knowledge file ("frameworks.yaml") as builtin() reads it: from $CUCONFORM_KNOWLEDGE_DIR
+    /// when set, else compiled in. nullopt when there is no such file.
+    static std::optional<std::string> builtin_text(std::string_view file);
+    /// The files compiled in: {file name, text}, in name order.
+    static std::vector<std::pair<std::string, std::string_view>> embedded_files();
 
+    /// The folder the knowledge base was read from (empty for the compiled-in one).
     const std::filesystem::path& dir() const;
+    /// Where it came from, for messages: the folder, or "built in (matrix/knowledge at build time)".
+    const std::string& origin() const;
     const std::vector<Entry>& entries() const;
     std::vector<FileSummary> files() const;
 
@@ -173,16 +202,30 @@ public:
     /// without minor version compatibility (10) or unknown ones.
     std::optional<Fact<Version>> minor_compat_floor(int cuda_major) const;
     /// Whether a CUDA runtime runs on a driver: the toolkit's minimum driver, else minor version
-    /// compatibility within its major.
+    /// compatibility within its major. A version NVIDIA never released ("12.7") is Unknown, never Yes.
     Answer runtime_runs_on_driver(const Version& runtime, const Version& driver) const;
-    /// Whether `nvcc` of a toolkit accepts `-arch=<arch>` ("sm_90", "sm_90a", "compute_75").
+    /// The evidence that NVIDIA released a toolkit (its Table 3 row, its release notes or its package), or
+    /// nullopt: then nothing is known of it, or it was never released ("12.7").
+    std::optional<Citation> toolkit_release(const Version& toolkit) const;
+    /// Whether `nvcc` of a toolkit accepts `-arch=<arch>` ("sm_90", "sm_90a", "compute_75") exactly: an 'a' or 'f'
+    /// target is a target of its own (sm_90a arrived in 12.0, sm_90 in 11.8). rule: "listed".
     Answer nvcc_supports(const Version& toolkit, std::string_view arch) const;
+    /// Whether nvcc of a toolkit can build SASS that a GPU of compute capability `cc` runs: its own architecture
+    /// listed (rule "listed"), else a listed architecture of the same major and a lower minor (rule "same major,
+    /// higher minor": SASS runs on the same major at the same or a higher minor).
+    Answer nvcc_builds_for(const Version& toolkit, const Version& cc) const;
     /// Every real architecture the toolkit's nvcc accepts, oldest first.
     std::optional<Fact<std::vector<std::string>>> nvcc_archs(const Version& toolkit) const;
     /// The PTX ISA version a toolkit emits.
     std::optional<Fact<Version>> ptx_isa(const Version& toolkit) const;
     /// The first toolkit that emits PTX ISA `isa` (a driver needs at least this CUDA version to JIT it).
     std::optional<Fact<Version>> toolkit_for_ptx_isa(const Version& isa) const;
+    /// The oldest driver that JIT-compiles PTX ISA `isa`: the minimum driver of the first released toolkit that
+    /// emits it or a newer ISA. What `cuconform binary` needs (binary::MinDriverForPtx).
+    std::optional<Fact<Version>> min_driver_for_ptx(const Version& isa) const;
+    /// Whether a driver JIT-compiles the PTX a toolkit emits: the driver must meet the minimum driver of the
+    /// first toolkit emitting that PTX ISA (minor version compatibility does not cover PTX JIT).
+    Answer ptx_jit(const Version& toolkit, const Version& driver) const;
 
     // --- cudnn.yaml -----------------------------------------------------------------------------
     /// The support-matrix row for a cuDNN release: the row containing it (exact), else the nearest
@@ -191,7 +234,17 @@ public:
     /// Releases known to exist (matrix rows and others), ascending, without duplicates.
     std::vector<Fact<Version>> cudnn_known_releases() const;
     Answer cudnn_supports_cuda(const Version& cudnn, const Version& cuda) const;
+    /// Whether a cuDNN release supports a GPU: its compute capability listed (rule "listed"), a listed one of the
+    /// same major and a lower minor ("same major, higher minor": cuDNN's SASS for 8.0 runs on 8.6), or the
+    /// architecture family the row names ("family").
     Answer cudnn_supports_cc(const Version& cudnn, const Version& cc) const;
+    /// Whether `driver` meets the minimum driver of cuDNN `cudnn` for CUDA `cuda` on a GPU of compute capability
+    /// `cc`: among the packages for that CUDA, those that support the GPU decide (the lowest floor wins). Without a
+    /// GPU, the answer is Yes or No only where every package agrees.
+    Answer cudnn_driver(const Version& cudnn, const Version& cuda, const Version& driver,
+                        const std::optional<Version>& cc) const;
+    /// Whether cuDNN `cudnn` is a release NVIDIA published (a matrix row or a package version).
+    bool cudnn_is_release(const Version& cudnn) const;
     /// The sub-libraries of a major's first release (bare names: "cudnn_graph" is libcudnn_graph.so.9).
     std::optional<Fact<std::vector<std::string>>> cudnn_sublibraries(int major) const;
     /// The sub-libraries of a given release (9.24 and later add two).
@@ -199,7 +252,9 @@ public:
     /// Whether an application built against `built` runs with `loaded` loaded: same major, loaded minor
     /// >= built minor (equal minor before cuDNN 7), except known-broken releases. A No carries the
     /// message the frameworks print.
-    Answer cudnn_compatible(const Version& built, const Version& loaded) const;
+    /// `framework` ("jax") adds that framework's own exceptions (JAX refuses a loaded 9.10.0 built against any other
+    /// release); NVIDIA's rule alone applies without it.
+    Answer cudnn_compatible(const Version& built, const Version& loaded, std::string_view framework = {}) const;
     /// What CUDNN_MAJOR is multiplied by in CUDNN_VERSION (1000 up to 8, 10000 from 9).
     std::optional<Fact<long>> cudnn_version_major_factor(int major) const;
 
@@ -211,6 +266,12 @@ public:
     Answer has_feature(std::string_view feature, const Version& cc) const;
     /// A GPU by name as nvidia-smi or a user writes it ("Tesla T4", "NVIDIA A100-SXM4-80GB", "h100").
     std::optional<Fact<Gpu>> gpu(std::string_view name) const;
+    /// The binary-compatibility rule of SASS (same major, same or higher minor), with its source.
+    std::optional<Fact<std::string>> sass_compatibility_rule() const;
+    /// Every GPU the knowledge base names.
+    std::vector<Fact<Gpu>> gpus() const;
+    /// The architecture family of a compute capability ("Hopper" for 9.0), with its source.
+    std::optional<Fact<std::string>> architecture_family(const Version& cc) const;
 
     // --- errors.yaml ----------------------------------------------------------------------------
     std::optional<Fact<ErrorCode>> cuda_runtime_error(std::string_view name) const;
@@ -231,6 +292,8 @@ public:
 
 private:
     explicit KnowledgeBase(std::shared_ptr<const Data> data) : data_(std::move(data)) {}
+    Answer not_a_release(const Version& cudnn) const;
+    Answer cudnn_supports_cc_row(const Version& cudnn, const Version& cc, const std::optional<CudnnRelease>& row) const;
     std::shared_ptr<const Data> data_;
 };
 

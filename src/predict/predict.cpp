@@ -33,7 +33,7 @@ std::string join(const std::vector<std::string>& items, const char* separator) {
     return out;
 }
 
-std::string opt_str(const std::optional<Version>& v) { return v ? v->str() : std::string(); }
+std::string opt_str(const std::optional<Version>& v) { return v ? v->str() : std::string("(not given)"); }
 
 Answer unknown(std::string reason, std::vector<Citation> evidence = {}) {
     return Answer{Answer::Value::Unknown, std::move(reason), std::move(evidence)};
@@ -63,11 +63,6 @@ std::optional<Version> parse_cc(const std::string& text) {
     return std::nullopt;
 }
 
-bool covers(const knowledge::CudnnPackage& package, const Version& cuda) {
-    return std::any_of(package.cuda.begin(), package.cuda.end(),
-                       [&](const auto& r) { return mm(r.first) <= mm(cuda) && mm(cuda) <= mm(r.second); });
-}
-
 Answer cudnn_driver(const Stack& s, const KnowledgeBase& kb) {
     const auto& cuda = s.cudnn_cuda ? s.cudnn_cuda : s.runtime;
     if (!s.cudnn || !s.driver || !cuda) {
@@ -75,76 +70,17 @@ Answer cudnn_driver(const Stack& s, const KnowledgeBase& kb) {
                         {"--driver", s.driver.has_value()},
                         {"--cudnn-cuda (or --runtime)", cuda.has_value()}});
     }
-    const auto row = kb.cudnn_release(*s.cudnn);
-    if (!row || !row->sourced || !row->exact) {
-        return unknown(fmt::format("no sourced support-matrix row for cuDNN {}{}", s.cudnn->str(),
-                                   row ? fmt::format(" (nearest row {} is not this release)", row->label()) : ""),
-                       row ? std::vector{row->citation} : std::vector<Citation>{});
-    }
-    for (const auto& package : row->packages) {
-        if (!covers(package, *cuda)) continue;
-        if (!package.min_driver_linux) {
-            return unknown(fmt::format("cuDNN {}'s package for CUDA {} has no sourced minimum Linux driver",
-                                       s.cudnn->str(), package.cuda_str()),
-                           {row->citation});
-        }
-        const Version& min = *package.min_driver_linux;
-        if (*s.driver >= min) {
-            return Answer{Answer::Value::Yes,
-                          fmt::format("driver {} meets the minimum {} of cuDNN {}'s package for CUDA {}",
-                                      s.driver->str(), min.str(), s.cudnn->str(), package.cuda_str()),
-                          {row->citation}};
-        }
-        return Answer{Answer::Value::No,
-                      fmt::format("cuDNN {}'s package for CUDA {} needs driver >= {} and driver {} is older; install "
-                                  "driver {} or newer",
-                                  s.cudnn->str(), package.cuda_str(), min.str(), s.driver->str(), min.str()),
-                      {row->citation}};
-    }
-    return unknown(fmt::format("cuDNN {} has no known package for CUDA {}, so no minimum driver is known",
-                               s.cudnn->str(), cuda->str()),
-                   {row->citation});
+    Answer a = kb.cudnn_driver(*s.cudnn, *cuda, *s.driver, s.cc);
+    return a;
 }
 
 Answer ptx_jit(const Stack& s, const KnowledgeBase& kb) {
-    if (!s.toolkit || !s.driver) return missing({{"--toolkit", s.toolkit.has_value()}, {"--driver", s.driver.has_value()}});
-    return ptx_jit_answer(*s.toolkit, *s.driver, kb);
+    if (!s.toolkit || !s.driver)
+        return missing({{"--toolkit", s.toolkit.has_value()}, {"--driver", s.driver.has_value()}});
+    return kb.ptx_jit(*s.toolkit, *s.driver);
 }
 
 }  // namespace
-
-Answer ptx_jit_answer(const Version& toolkit, const Version& driver, const KnowledgeBase& kb) {
-    Stack s;
-    s.driver = driver;
-    s.toolkit = toolkit;
-    const auto isa = kb.ptx_isa(*s.toolkit);
-    if (!isa) return unknown(fmt::format("no sourced PTX ISA version for CUDA {}", mm(*s.toolkit).str()));
-    const auto first = kb.toolkit_for_ptx_isa(isa->value);
-    const Version emitting = first ? first->value : mm(*s.toolkit);
-    const auto min = kb.min_driver(emitting);
-    if (!min) {
-        return unknown(fmt::format("CUDA {} emits PTX ISA {}, but no sourced minimum driver is known for CUDA {}",
-                                   mm(*s.toolkit).str(), isa->value.str(), emitting.str()),
-                       {isa->citation});
-    }
-    std::vector<Citation> evidence = {isa->citation, min->citation};
-    if (*s.driver >= min->value) {
-        return Answer{Answer::Value::Yes,
-                      fmt::format("CUDA {} emits PTX ISA {}; driver {} meets CUDA {}'s minimum driver {}, so it JIT "
-                                  "compiles that PTX",
-                                  mm(*s.toolkit).str(), isa->value.str(), s.driver->str(), emitting.str(),
-                                  min->value.str()),
-                      evidence};
-    }
-    if (const auto e = kb.cuda_runtime_error("cudaErrorUnsupportedPtxVersion")) evidence.push_back(e->citation);
-    return Answer{Answer::Value::No,
-                  fmt::format("CUDA {} emits PTX ISA {}, which needs driver >= {} (CUDA {}'s minimum); driver {} "
-                              "fails with cudaErrorUnsupportedPtxVersion (222) — minor version compatibility does not "
-                              "cover PTX JIT. Ship SASS for the GPU or install driver {} or newer",
-                              mm(*s.toolkit).str(), isa->value.str(), min->value.str(), emitting.str(),
-                              s.driver->str(), min->value.str()),
-                  evidence};
-}
 
 namespace {
 
@@ -184,6 +120,9 @@ void set_field(Stack& stack, const std::string& key, const std::string& value, c
     if (key == "gpu") {
         if (auto cc = parse_cc(value)) {
             stack.cc = cc;
+            static const std::regex suffixed(R"((?:sm|compute)_(\d+)([af]))", std::regex::icase);
+            std::smatch m;
+            stack.arch = std::regex_match(value, m, suffixed) ? "sm_" + m[1].str() + m[2].str() : std::string();
             stack.gpu_name.clear();
             stack.memory_bytes.reset();
             stack.gpu_evidence.clear();
@@ -197,6 +136,7 @@ void set_field(Stack& stack, const std::string& key, const std::string& value, c
                 origin, value));
         }
         stack.cc = gpu->value.cc;
+        stack.arch.clear();
         stack.gpu_name = gpu->value.name;
         stack.memory_bytes.reset();
         if (!gpu->value.memory_gib.empty()) {
@@ -217,7 +157,9 @@ void set_field(Stack& stack, const std::string& key, const std::string& value, c
                                      join(std::vector<std::string>(kKeys.begin(), kKeys.end()), ", ")));
     }
     auto v = Version::parse(value);
-    if (!v) throw InputError(fmt::format("{}: '{}' is not a version; write it dotted, e.g. 12.4 or 535.104.05", origin, value));
+    if (!v)
+        throw InputError(
+            fmt::format("{}: '{}' is not a version; write it dotted, e.g. 12.4 or 535.104.05", origin, value));
     *field = v;
 }
 
@@ -226,13 +168,15 @@ void read_stack_file(Stack& stack, const std::string& path, const KnowledgeBase&
     if (!in) throw InputError(fmt::format("--file {}: cannot be read; check the path", path));
     const json j = json::parse(in, nullptr, false);
     if (j.is_discarded() || !j.is_object()) {
-        throw InputError(fmt::format("--file {}: not a JSON object; expected e.g. {{\"driver\": \"535.104.05\", "
-                                     "\"runtime\": \"12.4\", \"gpu\": \"T4\"}}",
-                                     path));
+        throw InputError(
+            fmt::format("--file {}: not a JSON object; expected e.g. {{\"driver\": \"535.104.05\", "
+                        "\"runtime\": \"12.4\", \"gpu\": \"T4\"}}",
+                        path));
     }
     for (const auto& [key, value] : j.items()) {
         if (key == "env") {
-            if (!value.is_object()) throw InputError(fmt::format("--file {}: \"env\" must be an object of strings", path));
+            if (!value.is_object())
+                throw InputError(fmt::format("--file {}: \"env\" must be an object of strings", path));
             for (const auto& [name, v] : value.items()) {
                 if (!v.is_string() && !v.is_null()) {
                     throw InputError(fmt::format("--file {}: env.{} must be a string or null (unset)", path, name));
@@ -268,36 +212,42 @@ std::vector<Question> ask(const Stack& s, const KnowledgeBase& kb) {
         out.push_back({id, std::move(text), std::move(answer)});
     };
     add("runtime-on-driver",
-        fmt::format("Does CUDA runtime {} run on driver {}?", opt_str(s.runtime), opt_str(s.driver)),
+        fmt::format("Does CUDA runtime {}{} run on driver {}?", opt_str(s.runtime),
+                    s.runtime_from_toolkit ? " (the toolkit's: no --runtime given)" : "", opt_str(s.driver)),
         s.runtime && s.driver ? kb.runtime_runs_on_driver(*s.runtime, *s.driver)
                               : missing({{"--runtime", s.runtime.has_value()}, {"--driver", s.driver.has_value()}}));
+    // An 'a' or 'f' target is a target of its own: nvcc must know it exactly. A GPU (name, CC, plain sm_XY) runs
+    // what nvcc can build for it, its own architecture or one of the same major and a lower minor.
     add("nvcc-targets",
-        fmt::format("Can nvcc of CUDA {} target {}{}?", opt_str(s.toolkit), s.cc ? arch_of(*s.cc) : "the GPU",
-                    s.gpu_name.empty() ? "" : " (" + s.gpu_name + ")"),
-        s.toolkit && s.cc ? kb.nvcc_supports(*s.toolkit, arch_of(*s.cc))
-                          : missing({{"--toolkit", s.toolkit.has_value()}, {"--gpu", s.cc.has_value()}}));
+        s.arch.empty() ? fmt::format("Can nvcc of CUDA {} build code for {}?", opt_str(s.toolkit), gpu_words(s))
+                       : fmt::format("Does nvcc of CUDA {} accept -arch={}?", opt_str(s.toolkit), s.arch),
+        !s.toolkit || !s.cc ? missing({{"--toolkit", s.toolkit.has_value()}, {"--gpu", s.cc.has_value()}})
+        : s.arch.empty()    ? kb.nvcc_builds_for(*s.toolkit, *s.cc)
+                            : kb.nvcc_supports(*s.toolkit, s.arch));
     add("cudnn-arch", fmt::format("Does cuDNN {} support {}?", opt_str(s.cudnn), gpu_words(s)),
         s.cudnn && s.cc ? kb.cudnn_supports_cc(*s.cudnn, *s.cc)
                         : missing({{"--cudnn", s.cudnn.has_value()}, {"--gpu", s.cc.has_value()}}));
     add("cudnn-cuda", fmt::format("Is there a cuDNN {} build for CUDA {}?", opt_str(s.cudnn), opt_str(s.cudnn_cuda)),
-        s.cudnn && s.cudnn_cuda ? kb.cudnn_supports_cuda(*s.cudnn, *s.cudnn_cuda)
-                                : missing({{"--cudnn", s.cudnn.has_value()}, {"--cudnn-cuda", s.cudnn_cuda.has_value()}}));
+        s.cudnn && s.cudnn_cuda
+            ? kb.cudnn_supports_cuda(*s.cudnn, *s.cudnn_cuda)
+            : missing({{"--cudnn", s.cudnn.has_value()}, {"--cudnn-cuda", s.cudnn_cuda.has_value()}}));
     add("cudnn-rule",
         fmt::format("Do the frameworks accept cuDNN {} loaded under a build against {}?", opt_str(s.cudnn),
                     opt_str(s.built_cudnn)),
         s.cudnn && s.built_cudnn
             ? kb.cudnn_compatible(*s.built_cudnn, *s.cudnn)
             : missing({{"--built-cudnn", s.built_cudnn.has_value()}, {"--cudnn", s.cudnn.has_value()}}));
-    add("cudnn-driver", fmt::format("Does driver {} meet cuDNN {}'s minimum driver?", opt_str(s.driver), opt_str(s.cudnn)),
+    add("cudnn-driver",
+        fmt::format("Does driver {} meet cuDNN {}'s minimum driver?", opt_str(s.driver), opt_str(s.cudnn)),
         cudnn_driver(s, kb));
-    add("ptx-jit",
-        fmt::format("Can driver {} JIT-compile PTX from CUDA {}?", opt_str(s.driver), opt_str(s.toolkit)),
+    add("ptx-jit", fmt::format("Can driver {} JIT-compile PTX from CUDA {}?", opt_str(s.driver), opt_str(s.toolkit)),
         ptx_jit(s, kb));
     for (const auto& f : kFeatures) {
         add(f.id, fmt::format("Does {} have {} in hardware?", gpu_words(s), f.words),
             s.cc ? kb.has_feature(f.feature, *s.cc) : missing({{"--gpu", false}}));
     }
     for (auto& q : out) {
+        q.informational = q.id.starts_with("precision-") || q.id == "ptx-jit";
         if (q.id.starts_with("precision-") || q.id == "cudnn-arch" || q.id == "nvcc-targets") {
             // A GPU resolved by name rests on the knowledge base's GPU table too.
             q.answer.evidence.insert(q.answer.evidence.end(), s.gpu_evidence.begin(), s.gpu_evidence.end());
@@ -313,9 +263,8 @@ results::Fingerprint synthetic_fingerprint(const Stack& s, const KnowledgeBase& 
             {"cuconform", CUCONFORM_VERSION},
             {"host", {{"arch", "x86_64"}}}};
     // A hypothetical toolkit compiles its kernels with its own nvcc.
-    fp["toolkit"] = {{"cuda", version_json(s.toolkit)},
-                     {"cudnn", version_json(s.built_cudnn)},
-                     {"nvcc", version_json(s.toolkit)}};
+    fp["toolkit"] = {
+        {"cuda", version_json(s.toolkit)}, {"cudnn", version_json(s.built_cudnn)}, {"nvcc", version_json(s.toolkit)}};
     json driver{{"present", s.driver.has_value()}, {"version", version_json(s.driver)}, {"cuda", nullptr}};
     if (s.driver) {
         if (auto cuda = driver_cuda(*s.driver, kb)) driver["cuda"] = cuda->value.str();
@@ -343,15 +292,24 @@ results::Fingerprint synthetic_fingerprint(const Stack& s, const KnowledgeBase& 
     return results::parse_fingerprint(fp);
 }
 
-std::vector<CasePrediction> predict_cases(const results::Fingerprint& fingerprint) {
+std::vector<CasePrediction> predict_cases(const results::Fingerprint& fingerprint,
+                                          const std::vector<std::string>& unspecified) {
     std::vector<CasePrediction> out;
     for (const auto& spec : CaseRegistry::instance().all()) {
         for (const auto& variant : spec.runs()) {
-            CasePrediction p{spec.id, spec.family(), variant.name, spec.title, spec.needs_gpu(), {}, {}};
+            CasePrediction p{spec.id, spec.family(), variant.name, spec.title, spec.needs_gpu(), {}, {}, {}};
             try {
                 p.decision = decide_expectation(spec, variant, fingerprint);
             } catch (const std::exception& e) {
                 p.error = e.what();
+            }
+            // The facts the deciding rule read ("cudnn = false; driver.version = ..."): one of a part not given
+            // makes the outcome depend on it.
+            for (const auto& part : unspecified) {
+                const std::regex read("(^|; )" + part + "(\\.[a-z_.]+)? = ");
+                if (std::regex_search(p.decision.why, read) || p.decision.rule_text.find(part) != std::string::npos) {
+                    p.unspecified.push_back(part);
+                }
             }
             out.push_back(std::move(p));
         }
@@ -360,11 +318,22 @@ std::vector<CasePrediction> predict_cases(const results::Fingerprint& fingerprin
     return out;
 }
 
-Prediction predict(const Stack& stack, const KnowledgeBase& kb) {
+Prediction predict(const Stack& given, const KnowledgeBase& kb) {
+    Stack stack = given;
+    // The application's runtime is the one its toolkit ships, unless another is given.
+    if (!stack.runtime && stack.toolkit) {
+        stack.runtime = stack.toolkit;
+        stack.runtime_from_toolkit = true;
+    }
     Prediction p;
+    if (!stack.driver) p.unspecified.push_back("driver");
+    if (!stack.runtime) p.unspecified.push_back("runtime");
+    if (!stack.cudnn) p.unspecified.push_back("cudnn");
+    if (!stack.cc) p.unspecified.push_back("gpu");
+    if (!stack.toolkit) p.unspecified.push_back("toolkit");
     p.fingerprint = synthetic_fingerprint(stack, kb);
     p.questions = ask(stack, kb);
-    p.cases = predict_cases(p.fingerprint);
+    p.cases = predict_cases(p.fingerprint, p.unspecified);
     return p;
 }
 
@@ -379,15 +348,22 @@ json to_json(const Prediction& p) {
                              {"question", q.text},
                              {"answer", std::string(knowledge::to_string(q.answer.value))},
                              {"reason", q.answer.reason},
+                             {"rule", q.answer.rule},
+                             {"informational", q.informational},
                              {"source_url", q.answer.url()},
                              {"evidence", evidence}});
     }
     json cases = json::array();
     for (const auto& c : p.cases) {
-        json j{{"id", c.case_id}, {"family", c.family}, {"variant", c.variant}, {"title", c.title},
+        json j{{"id", c.case_id},
+               {"family", c.family},
+               {"variant", c.variant},
+               {"title", c.title},
                {"needs_gpu", c.needs_gpu}};
         if (!c.error.empty()) {
             j["error"] = c.error;
+        } else if (!c.unspecified.empty()) {
+            j["unspecified"] = c.unspecified;
         } else {
             j["expected"] = c.decision.outcome;
             j["expected_text"] = c.decision.outcome.str();
@@ -400,6 +376,7 @@ json to_json(const Prediction& p) {
     return {{"schema", kPredictSchema},
             {"stack", results::to_json(p.fingerprint)},
             {"questions", questions},
+            {"unspecified", p.unspecified},
             {"summary", {{"yes", counts[0]}, {"no", counts[1]}, {"unknown", counts[2]}}},
             {"cases", cases}};
 }
@@ -408,16 +385,23 @@ void write_human(std::ostream& out, const Prediction& p) {
     out << "Stack questions (answers from the knowledge base; unknown means no sourced fact decides it)\n\n";
     for (const auto& q : p.questions) {
         out << fmt::format("  {:<18} {:<7} {}\n", q.id, knowledge::to_string(q.answer.value), q.text);
-        out << fmt::format("  {:<18} {:<7} {}\n", "", "", q.answer.reason);
+        out << fmt::format("  {:<18} {:<7} {}{}\n", "", "", q.answer.reason,
+                           q.answer.rule.empty() ? "" : fmt::format(" [rule: {}]", q.answer.rule));
+        if (q.informational && q.answer.no()) {
+            out << fmt::format("  {:<18} {:<7} (informational: does not fail the exit code)\n", "", "");
+        }
         std::set<std::string> seen;
         for (const auto& c : q.answer.evidence) {
-            const std::string line = c.sourced() ? fmt::format("{} ({})", c.url(), c.where())
-                                                 : fmt::format("unsourced ({})", c.where());
+            const std::string line =
+                c.sourced() ? fmt::format("{} ({})", c.url(), c.where()) : fmt::format("unsourced ({})", c.where());
             if (seen.insert(line).second) out << fmt::format("  {:<18} {:<7} source: {}\n", "", "", line);
         }
     }
-    out << "\nCases: the expected outcome on this stack and the rule that decided (parts of the stack not given are "
-           "absent)\n";
+    out << fmt::format("\nCases: the expected outcome on this stack and the rule that decided{}\n",
+                       p.unspecified.empty() ? ""
+                                             : fmt::format(" (not given, so unspecified: {}; a case whose rule reads "
+                                                           "them is not predicted)",
+                                                           join(p.unspecified, ", ")));
     std::string family;
     for (const auto& c : p.cases) {
         if (c.family != family) {
@@ -427,6 +411,10 @@ void write_human(std::ostream& out, const Prediction& p) {
         const std::string name = c.variant == "default" ? c.case_id : c.case_id + " [" + c.variant + "]";
         if (!c.error.empty()) {
             out << fmt::format("    {:<56} cannot evaluate: {}\n", name, c.error);
+            continue;
+        }
+        if (!c.unspecified.empty()) {
+            out << fmt::format("    {:<56} depends on {} (not given)\n", name, join(c.unspecified, ", "));
             continue;
         }
         out << fmt::format("    {:<56} {}{}\n", name, c.decision.outcome.str(), c.needs_gpu ? "  (needs a GPU)" : "");
@@ -439,7 +427,10 @@ void write_human(std::ostream& out, const Prediction& p) {
 }
 
 int exit_code(const Prediction& p) {
-    return std::any_of(p.questions.begin(), p.questions.end(), [](const auto& q) { return q.answer.no(); }) ? 1 : 0;
+    return std::any_of(p.questions.begin(), p.questions.end(),
+                       [](const auto& q) { return q.answer.no() && !q.informational; })
+               ? 1
+               : 0;
 }
 
 }  // namespace cuconform::predict

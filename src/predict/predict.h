@@ -36,6 +36,8 @@ struct Stack {
     std::optional<Version> built_cudnn;  ///< cuDNN the application was built against (CUDNN_VERSION).
     std::optional<Version> cc;           ///< The GPU's compute capability.
     std::string gpu_name;                ///< As given, or the knowledge base's name for it.
+    std::string arch;                    ///< The exact target given ("sm_90a", "sm_100f"); empty for a name or a CC.
+    bool runtime_from_toolkit = false;   ///< No --runtime: the application's runtime is its toolkit's (predict()).
     std::optional<std::uint64_t> memory_bytes;
     std::vector<knowledge::Citation> gpu_evidence;  ///< Where a GPU name was resolved.
     std::map<std::string, std::optional<std::string>> env;
@@ -53,16 +55,15 @@ void read_stack_file(Stack& stack, const std::string& path, const knowledge::Kno
 /// cudnn-rule, cudnn-driver, ptx-jit, precision-fp16, -bf16, -tf32, -fp8, -int8-tc, -dp4a).
 struct Question {
     std::string id;
-    std::string text;  ///< The question in words, with the stack's values.
+    std::string text;  ///< The question in words, with the stack's values ("(not given)" for a part not given).
     knowledge::Answer answer;
+    /// Informational (ptx-jit, precision-*): a No says what the GPU or driver lacks, not that the stack is broken;
+    /// it does not fail the exit code.
+    bool informational = false;
 };
 
 /// Every stack-level question, in a fixed order. Missing inputs and missing facts answer Unknown.
 std::vector<Question> ask(const Stack& stack, const knowledge::KnowledgeBase& kb);
-
-/// Whether a driver JIT-compiles the PTX a toolkit emits: the driver must meet the minimum driver of the first
-/// toolkit emitting that PTX ISA (minor version compatibility does not cover PTX JIT).
-knowledge::Answer ptx_jit_answer(const Version& toolkit, const Version& driver, const knowledge::KnowledgeBase& kb);
 
 /// The CUDA version a driver supports (what cuDriverGetVersion would report): the newest toolkit whose
 /// minimum driver it meets. nullopt when no sourced minimum decides it.
@@ -77,13 +78,19 @@ struct CasePrediction {
     bool needs_gpu = false;
     ExpectedDecision decision;
     std::string error;  ///< Non-empty when the rules could not be evaluated.
+    /// The parts of the stack not given that the deciding rule read ("cudnn", "driver"): the outcome then depends on
+    /// them and is not predicted.
+    std::vector<std::string> unspecified;
 };
 
-/// Evaluates every registered case (all variants) on `fingerprint`.
-std::vector<CasePrediction> predict_cases(const results::Fingerprint& fingerprint);
+/// Evaluates every registered case (all variants) on `fingerprint`; a case whose deciding rule reads a part in
+/// `unspecified` is marked so instead of predicted.
+std::vector<CasePrediction> predict_cases(const results::Fingerprint& fingerprint,
+                                          const std::vector<std::string>& unspecified = {});
 
 struct Prediction {
     results::Fingerprint fingerprint;
+    std::vector<std::string> unspecified;  ///< Parts of the stack not given: driver, runtime, cudnn, gpu, toolkit.
     std::vector<Question> questions;
     std::vector<CasePrediction> cases;
 };
@@ -94,7 +101,9 @@ Prediction predict(const Stack& stack, const knowledge::KnowledgeBase& kb);
 nlohmann::json to_json(const Prediction& prediction);
 /// Questions first, then cases grouped by family.
 void write_human(std::ostream& out, const Prediction& prediction);
-/// 1 when any answer is No, else 0 (Unknown answers are reported, never counted as yes or no).
+/// 1 when a requirement of the given stack is answered No (runtime-on-driver, nvcc-targets, cudnn-arch, cudnn-cuda,
+/// cudnn-rule, cudnn-driver), else 0. Informational answers (ptx-jit, precision-*) and Unknown never count; bad input
+/// is 2 (the command).
 int exit_code(const Prediction& prediction);
 
 }  // namespace cuconform::predict

@@ -7,7 +7,6 @@
 #include <ostream>
 #include <regex>
 
-#include "predict/predict.h"
 #include "report/report.h"
 
 namespace cuconform::report {
@@ -21,8 +20,14 @@ namespace {
 /// of a data type the GPU lacks (precision.bf16.*) also see CUDNN_STATUS_ARCH_MISMATCH and say nothing about it.
 constexpr std::array kCudnnOnDevice{"rnn.lstm.forward_backward"};
 /// Case id prefixes whose reproducers call the CUDA runtime on the device: ok means the runtime ran on the driver.
-constexpr std::array kRuntimeOnDevice{"device.", "memory.", "precision.fp16.", "precision.bf16.", "precision.fp32.",
-                                      "rnn.lstm.", "dtype.conv.mixed_float_half", "skew.runtime."};
+constexpr std::array kRuntimeOnDevice{"device.",
+                                      "memory.",
+                                      "precision.fp16.",
+                                      "precision.bf16.",
+                                      "precision.fp32.",
+                                      "rnn.lstm.",
+                                      "dtype.conv.mixed_float_half",
+                                      "skew.runtime."};
 
 std::optional<Version> version_or(const std::optional<std::string>& measured, const std::string& fallback = {}) {
     if (measured) {
@@ -41,9 +46,9 @@ std::string where(const Result& r, const ResultSet& set) {
 }
 
 std::string observed_text(const Outcome& o) {
-    return o.kind == Outcome::Kind::Crash ? fmt::format("crash(signal {})", o.signal)
+    return o.kind == Outcome::Kind::Crash     ? fmt::format("crash(signal {})", o.signal)
            : o.kind == Outcome::Kind::Timeout ? "timeout"
-                                               : o.str();
+                                              : o.str();
 }
 
 }  // namespace
@@ -92,7 +97,7 @@ std::vector<Comparison> compare_with_knowledge(const ResultSet& set, const knowl
         // kernel-image
         if (r.case_id == "kernel_image.load.ptx_only" && toolkit && driver && cc && *cc >= Version({7, 5})) {
             const bool too_new = observed_named(r, "CUDA_ERROR_UNSUPPORTED_PTX_VERSION");
-            if (too_new || ok) add("kernel-image", predict::ptx_jit_answer(*toolkit, *driver, kb), too_new);
+            if (too_new || ok) add("kernel-image", kb.ptx_jit(*toolkit, *driver), too_new);
         }
         if (r.case_id == "kernel_image.load.sm75_only" && cc) {
             const bool no_image = observed_named(r, "CUDA_ERROR_NO_BINARY_FOR_GPU");
@@ -130,11 +135,11 @@ void write_contradictions(std::ostream& out, const ResultSet& set, const std::ve
         out << "  what to do:     check the cell's fingerprint (wrong stack recorded?) and the reproducer; if both "
                "hold, the knowledge base entry above needs correcting\n\n";
     }
-    out << fmt::format("{} contradiction{}, {} agreement{}, {} undecided (knowledge base unknown) among {} comparison{}\n",
-                       contradictions, contradictions == 1 ? "" : "s",
-                       comparisons.size() - contradictions - unknown,
-                       comparisons.size() - contradictions - unknown == 1 ? "" : "s", unknown, comparisons.size(),
-                       comparisons.size() == 1 ? "" : "s");
+    out << fmt::format(
+        "{} contradiction{}, {} agreement{}, {} undecided (knowledge base unknown) among {} comparison{}\n",
+        contradictions, contradictions == 1 ? "" : "s", comparisons.size() - contradictions - unknown,
+        comparisons.size() - contradictions - unknown == 1 ? "" : "s", unknown, comparisons.size(),
+        comparisons.size() == 1 ? "" : "s");
 }
 
 }  // namespace cuconform::report

@@ -40,3 +40,24 @@ def test_invalid_directory_exits_2_naming_file_and_line():
     assert result["valid"] is False
     assert result["file"].endswith("hardware.yaml") and result["line"] == 9
     assert "hardware.yaml:9:" in r.stderr and "has no source" in r.stderr
+
+
+def test_builtin_knowledge_base_has_no_unsourced_entry():
+    # #15: every fact carries its primary source; `kb` counts what does not, and a count above 0 fails here.
+    summary = json.loads(kb("--json").stdout)
+    unsourced = {f["file"]: f["unsourced"] for f in summary["files"] if f["unsourced"]}
+    assert unsourced == {}, f"cuconform kb reports unsourced entries: {unsourced}"
+    assert "0 unsourced" in kb().stdout.splitlines()[-3]  # the total line
+    assert set(summary["by_source_kind"]) <= {"docs", "header", "code", "package", "tool"}
+
+
+def test_unsourced_entries_are_counted():
+    # The valid fixture enters one driver as `status: unsourced`: the count above is not always 0.
+    summary = json.loads(kb("--json", str(FIXTURES / "valid")).stdout)
+    assert sum(f["unsourced"] for f in summary["files"]) == 1
+
+
+def test_a_blog_is_refused_even_when_called_docs():
+    r = kb(str(FIXTURES / "blog_as_docs"))
+    assert r.returncode == 2
+    assert "hardware.yaml:4:" in r.stderr and "no primary source's site" in r.stderr

@@ -1,14 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 /// \file Tests of src/binary: fat binaries built here with nvcc, the compatibility rules, malformed input.
-#include <gtest/gtest.h>
 #include <fcntl.h>
+#include <fmt/format.h>
+#include <gtest/gtest.h>
 #include <sys/file.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
-#include <fmt/format.h>
 #include <fstream>
 #include <iterator>
 #include <random>
@@ -16,6 +16,7 @@
 #include "binary/fatbin.h"
 #include "binary/rules.h"
 #include "kernels/reference.h"
+#include "knowledge/knowledge.h"
 
 namespace cuconform::binary {
 
@@ -23,6 +24,15 @@ namespace cuconform::binary {
 void PrintTo(const Arch& arch, std::ostream* out) { *out << arch.sm(); }
 
 namespace {
+
+/// The knowledge base's PTX ISA -> minimum driver facts, as `cuconform binary` passes them.
+const MinDriverForPtx& kb_drivers() {
+    static const MinDriverForPtx lookup = [](const Version& isa) -> std::optional<Version> {
+        const auto fact = knowledge::KnowledgeBase::builtin().min_driver_for_ptx(isa);
+        return fact ? std::optional(fact->value) : std::nullopt;
+    };
+    return lookup;
+}
 
 namespace fs = std::filesystem;
 
@@ -45,7 +55,8 @@ struct Fixtures {
         fs::create_directories(dir, error);
         const int lock = open((dir / ".lock").c_str(), O_CREAT | O_RDWR, 0644);
         if (error || lock < 0 || flock(lock, LOCK_EX) != 0) {
-            skip_reason = fmt::format("cannot create and lock {}: {}", dir.string(), error ? error.message() : "open/flock");
+            skip_reason =
+                fmt::format("cannot create and lock {}: {}", dir.string(), error ? error.message() : "open/flock");
             return;
         }
         build(nvcc);
@@ -59,11 +70,13 @@ struct Fixtures {
             {"sm90a.o", "-c -gencode arch=compute_90a,code=sm_90a"},
             {"ptx75.fatbin", "--fatbin -gencode arch=compute_75,code=compute_75 -Xfatbin=-compress=false"},
             {"ptx75_zstd.fatbin", "--fatbin -gencode arch=compute_75,code=compute_75"},
-            {"multi.so", "-shared -Xcompiler -fPIC -gencode arch=compute_75,code=sm_75 -gencode "
-                         "arch=compute_80,code=sm_80 -gencode arch=compute_90,code=sm_90 -gencode "
-                         "arch=compute_90,code=compute_90"},
-            {"family_rdc.o", "-c -rdc=true -gencode arch=compute_100f,code=sm_100f -gencode "
-                             "arch=compute_120,code=compute_120 -Xfatbin=-compress-all"},
+            {"multi.so",
+             "-shared -Xcompiler -fPIC -gencode arch=compute_75,code=sm_75 -gencode "
+             "arch=compute_80,code=sm_80 -gencode arch=compute_90,code=sm_90 -gencode "
+             "arch=compute_90,code=compute_90"},
+            {"family_rdc.o",
+             "-c -rdc=true -gencode arch=compute_100f,code=sm_100f -gencode "
+             "arch=compute_120,code=compute_120 -Xfatbin=-compress-all"},
         };
         std::string want = nvcc + "\n";
         for (const auto& [output, flags] : builds) want += fmt::format("{}: {}\n", output, flags);
@@ -79,8 +92,8 @@ struct Fixtures {
                                                     (dir / output).string(), source.string(), dir.string());
             if (std::system(command.c_str()) != 0) {
                 std::ifstream log(dir / "nvcc.log");
-                skip_reason = fmt::format("`{}` failed: {}", command,
-                                          std::string(std::istreambuf_iterator<char>(log), {}));
+                skip_reason =
+                    fmt::format("`{}` failed: {}", command, std::string(std::istreambuf_iterator<char>(log), {}));
                 return;
             }
         }
@@ -98,8 +111,8 @@ const Fixtures& fixtures() {
     return instance;
 }
 
-#define REQUIRE_FIXTURES()                                                        \
-    do {                                                                          \
+#define REQUIRE_FIXTURES()                                                           \
+    do {                                                                             \
         if (!fixtures().skip_reason.empty()) GTEST_SKIP() << fixtures().skip_reason; \
     } while (0)
 
@@ -116,7 +129,7 @@ FatBinary kernel_fatbin(const std::string& file) {
 }
 
 Decision decide(const FatBinary& fatbin, int gpu, const char* driver = nullptr) {
-    return judge(fatbin, sm(gpu), driver ? Version::parse(driver) : std::nullopt).decision;
+    return judge(fatbin, sm(gpu), driver ? Version::parse(driver) : std::nullopt, kb_drivers()).decision;
 }
 
 // Tests the reader on an object with sm_75 SASS only, and the rule "same major, minor <= target".
@@ -137,7 +150,7 @@ TEST(BinaryFixture, Sm75OnlyObject) {
     EXPECT_EQ(*image.kernels, std::vector<std::string>{"cuconform_probe"});
     EXPECT_EQ(decide(fatbin, 75), Decision::kNative);
     for (int gpu : {80, 86, 90, 100}) {
-        const Answer answer = judge(fatbin, sm(gpu), std::nullopt);
+        const Answer answer = judge(fatbin, sm(gpu), std::nullopt, kb_drivers());
         EXPECT_EQ(answer.decision, Decision::kNoKernelImage) << gpu;
         EXPECT_EQ(answer.cuda_error, 209);
     }
@@ -173,7 +186,7 @@ TEST(BinaryFixture, Ptx75Uncompressed) {
     EXPECT_TRUE(image.notes.empty()) << image.notes.front();
     for (int gpu : {75, 80, 86, 90, 100}) {
         EXPECT_EQ(decide(fatbin, gpu, "580.65.06"), Decision::kPtxJit) << gpu;
-        const Answer old = judge(fatbin, sm(gpu), Version::parse("418.67"));
+        const Answer old = judge(fatbin, sm(gpu), Version::parse("418.67"), kb_drivers());
         EXPECT_EQ(old.decision, Decision::kPtxTooNew) << gpu;
         EXPECT_EQ(old.cuda_error, 222);
         EXPECT_EQ(driver_string(*old.min_driver), "580.65.06");
@@ -181,7 +194,7 @@ TEST(BinaryFixture, Ptx75Uncompressed) {
     // A 13.0 toolkit's PTX needs the 13.0 driver: 575 (12.9) is one short.
     EXPECT_EQ(decide(fatbin, 86, "575.57.08"), Decision::kPtxTooNew);
     // Driver unknown: ptx_jit, saying which driver it needs.
-    const Answer unknown = judge(fatbin, sm(86), std::nullopt);
+    const Answer unknown = judge(fatbin, sm(86), std::nullopt, kb_drivers());
     EXPECT_EQ(unknown.decision, Decision::kPtxJit);
     EXPECT_EQ(unknown.condition, "if the driver is >= 580.65.06");
 }
@@ -213,7 +226,7 @@ TEST(BinaryFixture, MultiArchSharedLibrary) {
     EXPECT_EQ(archs, (std::vector<std::string>{"cubin:sm_75", "cubin:sm_80", "ptx:sm_90", "cubin:sm_90"}));
     EXPECT_EQ(decide(fatbin, 75), Decision::kNative);
     EXPECT_EQ(decide(fatbin, 80), Decision::kNative);
-    const Answer sm86 = judge(fatbin, sm(86), std::nullopt);
+    const Answer sm86 = judge(fatbin, sm(86), std::nullopt, kb_drivers());
     EXPECT_EQ(sm86.decision, Decision::kNative);
     EXPECT_EQ(fatbin.images.at(*sm86.image).arch, sm(80));  // Via the sm_80 SASS.
     EXPECT_EQ(decide(fatbin, 90), Decision::kNative);
@@ -237,7 +250,7 @@ TEST(BinaryFixture, FamilyRelocatableCompressed) {
     EXPECT_EQ(cubin->arch_source, "entry header");
     EXPECT_EQ(cubin->arch, (Arch{100, ArchVariant::kFamilySpecific}));
     EXPECT_EQ(decide(fatbin, 100), Decision::kNative);
-    EXPECT_EQ(decide(fatbin, 103), Decision::kNative);   // Family 10.x (cuda.md §3d).
+    EXPECT_EQ(decide(fatbin, 103), Decision::kNative);                      // Family 10.x (cuda.md §3d).
     EXPECT_EQ(decide(fatbin, 110, "580.65.06"), Decision::kNoKernelImage);  // Not 11.x; compute_120 is above.
     EXPECT_EQ(decide(fatbin, 120, "580.65.06"), Decision::kPtxJit);
 }
@@ -288,7 +301,7 @@ TEST(BinaryRules, ArchParseAndCompatibility) {
     EXPECT_FALSE(ptx_jits_for(sm(90), sm(89)));
 }
 
-// Tests that the PTX -> driver lookup is pluggable (the knowledge base's seam) and the fallback table.
+// Tests that the PTX -> driver lookup is the caller's (the knowledge base's), and pluggable.
 TEST(BinaryRules, PluggableMinDriver) {
     FatBinary fatbin;
     Image ptx;
@@ -296,15 +309,16 @@ TEST(BinaryRules, PluggableMinDriver) {
     ptx.arch = sm(75);
     ptx.ptx_isa = Version({7, 5});
     fatbin.images.push_back(ptx);
-    EXPECT_EQ(driver_string(*fallback_min_driver_for_ptx(Version({7, 5}))), "495.29.05");
-    EXPECT_FALSE(fallback_min_driver_for_ptx(Version({9, 9})));
-    EXPECT_EQ(judge(fatbin, sm(86), Version::parse("470.82.01")).decision, Decision::kPtxTooNew);
+    // The knowledge base's facts (toolkits.yaml): PTX ISA 7.5 is CUDA 11.5's, whose minimum driver is 495.29.05.
+    EXPECT_EQ(driver_string(*kb_drivers()(Version({7, 5}))), "495.29.05");
+    EXPECT_FALSE(kb_drivers()(Version({9, 9})));
+    EXPECT_EQ(judge(fatbin, sm(86), Version::parse("470.82.01"), kb_drivers()).decision, Decision::kPtxTooNew);
     const MinDriverForPtx lenient = [](const Version&) { return Version::parse("400"); };
     EXPECT_EQ(judge(fatbin, sm(86), Version::parse("470.82.01"), lenient).decision, Decision::kPtxJit);
     const MinDriverForPtx unknown = [](const Version&) { return std::optional<Version>(); };
     const Answer answer = judge(fatbin, sm(86), Version::parse("470.82.01"), unknown);
     EXPECT_EQ(answer.decision, Decision::kPtxJit);
-    EXPECT_NE(answer.condition.find("not in the table"), std::string::npos);
+    EXPECT_NE(answer.condition.find("no minimum driver for it is know"), std::string::npos);
 }
 
 // Tests that malformed containers give a FormatError naming the offset and the expectation.

@@ -207,9 +207,9 @@ TEST(ConsumerFrameworks, Releases) {
 
 // Tests that a broken frameworks.yaml is refused with FILE:LINE and what to do.
 TEST(ConsumerFrameworks, BadFileNamesTheLine) {
-    const std::string text = R"(schema: 1
+    const std::string text = R"(schema: 2
 sources:
-  S: {url: "https://example.org/x", title: t, kind: primary}
+  S: {url: "https://github.com/pytorch/pytorch/blob/v2.15.0/torch/backends/cudnn/__init__.py", title: t, kind: code}
 frameworks:
   torch:
     display: PyTorch
@@ -227,10 +227,23 @@ frameworks:
         EXPECT_NE(std::string(e.what()).find("unknown source 'NOPE'"), std::string::npos) << e.what();
     }
     EXPECT_THROW(
-        Frameworks::parse("schema: 1\nsources: {S: {url: 'https://a', title: t, kind: primary}}\nframeworks:\n  "
+        Frameworks::parse("schema: 2\nsources: {S: {url: 'https://pypi.org/project/torch/2.15.0/', title: t, "
+                          "kind: package}}\nframeworks:\n  "
                           "x: {display: X, rules: [{component: gpu, rule: same_major, message: m, source: S}]}\n",
                           "f.yaml"),
         knowledge::KnowledgeError);
+    // A blog is no primary source, whatever kind it claims.
+    try {
+        Frameworks::parse(
+            "schema: 2\nsources: {S: {url: 'https://blog.example.com/torch', title: t, kind: code}}\n"
+            "frameworks:\n  torch: {display: PyTorch, rules: [{component: cuda, rule: same_major, "
+            "message: m, source: S}]}\n",
+            "frameworks.yaml");
+        ADD_FAILURE() << "expected KnowledgeError";
+    } catch (const knowledge::KnowledgeError& e) {
+        EXPECT_EQ(e.line(), 2) << e.what();
+        EXPECT_NE(std::string(e.what()).find("no primary source's site"), std::string::npos) << e.what();
+    }
 }
 
 // Tests requirement specifiers as pins use them.

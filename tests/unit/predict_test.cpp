@@ -59,11 +59,13 @@ TEST(PredictQuestions, Toolkit130CannotTargetSm61) {
     EXPECT_TRUE(control.answer.yes()) << control.answer.reason;
 }
 
-// Tests that cuDNN 9.11 and later do not support compute capability 6.1.
-TEST(PredictQuestions, Cudnn911DoesNotSupportCc61) {
-    const auto q = find(ask(stack_of({{"cudnn", "9.11.0"}, {"gpu", "6.1"}}), kb()), "cudnn-arch");
+// Tests that cuDNN 9.17 and later do not support compute capability 6.1, and that 9.11, which lies between the
+// 9.10.2 row (6.1 listed) and the 9.17.0 row (not listed), is unknown rather than the lower row's yes.
+TEST(PredictQuestions, Cudnn917DoesNotSupportCc61) {
+    const auto q = find(ask(stack_of({{"cudnn", "9.17.0"}, {"gpu", "6.1"}}), kb()), "cudnn-arch");
     EXPECT_TRUE(q.answer.no()) << q.answer.reason;
     expect_sourced(q);
+    EXPECT_TRUE(find(ask(stack_of({{"cudnn", "9.11.0"}, {"gpu", "6.1"}}), kb()), "cudnn-arch").answer.unknown());
 }
 
 // Tests that cuDNN 9.1 loaded under a 9.3 build is rejected by the frameworks' rule.
@@ -88,9 +90,9 @@ TEST(PredictQuestions, Fp8OnCc86HasNoHardwareSupport) {
 // Tests that every question is asked, in a fixed order, and that missing inputs answer unknown with the flags.
 TEST(PredictQuestions, MissingInputsAreUnknownNamingTheFlags) {
     const auto questions = ask(Stack{}, kb());
-    const std::vector<std::string> ids = {"runtime-on-driver", "nvcc-targets",   "cudnn-arch",     "cudnn-cuda",
-                                          "cudnn-rule",        "cudnn-driver",   "ptx-jit",        "precision-fp16",
-                                          "precision-bf16",    "precision-tf32", "precision-fp8",  "precision-int8-tc",
+    const std::vector<std::string> ids = {"runtime-on-driver", "nvcc-targets",   "cudnn-arch",    "cudnn-cuda",
+                                          "cudnn-rule",        "cudnn-driver",   "ptx-jit",       "precision-fp16",
+                                          "precision-bf16",    "precision-tf32", "precision-fp8", "precision-int8-tc",
                                           "precision-dp4a"};
     ASSERT_EQ(questions.size(), ids.size());
     for (std::size_t i = 0; i < ids.size(); ++i) {
@@ -131,7 +133,8 @@ TEST(PredictInput, GpuNamesResolveAndBadInputNamesTheFlag) {
 // Tests the stack file: keys, env, and errors naming the file.
 TEST(PredictInput, StackFileIsReadAndErrorsNameTheFile) {
     const std::string path = ::testing::TempDir() + "predict_stack.json";
-    std::ofstream(path) << R"({"driver": "535.104.05", "runtime": "12.4", "gpu": "T4", "env": {"CUDA_VISIBLE_DEVICES": ""}})";
+    std::ofstream(path)
+        << R"({"driver": "535.104.05", "runtime": "12.4", "gpu": "T4", "env": {"CUDA_VISIBLE_DEVICES": ""}})";
     Stack s;
     read_stack_file(s, path, kb());
     EXPECT_EQ(*s.driver, Version({535, 104, 5}));
@@ -168,7 +171,7 @@ TEST(PredictFingerprint, SyntheticFingerprintHasTheProbesShape) {
     EXPECT_EQ(fp["cublas"]["present"], true);
     ASSERT_EQ(fp["gpus"].size(), 1u);
     EXPECT_EQ(fp["gpus"][0]["cc"], "7.5");
-    EXPECT_TRUE(fp["gpus"][0].contains("memory_bytes"));
+    EXPECT_FALSE(fp["gpus"][0].contains("memory_bytes"));  // no primary source gives memory sizes any more
     EXPECT_TRUE(fp["env"].is_object());
     EXPECT_FALSE(synthetic_fingerprint(Stack{}, kb()).driver.present);
 }

@@ -1,14 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 /// \file `cuconform predict`: questions and expected case outcomes for a stack given on the command line or in a file.
-#include "core/command.h"
+#include "predict/predict.h"
 
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <iostream>
 
+#include "core/command.h"
 #include "predict/framework.h"
-#include "predict/predict.h"
 
 namespace cuconform::predict {
 namespace {
@@ -41,9 +41,10 @@ CommandSetup setup = [](CLI::App& sub) -> std::function<int()> {
         sub.add_option_function<std::string>(
             f.name, [opts, key = std::string(f.key)](const std::string& v) { opts->fields[key] = v; }, f.help);
     }
-    sub.add_option("--file", opts->file,
-                   "Stack as JSON: {\"driver\": \"535.104.05\", \"runtime\": \"12.4\", \"gpu\": \"T4\", \"env\": {...}}; "
-                   "flags override it");
+    sub.add_option(
+        "--file", opts->file,
+        "Stack as JSON: {\"driver\": \"535.104.05\", \"runtime\": \"12.4\", \"gpu\": \"T4\", \"env\": {...}}; "
+        "flags override it");
     sub.add_option("--env", opts->env, "NAME=VALUE set in the stack's environment (repeatable); NAME= for empty");
     sub.add_option("--framework", opts->framework,
                    "A framework release, e.g. torch==2.15.0 or jax==0.10.2: what it is built against and what `pip "
