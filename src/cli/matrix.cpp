@@ -39,7 +39,8 @@ struct Options {
     int jobs = 0;
     double timeout_s = 0;
     std::string provider;  ///< "container": every cell in an image (docker/podman); empty: host and wheels per cell.
-    std::string engine;    ///< docker | podman (default: the first installed).
+    std::string engine;    ///< docker | podman (default: the first installed; podman with --base local).
+    std::string base;      ///< nvidia (default) | local | an image (--provider container).
     std::string fingerprint;
     int slots = 1;
     std::string resources_out;
@@ -68,8 +69,29 @@ int run_with_providers(const Matrix& m, const std::vector<Cell>& cells, const Op
     const auto fp = probe::probe_fingerprint();
     const Machine machine = Machine::from(fp);
     if (o.provider == "container") {
-        auto engine = provision::find_engine(o.engine);
-        if (!engine.works) {
+        const bool here = provision::builds_here(o.engine.empty() && o.base == "local" ? "podman" : o.engine, o.base);
+        if (o.base == "local" && o.engine == "docker") {
+            fmt::print(stderr,
+                       "cuconform matrix: --base local is made and built with podman (scripts/containers); use "
+                       "--engine podman, or --base nvidia with docker\n");
+            return kExitHarnessError;
+        }
+        auto engine = provision::find_engine(here ? "podman" : o.engine);
+        if (here) {
+            // Before any image is built: podman is installed and starts a container here with the project's
+            // settings (scripts/containers check says what podman said and the fix).
+            if (!engine.found) {
+                fmt::print(stderr,
+                           "cuconform matrix: --provider container --base {}: {}. Fix: scripts/containers setup "
+                           "(installs podman, runc and mmdebstrap from Debian's packages)\n",
+                           o.base, engine.problem());
+                return kExitHarnessError;
+            }
+            if (const auto problem = provision::engine_start_problem(engine); !problem.empty()) {
+                fmt::print(stderr, "cuconform matrix: --provider container --base {}: {}\n", o.base, problem);
+                return kExitHarnessError;
+            }
+        } else if (!engine.works) {
             fmt::print(stderr,
                        "cuconform matrix: --provider container: {}. The container provider builds each cell's image "
                        "from containers/Dockerfile and runs it with docker or podman; GPU runners also need the NVIDIA "
@@ -78,7 +100,7 @@ int run_with_providers(const Matrix& m, const std::vector<Cell>& cells, const Op
                        engine.problem());
             return kExitHarnessError;
         }
-        provider = std::make_unique<provision::ContainerProvider>(std::move(engine));
+        provider = std::make_unique<provision::ContainerProvider>(std::move(engine), o.base);
     } else {
         provider = std::make_unique<provision::LocalProvider>(machine);
     }
@@ -293,13 +315,17 @@ CommandSetup setup = [](CLI::App& sub) -> std::function<int()> {
         app->add_option("--timeout", o->timeout_s, "Seconds per case process (passed to cuconform run)")
             ->check(CLI::Range(0.001, 86400.0));
         app->add_option("--provider", o->provider,
-                        "container: run every cell in an image from containers/Dockerfile on NVIDIA's CUDA image "
-                        "(docker or podman); default: each cell's own provider (host or wheels)")
+                        "container: run every cell in an image from containers/Dockerfile (docker or podman; the "
+                        "base: --base); default: each cell's own provider (host or wheels)")
             ->check(CLI::IsMember({"container"}));
         app->add_option("--engine", o->engine,
                         "With --provider container: docker or podman (default: the first "
                         "installed)")
             ->check(CLI::IsMember({"docker", "podman"}));
+        app->add_option("--base", o->base,
+                        "With --provider container: nvidia (NVIDIA's CUDA image for each toolkit, the default), local "
+                        "(the project's Debian base made here, toolkit and stack from NVIDIA's wheels, podman: "
+                        "scripts/containers), or an image");
     };
     auto* plan_app = sub.add_subcommand("plan", "Expand a matrix file into cells and print them");
     add_file(plan_app);

@@ -181,7 +181,13 @@ FetchResult fetch_toolkit(const StackRequest& request, const FetchOptions& optio
     const json wheels = fetch_wheels(cache, resolve_toolkit_wheels(request), options, result);
     result.prefix = (cache / "toolkits" / request.name()).string();
     const json existing = read_json_file(fs::path(result.prefix) / "toolkit.json");
-    if (assembled_from(existing, wheels, result.prefix, "layout")) {
+    // A toolkit assembled before cuconform kept the wheels' permissions has an nvcc nobody can run: assemble it again.
+    const bool runnable = std::all_of(kCompilerFiles.begin(), kCompilerFiles.end(), [&](const std::string& file) {
+        const bool tool = file.starts_with("bin/") || file.starts_with("nvvm/bin/");
+        const fs::path path = fs::path(result.prefix) / file;
+        return !tool || !fs::exists(path) || ::access(path.c_str(), X_OK) == 0;
+    });
+    if (runnable && assembled_from(existing, wheels, result.prefix, "layout")) {
         if (!options.quiet)
             fmt::print(stderr, "cuconform stack: {} is already assembled from these wheels\n", result.prefix);
         result.stack = existing;

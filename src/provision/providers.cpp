@@ -5,6 +5,8 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <cstdio>
+
 #include "core/build_info.h"
 #include "core/process.h"
 #include "isolate/view.h"
@@ -70,7 +72,8 @@ matrix::CellOutcome LocalProvider::run(const matrix::Cell& cell, const matrix::R
     return outcome;
 }
 
-ContainerProvider::ContainerProvider(ContainerEngine engine) : engine_(std::move(engine)) {}
+ContainerProvider::ContainerProvider(ContainerEngine engine, std::string base)
+    : engine_(std::move(engine)), base_(std::move(base)) {}
 
 matrix::CellOutcome ContainerProvider::run(const matrix::Cell& cell, const matrix::RunSettings& settings,
                                            const fs::path& out) {
@@ -79,10 +82,11 @@ matrix::CellOutcome ContainerProvider::run(const matrix::Cell& cell, const matri
     outcome.stack.provider = "container";
     outcome.stack.cuda = cell.cuda;
     outcome.stack.cudnn = cell.cudnn;
+    if (builds_here(engine_.name, base_)) return run_here(cell, settings, out, std::move(outcome));
     ContainerCommands c;
     try {
         c = container_commands(cell, engine_.name, source_dir(), fs::absolute(out),
-                               matrix::run_arguments(cell, settings));
+                               matrix::run_arguments(cell, settings), base_ == "nvidia" ? "" : base_);
     } catch (const std::exception& e) {
         outcome.reason = e.what();
         return outcome;
@@ -110,6 +114,61 @@ matrix::CellOutcome ContainerProvider::run(const matrix::Cell& cell, const matri
     outcome.provisioned = true;
     outcome.exit = p.rc();
     outcome.provision = {{"engine", engine_.name}, {"image", c.image}, {"base", c.base}, {"stack", c.stack}};
+    return outcome;
+}
+
+matrix::CellOutcome ContainerProvider::run_here(const matrix::Cell& cell, const matrix::RunSettings& settings,
+                                                 const fs::path& out, matrix::CellOutcome outcome) {
+    // The catalogue is built in the image against the cell's toolkit and runs on the cell's stack, both from
+    // NVIDIA's wheels (the local base has no CUDA of its own), whatever the cell's provider axis says.
+    const std::string toolkit =
+        fmt::format("cuda={} cudnn={}", cell.toolkit, cell.toolkit_cudnn.empty() ? "none" : cell.toolkit_cudnn);
+    const std::string stack = fmt::format("cuda={} cudnn={}", cell.cuda, cell.cudnn.empty() ? "none" : cell.cudnn);
+    const std::string base = base_ == "local" ? "" : base_;
+    auto [known, fresh] = local_images_.try_emplace({toolkit, stack});
+    auto& [image, problem] = known->second;
+    if (fresh) {
+        fmt::print("cuconform matrix: cell {}: the image for toolkit {} and stack {} on {} (scripts/containers image)\n",
+                   cell.id, toolkit, stack, base.empty() ? "the local base" : base);
+        std::fflush(stdout);
+        try {
+            image = build_local_image(engine_, isolate::self_executable(), toolkit, stack, base);
+        } catch (const std::exception& e) {
+            problem = fmt::format("{} (the other images go on)", e.what());
+        }
+    }
+    if (!problem.empty()) {
+        outcome.reason = problem;
+        return outcome;
+    }
+    std::error_code ec;
+    fs::create_directories(out / cell.id, ec);  // made here, so that it is this user's and not the engine's
+    const auto run = container_run_command(cell, engine_.name, fs::absolute(out), matrix::run_arguments(cell, settings),
+                                           image.tag, /*no_network=*/true);  // everything is in the image
+    fmt::print("cuconform matrix: cell {} in {} ({})\n  CONTAINERS_CONF={} {}\n", cell.id, image.tag,
+               image.reference(), podman_settings(), fmt::join(run, " "));
+    std::fflush(stdout);
+    const auto p = process::run(run, {.output = process::Output::Inherit, .env = engine_.env()});
+    if (p.rc() > 2) {
+        // 125: the engine failed; 126/127: the command could not start in the image. Not the catalogue's verdict.
+        outcome.reason = fmt::format(
+            "`{} run` {} (125: the engine itself failed, 126/127: cuconform could not start in {}). Fix: "
+            "scripts/containers check; then rebuild the image (scripts/containers image --toolkit \"{}\" --stack "
+            "\"{}\")",
+            engine_.name, p.describe(), image.tag, toolkit, stack);
+        return outcome;
+    }
+    outcome.provisioned = true;
+    outcome.exit = p.rc();
+    outcome.provision = {{"engine", engine_.name},
+                         {"settings", podman_settings()},
+                         {"base", base.empty() ? "local" : base},
+                         {"image", image.tag},
+                         {"image_id", image.id},
+                         {"digest", image.digest},
+                         {"reference", image.reference()},
+                         {"toolkit", toolkit},
+                         {"stack", stack}};
     return outcome;
 }
 

@@ -406,11 +406,21 @@ private:
     bool pip_checked_ = false;
 };
 
+/// Extracts a wheel as pip installs one: a member the wheel marks executable (nvcc, cudafe++, ptxas and cicc are
+/// 0o744 in NVIDIA's compiler wheels) becomes 0o755; `python -m zipfile -e` would drop the bits.
+constexpr const char* kUnzipKeepingModes = R"(import os, sys, zipfile
+with zipfile.ZipFile(sys.argv[1]) as wheel:
+    for member in wheel.infolist():
+        path = wheel.extract(member, sys.argv[2])
+        if not member.is_dir() and (member.external_attr >> 16) & 0o111:
+            os.chmod(path, 0o755)
+)";
+
 /// Unzips one cached wheel into tmp/wheels/<stem>/ (removing tmp when it fails) and returns that directory.
 fs::path unpack_wheel(const fs::path& cache, const fs::path& tmp, const std::string& file) {
     const fs::path dest = tmp / "wheels" / fs::path(file).stem();
     const auto unzip =
-        process::run({pip_python(), "-m", "zipfile", "-e", (cache / "wheels" / file).string(), dest.string()},
+        process::run({pip_python(), "-c", kUnzipKeepingModes, (cache / "wheels" / file).string(), dest.string()},
                      {.output = process::Output::Merge});
     if (!unzip.ok()) {
         std::error_code ec;

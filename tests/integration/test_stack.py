@@ -9,7 +9,7 @@ import subprocess
 
 import pytest
 
-from stack_wheels import make_cu12_index
+from stack_wheels import make_cu12_index, make_cu13_toolkit_index
 
 CLI = os.environ.get("CUCONFORM_BIN", "build/bin/cuconform")
 
@@ -58,6 +58,33 @@ def test_fetch_assembles_a_prefix_and_reuses_the_cache(tmp_path):
     stacks = json.loads(listed.stdout)
     assert [s["name"] for s in stacks] == ["cuda12.4-cudnn9.1"] and stacks[0]["size_bytes"] > 0
     assert "cuda12.4-cudnn9.1" in cli("stack", "list", "--cache", str(cache)).stdout
+
+
+def test_a_toolkit_keeps_the_wheels_executables_executable(tmp_path):
+    """nvcc, cudafe++, ptxas and cicc are executable in NVIDIA's wheels (mode 0o744); a toolkit prefix that lost the
+    bits has no usable nvcc, and scripts/build-toolkit then silently took the host's. Also a prefix assembled before
+    (without the bits) is assembled again."""
+    index = make_cu13_toolkit_index(str(tmp_path / "index"))
+    cache = tmp_path / "cache"
+
+    def fetch_toolkit():
+        return cli("stack", "fetch-toolkit", "cuda=13.0", "cudnn=9.19", "--cache", str(cache),
+                   "--pip-arg=--no-index", f"--pip-arg=--find-links={index}")
+    first = fetch_toolkit()
+    assert first.returncode == 0, first.stdout + first.stderr
+    prefix = cache / "toolkits" / "cuda13.0-cudnn9.19"
+    tools = ["bin/nvcc", "bin/cudafe++", "bin/fatbinary", "bin/ptxas", "nvvm/bin/cicc"]
+    for tool in tools:
+        assert os.access(prefix / tool, os.X_OK), f"{tool} is not executable: {oct((prefix / tool).stat().st_mode)}"
+    assert not os.access(prefix / "bin/nvcc.profile", os.X_OK)  # what the wheel does not mark stays as it was
+    version = subprocess.run([str(prefix / "bin/nvcc"), "--version"], capture_output=True, text=True)
+    assert "release 13.0" in version.stdout
+    assert json.loads((prefix / "toolkit.json").read_text())["missing"] == []
+
+    (prefix / "bin/nvcc").chmod(0o644)  # as an older cuconform left it
+    again = fetch_toolkit()
+    assert again.returncode == 0, again.stderr
+    assert "assembling the toolkit" in again.stderr and os.access(prefix / "bin/nvcc", os.X_OK)
 
 
 def assert_damage_is_downloaded_again(cache, index, damage):
@@ -187,6 +214,7 @@ def test_run_stack_without_lib_is_a_harness_error(tmp_path):
 
 
 def test_container_plan_prints_commands_and_says_when_no_engine_runs(tmp_path):
+    # docker by name: with podman installed (scripts/containers setup) it would be the engine found first here.
     proc = cli("stack", "container-plan", "cuda=12.4", "cudnn=9", "--engine", "docker", env={"PATH": "/usr/bin:/bin"})
     assert "--build-arg BASE=nvidia/cuda:12.4.1-cudnn-devel-ubuntu22.04" in proc.stdout
     # The same command line `matrix run --provider container` runs: this user's files, the GPUs, the results mount.
