@@ -95,8 +95,10 @@ def test_ctest_conformance_label_agrees_with_run(tmp_path):
     by_case = {}
     for (case, _), v in results(tmp_path).items():
         by_case[case] = by_case.get(case, True) and v["verdict"] in ("PASS", "UNSUPPORTED", "WAIVED")
+    # Its own results folder: the ctest running this test may run the same conformance tests at this moment.
     ctest = subprocess.run(["ctest", "--test-dir", BUILD, "-L", "conformance", "-j", "2", "--output-junit",
-                            str(tmp_path / "ctest.xml")], capture_output=True, text=True, timeout=600)
+                            str(tmp_path / "ctest.xml")], capture_output=True, text=True, timeout=600,
+                           env=dict(os.environ, CUCONFORM_CTEST_RESULTS=str(tmp_path / "ctest-results")))
     import xml.etree.ElementTree as ET
     ctest_ok, ctest_skipped = {}, set()
     for tc in ET.parse(tmp_path / "ctest.xml").getroot().iter("testcase"):
