@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
 /// \file Family `env`: environment variables pointing the wrong way, as the runtime, cuDNN and build tools read them.
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -9,6 +8,7 @@
 #include <sstream>
 
 #include "cases/common.h"
+#include "cases/toolchain.h"
 
 namespace cuconform::cases {
 namespace {
@@ -94,10 +94,9 @@ Outcome find_and_run_nvcc() {
                               fmt::format("{} does not exist (CUDA_HOME={})", nvcc.string(),
                                           std::getenv("CUDA_HOME") ? std::getenv("CUDA_HOME") : "(unset)"));
     }
-    const std::string cmd = nvcc.string() + " --version >/dev/null 2>&1";
-    const int rc = std::system(cmd.c_str());
-    if (rc != 0) {
-        return Outcome::error(Domain::Compile, "NVCC_FAILED", WIFEXITED(rc) ? WEXITSTATUS(rc) : -1,
+    const CommandResult ran = run_command({nvcc.string(), "--version"});
+    if (ran.exit_code != 0) {
+        return Outcome::error(Domain::Compile, "NVCC_FAILED", ran.exit_code,
                               fmt::format("{} --version failed", nvcc.string()));
     }
     return Outcome::ok(fmt::format("{} runs", nvcc.string()));

@@ -24,6 +24,8 @@
 #include <thread>
 #include <utility>
 
+#include "core/process_pids.h"
+
 namespace cuconform::process {
 namespace {
 
@@ -184,43 +186,6 @@ int keeper_main(void* raw) {
     _exit(0);
 }
 
-/// The processes this one started (Child objects) and has not reaped yet: every other child it has is an orphan that
-/// was re-parented to it (OrphanReaper). cuconform forks from a single thread, so no lock.
-std::set<pid_t>& started_pids() {
-    static std::set<pid_t> pids;
-    return pids;
-}
-
-/// The direct children of this process (of any of its threads), from /proc.
-std::vector<pid_t> children_of_self() {
-    std::vector<pid_t> out;
-    std::error_code ec;
-    bool listed = false;
-    for (const auto& task : std::filesystem::directory_iterator("/proc/self/task", ec)) {
-        std::ifstream in(task.path() / "children");
-        if (!in) continue;
-        listed = true;
-        for (pid_t pid; in >> pid;) out.push_back(pid);
-    }
-    if (listed) return out;
-    // Kernels without CONFIG_PROC_CHILDREN: every process's parent, from its stat line.
-    const pid_t self = getpid();
-    for (const auto& entry : std::filesystem::directory_iterator("/proc", ec)) {
-        const std::string name = entry.path().filename().string();
-        if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
-        std::ifstream in(entry.path() / "stat");
-        std::string line;
-        if (!std::getline(in, line)) continue;
-        const auto close = line.rfind(')');
-        if (close == std::string::npos) continue;
-        std::istringstream rest(line.substr(close + 1));
-        char state = 0;
-        pid_t parent = 0;
-        if (rest >> state >> parent && parent == self) out.push_back(static_cast<pid_t>(std::stol(name)));
-    }
-    return out;
-}
-
 Status status_from_wait(int wait_status) {
     Status s;
     if (WIFEXITED(wait_status)) s.exit_code = WEXITSTATUS(wait_status);
@@ -336,7 +301,7 @@ Child Child::start(const std::vector<std::string>* argv, const std::function<int
         if (pid == 0) start_child();
     }
     child.pid_ = pid;
-    started_pids().insert(pid);
+    detail::started_pids().insert(pid);
     result.close_write();
     child.result_fd_ = result.read;
     out.close_write();
@@ -387,7 +352,7 @@ void Child::reset() {
         while (waitpid(pid_, &ws, 0) < 0 && errno == EINTR) {
         }
     }
-    if (pid_ > 0) started_pids().erase(pid_);
+    if (pid_ > 0) detail::started_pids().erase(pid_);
     for (int* fd : {&result_fd_, &tail_fd_, &out_fd_, &err_fd_, &status_fd_}) Pipe::close_fd(*fd);
     pid_ = -1;
 }
@@ -437,7 +402,7 @@ const std::optional<Status>& Child::try_wait() {
         while ((r = waitpid(pid_, &ws, WNOHANG)) < 0 && errno == EINTR) {
         }
         if (r == pid_ || (r < 0 && errno == ECHILD)) {
-            started_pids().erase(pid_);
+            detail::started_pids().erase(pid_);
             Status s = r == pid_ ? child_status(ws) : Status{};
             s.timed_out = timed_out_;
             s.exec_errno = exec_errno_;
@@ -454,13 +419,13 @@ const Status& Child::wait() {
         int ws = 0;
         pid_t r = waitpid(pid_, &ws, 0);
         if (r == pid_) {
-            started_pids().erase(pid_);
+            detail::started_pids().erase(pid_);
             Status s = child_status(ws);
             s.timed_out = timed_out_;
             s.exec_errno = exec_errno_;
             status_ = s;
         } else if (r < 0 && errno != EINTR) {
-            started_pids().erase(pid_);
+            detail::started_pids().erase(pid_);
             status_ = Status{.exit_code = -1, .timed_out = timed_out_, .exec_errno = exec_errno_};
         }
     }
@@ -548,38 +513,6 @@ Result run(const std::vector<std::string>& argv, const Options& options) {
     return result;
 }
 
-OrphanReaper::OrphanReaper() {
-    int previous = 0;
-    prctl(PR_GET_CHILD_SUBREAPER, &previous);
-    previous_ = previous != 0;
-    active_ = prctl(PR_SET_CHILD_SUBREAPER, 1) == 0;
-}
-
-OrphanReaper::~OrphanReaper() {
-    kill_orphans();
-    if (active_ && !previous_) prctl(PR_SET_CHILD_SUBREAPER, 0);
-}
-
-std::size_t OrphanReaper::kill_orphans() {
-    if (!active_) return 0;
-    std::size_t killed = 0;
-    // An orphan's own children become orphans of ours when it dies: a few rounds catch a whole tree.
-    for (int round = 0; round < 64; ++round) {
-        std::vector<pid_t> orphans;
-        for (const pid_t pid : children_of_self()) {
-            if (!started_pids().contains(pid)) orphans.push_back(pid);
-        }
-        if (orphans.empty()) break;
-        for (const pid_t pid : orphans) kill(pid, SIGKILL);
-        for (const pid_t pid : orphans) {
-            while (waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
-            }
-            ++killed;
-        }
-    }
-    return killed;
-}
-
 bool write_all(int fd, std::string_view data) { return write_fully(fd, data.data(), data.size()); }
 
 Answer call_in_child(const std::function<std::string()>& fn, double timeout_s) {
@@ -614,6 +547,11 @@ int exec_in_place(const std::vector<std::string>& argv, const EnvChanges& env) {
     std::fflush(nullptr);
     execvp(args[0], args.data());
     return errno;
+}
+
+std::set<pid_t>& detail::started_pids() {
+    static std::set<pid_t> pids;
+    return pids;
 }
 
 }  // namespace cuconform::process
