@@ -348,10 +348,14 @@ private:
                        failures(), counts_[Verdict::Unsupported], eta);
             std::fflush(stdout);
         } else {
-            fmt::print("{} {} ({:.0f} ms){}\n", shown, label, r.duration_ms,
-                       is_failure(r.verdict)
-                           ? fmt::format(": expected {}, observed {}", r.expected.str(), r.observed.str())
-                           : "");
+            // A CI log says why a case did not run, as it says what a failure got.
+            std::string why;
+            if (is_failure(r.verdict)) {
+                why = fmt::format(": expected {}, observed {}", r.expected.str(), r.observed.str());
+            } else if (r.verdict == Verdict::Unsupported && !r.observed.reason.empty()) {
+                why = ": " + r.observed.reason;
+            }
+            fmt::print("{} {} ({:.0f} ms){}\n", shown, label, r.duration_ms, why);
         }
     }
 

@@ -5,6 +5,7 @@ and `ctest -L conformance` agrees with `cuconform run`."""
 import glob
 import json
 import os
+import re
 import signal
 import subprocess
 import time
@@ -219,6 +220,9 @@ def test_a_piped_run_ends_with_its_tally_and_keeps_its_lines_out_of_the_cases_ou
     lines = loud.stdout.strip().splitlines()
     assert lines[-1].startswith("cuconform run: ") and "failed" in lines[-1] and "does not conform" in lines[-1], lines
     assert any(l.startswith("FAIL fixture.wrong.expectation") for l in lines), lines
+    # A case that could not run says why on its line, as a failure says what it got.
+    unsupported = [l for l in lines if l.startswith("UNSUPPORTED ")]
+    assert unsupported and all(re.search(r" \(\d+ ms\): \S", l) for l in unsupported), unsupported
     for record in results(tmp_path / "loud").values():
         tail = record.get("output_tail", "")
         assert "cuconform" not in tail and "PASS " not in tail and "FAIL " not in tail, (record["case"], tail)
