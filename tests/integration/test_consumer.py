@@ -15,6 +15,8 @@ import textwrap
 import jsonschema
 import pytest
 
+from environ import clean_env
+
 REPO = pathlib.Path(__file__).resolve().parents[2]
 BIN = os.environ.get("CUCONFORM_BIN", str(REPO / "build" / "bin" / "cuconform"))
 CUDA_LIB = pathlib.Path("/usr/local/cuda-13.0/lib")
@@ -22,19 +24,6 @@ PYTHON = "/usr/bin/python3"
 
 pytestmark = pytest.mark.skipif(not CUDA_LIB.is_dir() or not shutil.which("gcc"),
                                 reason=f"needs the host's CUDA 13.0 / cuDNN 9 in {CUDA_LIB} and gcc")
-
-
-def clean_env(**overrides):
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("CUDA_", "CUDNN_", "NVIDIA_", "CUBLAS_"))
-           and k not in ("LD_LIBRARY_PATH", "VIRTUAL_ENV", "CONDA_PREFIX", "PYTHONPATH")}
-    env["CUDA_HOME"] = "/usr/local/cuda"
-    for k, v in overrides.items():
-        if v is None:
-            env.pop(k, None)
-        else:
-            env[k] = v
-    return env
 
 
 def run(args, env=None, wrap=(), timeout=120):

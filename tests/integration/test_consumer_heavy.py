@@ -14,6 +14,8 @@ import subprocess
 
 import pytest
 
+from environ import clean_env
+
 REPO = pathlib.Path(__file__).resolve().parents[2]
 BIN = os.environ.get("CUCONFORM_BIN", str(REPO / "build" / "bin" / "cuconform"))
 OUT = pathlib.Path(os.environ.get("CUCONFORM_TEST_OUTPUT", "/tmp")) / "frameworks"
@@ -22,19 +24,6 @@ CUDA_LIB = pathlib.Path("/usr/local/cuda-13.0/lib")
 TORCH_WORDS = ("cuDNN version incompatibility: PyTorch was compiled  against (9, 26, 0) but found runtime version "
                "(9, 19, 0). PyTorch already comes bundled with cuDNN.")
 TORCH_FIX = "-m pip install nvidia-cudnn-cu13==9.26.0.51"
-
-
-def clean_env(**overrides):
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("CUDA_", "CUDNN_", "NVIDIA_", "CUBLAS_"))
-           and k not in ("LD_LIBRARY_PATH", "VIRTUAL_ENV", "CONDA_PREFIX", "PYTHONPATH")}
-    env["CUDA_HOME"] = "/usr/local/cuda"
-    for k, v in overrides.items():
-        if v is None:
-            env.pop(k, None)
-        else:
-            env[k] = v
-    return env
 
 
 @pytest.fixture(scope="module")

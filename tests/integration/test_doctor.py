@@ -12,6 +12,8 @@ import subprocess
 import jsonschema
 import pytest
 
+from environ import clean_env
+
 REPO = pathlib.Path(__file__).resolve().parents[2]
 BIN = os.environ.get("CUCONFORM_BIN", str(REPO / "build" / "bin" / "cuconform"))
 SCHEMAS = REPO / "reports" / "schema"
@@ -21,19 +23,6 @@ LD_SO = "/lib64/ld-linux-x86-64.so.2"
 SUBLIBRARIES = ["graph", "ops", "cnn", "adv", "engines_precompiled", "engines_runtime_compiled", "heuristic"]
 
 pytestmark = pytest.mark.skipif(not CUDA_LIB.is_dir(), reason="needs the CUDA 13.0 runtime and cuDNN in " + str(CUDA_LIB))
-
-
-def clean_env(**overrides):
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("CUDA_", "CUDNN_", "NVIDIA_", "CUBLAS_"))
-           and k not in ("LD_LIBRARY_PATH", "VIRTUAL_ENV", "CONDA_PREFIX")}
-    env["CUDA_HOME"] = "/usr/local/cuda"
-    for k, v in overrides.items():
-        if v is None:
-            env.pop(k, None)
-        else:
-            env[k] = v
-    return env
 
 
 def doctor(*, env=None, library_path=None):
