@@ -155,11 +155,13 @@ CommandSetup table_setup = [](CLI::App& sub) -> std::function<int()> {
                    "With --contradictions: a cuDNN release's prefix (include/, lib/) whose headers and libraries' "
                    "kernel architectures are compared with the knowledge base (repeatable; no results needed)");
     return [=]() {
+        if (!releases->empty() && !*contradictions) {
+            throw std::runtime_error("--cudnn-release compares a release with the knowledge base: add --contradictions");
+        }
         if (out_dir->empty() && !*contradictions && !*json) {
             throw std::runtime_error(
                 "no output: pass -o DIR for table.md/table.csv/table.json, --json, or --contradictions");
         }
-        if (!releases->empty() && !*contradictions) throw std::runtime_error("--cudnn-release needs --contradictions");
         bool release_disagrees = false;
         if (!releases->empty()) {
             std::vector<ReleaseFinding> findings;
