@@ -12,8 +12,8 @@
 #include <memory>
 #include <set>
 
-#include "core/command.h"
 #include "binary/fatbin.h"
+#include "core/command.h"
 #include "core/files.h"
 #include "results/record_io.h"
 
@@ -41,11 +41,15 @@ CudnnReleaseFiles cudnn_release_files(const fs::path& root) {
         return a.string().size() != b.string().size() ? a.string().size() < b.string().size() : a < b;
     });
     std::set<fs::path> seen;
-    std::erase_if(libs, [&](const fs::path& p) { return !seen.insert(fs::canonical(p, ec)).second; });
+    std::erase_if(libs, [&](const fs::path& p) {
+        std::error_code dangling;  // a dangling link stays, and reading it names it
+        return !seen.insert(fs::weakly_canonical(p, dangling)).second;
+    });
     if (ec || libs.empty()) {
-        throw std::runtime_error(fmt::format("{}: no lib/libcudnn*.so.* here; pass the folder that holds a cuDNN "
-                                             "release's include/ and lib/",
-                                             root.string()));
+        throw std::runtime_error(
+            fmt::format("{}: no lib/libcudnn*.so.* here; pass the folder that holds a cuDNN "
+                        "release's include/ and lib/",
+                        root.string()));
     }
     std::sort(libs.begin(), libs.end());
     for (const auto& path : libs) {
@@ -156,7 +160,8 @@ CommandSetup table_setup = [](CLI::App& sub) -> std::function<int()> {
                    "kernel architectures are compared with the knowledge base (repeatable; no results needed)");
     return [=]() {
         if (!releases->empty() && !*contradictions) {
-            throw std::runtime_error("--cudnn-release compares a release with the knowledge base: add --contradictions");
+            throw std::runtime_error(
+                "--cudnn-release compares a release with the knowledge base: add --contradictions");
         }
         if (out_dir->empty() && !*contradictions && !*json) {
             throw std::runtime_error(

@@ -223,11 +223,11 @@ struct Comparison {
 /// codes in its headers, and the architectures of the kernel images in its libraries (read by the caller with
 /// `binary::read_file`: this room reads no fat binaries).
 struct CudnnReleaseFiles {
-    std::filesystem::path root;                      ///< The release's prefix (include/, lib/).
+    std::filesystem::path root;  ///< The release's prefix (include/, lib/).
     struct Library {
         std::filesystem::path path;
-        std::vector<Version> sass;                   ///< Generic SASS (sm_XY) as compute capabilities.
-        std::vector<Version> ptx;                    ///< Generic PTX (compute_XY) as compute capabilities.
+        std::vector<Version> sass;  ///< Generic SASS (sm_XY) as compute capabilities.
+        std::vector<Version> ptx;   ///< Generic PTX (compute_XY) as compute capabilities.
     };
     std::vector<Library> libraries;
 };
@@ -245,8 +245,7 @@ struct ReleaseFinding {
 
 /// Reads `files.root`'s include/cudnn_version.h and cudnn_graph.h (or cudnn.h) and compares them, and the libraries'
 /// architectures, with the knowledge base. Throws std::runtime_error naming the file when a header is missing.
-std::vector<ReleaseFinding> compare_release_files(const CudnnReleaseFiles& files,
-                                                  const knowledge::KnowledgeBase& kb);
+std::vector<ReleaseFinding> compare_release_files(const CudnnReleaseFiles& files, const knowledge::KnowledgeBase& kb);
 /// One block per contradiction (both sources), then a count line.
 void write_release_findings(std::ostream& out, const std::vector<ReleaseFinding>& findings);
 
