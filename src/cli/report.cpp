@@ -10,7 +10,9 @@
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <set>
 
+#include "binary/fatbin.h"
 #include "core/command.h"
 #include "core/files.h"
 #include "results/record_io.h"
@@ -23,6 +25,49 @@ struct Inputs {
     std::vector<std::string> results;
     std::string synthetic;  ///< Hidden: "CASESxCELLS[:SEED]" instead of RESULTS (tests, demos, benchmarks).
 };
+
+/// A cuDNN release's libraries (lib/libcudnn*.so.*, each once) and the generic SASS and PTX architectures of the
+/// kernel images they carry.
+CudnnReleaseFiles cudnn_release_files(const fs::path& root) {
+    CudnnReleaseFiles files{root, {}};
+    std::vector<fs::path> libs;
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator(root / "lib", ec)) {
+        const auto name = e.path().filename().string();
+        if (name.starts_with("libcudnn") && name.find(".so.") != std::string::npos) libs.push_back(e.path());
+    }
+    // Each library once, under the shortest name that reaches it (libcudnn.so.9 -> libcudnn.so.9.19.0).
+    std::sort(libs.begin(), libs.end(), [](const fs::path& a, const fs::path& b) {
+        return a.string().size() != b.string().size() ? a.string().size() < b.string().size() : a < b;
+    });
+    std::set<fs::path> seen;
+    std::erase_if(libs, [&](const fs::path& p) {
+        std::error_code dangling;  // a dangling link stays, and reading it names it
+        return !seen.insert(fs::weakly_canonical(p, dangling)).second;
+    });
+    if (ec || libs.empty()) {
+        throw std::runtime_error(
+            fmt::format("{}: no lib/libcudnn*.so.* here; pass the folder that holds a cuDNN "
+                        "release's include/ and lib/",
+                        root.string()));
+    }
+    std::sort(libs.begin(), libs.end());
+    for (const auto& path : libs) {
+        CudnnReleaseFiles::Library lib{path, {}, {}};
+        for (const auto& fatbin : binary::read_file(path).fatbins) {
+            for (const auto& image : fatbin.images) {
+                if (image.arch.variant != binary::ArchVariant::kGeneric) continue;
+                const Version cc({image.arch.major(), image.arch.minor()});
+                auto& into = image.kind == binary::ImageKind::kCubin ? lib.sass : lib.ptx;
+                if (image.kind != binary::ImageKind::kOther && std::find(into.begin(), into.end(), cc) == into.end()) {
+                    into.push_back(cc);
+                }
+            }
+        }
+        files.libraries.push_back(std::move(lib));
+    }
+    return files;
+}
 
 void add_inputs(CLI::App& sub, Inputs& in) {
     sub.add_option("results", in.results,
@@ -109,10 +154,30 @@ CommandSetup table_setup = [](CLI::App& sub) -> std::function<int()> {
     sub.add_flag("--json", *json, "Print the table as JSON (browser-compat-data style, with cuDNN version ranges)");
     sub.add_flag("--contradictions", *contradictions,
                  "List results whose observed outcome disagrees with the knowledge base (exit 1 when any does)");
+    auto releases = std::make_shared<std::vector<std::string>>();
+    sub.add_option("--cudnn-release", *releases,
+                   "With --contradictions: a cuDNN release's prefix (include/, lib/) whose headers and libraries' "
+                   "kernel architectures are compared with the knowledge base (repeatable; no results needed)");
     return [=]() {
+        if (!releases->empty() && !*contradictions) {
+            throw std::runtime_error(
+                "--cudnn-release compares a release with the knowledge base: add --contradictions");
+        }
         if (out_dir->empty() && !*contradictions && !*json) {
             throw std::runtime_error(
                 "no output: pass -o DIR for table.md/table.csv/table.json, --json, or --contradictions");
+        }
+        bool release_disagrees = false;
+        if (!releases->empty()) {
+            std::vector<ReleaseFinding> findings;
+            for (const auto& root : *releases) {
+                auto found = compare_release_files(cudnn_release_files(root), knowledge::KnowledgeBase::builtin());
+                findings.insert(findings.end(), found.begin(), found.end());
+            }
+            write_release_findings(std::cout, findings);
+            release_disagrees =
+                std::any_of(findings.begin(), findings.end(), [](const auto& f) { return f.contradicts; });
+            if (in->results.empty() && in->synthetic.empty()) return release_disagrees ? kExitNonConforming : kExitOk;
         }
         const ResultSet set = load(*in);
         if (!out_dir->empty()) {
@@ -126,7 +191,7 @@ CommandSetup table_setup = [](CLI::App& sub) -> std::function<int()> {
         write_contradictions(std::cout, set, comparisons);
         const bool any =
             std::any_of(comparisons.begin(), comparisons.end(), [](const auto& c) { return c.contradicts; });
-        return any ? kExitNonConforming : kExitOk;
+        return any || release_disagrees ? kExitNonConforming : kExitOk;
     };
 };
 

@@ -219,6 +219,36 @@ struct Comparison {
     bool contradicts = false;
 };
 
+/// What one cuDNN release's own files say (`table --contradictions --cudnn-release DIR`): the version and status
+/// codes in its headers, and the architectures of the kernel images in its libraries (read by the caller with
+/// `binary::read_file`: this room reads no fat binaries).
+struct CudnnReleaseFiles {
+    std::filesystem::path root;  ///< The release's prefix (include/, lib/).
+    struct Library {
+        std::filesystem::path path;
+        std::vector<Version> sass;  ///< Generic SASS (sm_XY) as compute capabilities.
+        std::vector<Version> ptx;   ///< Generic PTX (compute_XY) as compute capabilities.
+    };
+    std::vector<Library> libraries;
+};
+
+/// One check of a release's files against the knowledge base: "cudnn-header-version", "cudnn-header-status",
+/// "cudnn-library-arch". `ours` names the file (and line or architecture) the evidence comes from.
+struct ReleaseFinding {
+    std::string check;
+    std::string release;  ///< The version its cudnn_version.h states ("9.19.0"), or the root when unreadable.
+    std::string subject;  ///< "sm_70", "CUDNN_STATUS_BAD_PARAM", "version".
+    std::string ours;     ///< What the release's own files say, and where.
+    knowledge::Answer answer;
+    bool contradicts = false;
+};
+
+/// Reads `files.root`'s include/cudnn_version.h and cudnn_graph.h (or cudnn.h) and compares them, and the libraries'
+/// architectures, with the knowledge base. Throws std::runtime_error naming the file when a header is missing.
+std::vector<ReleaseFinding> compare_release_files(const CudnnReleaseFiles& files, const knowledge::KnowledgeBase& kb);
+/// One block per contradiction (both sources), then a count line.
+void write_release_findings(std::ostream& out, const std::vector<ReleaseFinding>& findings);
+
 /// Every comparison the checks above make, in results order. Unknown answers are kept (never contradictions).
 std::vector<Comparison> compare_with_knowledge(const ResultSet& set, const knowledge::KnowledgeBase& kb);
 /// One block per contradiction (results file:line and the knowledge base's citation), then a count line.
