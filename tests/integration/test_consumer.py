@@ -15,7 +15,7 @@ import textwrap
 import jsonschema
 import pytest
 
-from environ import clean_env
+from doctor_support import clean_env, finding, ids
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
 BIN = os.environ.get("CUCONFORM_BIN", str(REPO / "build" / "bin" / "cuconform"))
@@ -38,16 +38,6 @@ def doctor(args, env=None, wrap=()):
     errors = [f for f in report["findings"] if f["severity"] == "error"]
     assert result.returncode == (1 if errors else 0)
     return report
-
-
-def ids(report):
-    return [f["id"] for f in report["findings"]]
-
-
-def finding(report, fid):
-    found = [f for f in report["findings"] if f["id"] == fid]
-    assert found, f"no {fid} in {ids(report)}"
-    return found[0]
 
 
 def libraries(consumer):

@@ -14,7 +14,7 @@ import subprocess
 
 import pytest
 
-from environ import clean_env
+from doctor_support import clean_env, finding, ids
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
 BIN = os.environ.get("CUCONFORM_BIN", str(REPO / "build" / "bin" / "cuconform"))
@@ -51,16 +51,6 @@ def doctor(venv, *args, env=None, wrap=(), timeout=600):
                             env=env or clean_env(VIRTUAL_ENV=str(venv), PATH=f"{venv}/bin:{os.environ['PATH']}"))
     assert result.returncode in (0, 1), result.stdout + result.stderr
     return json.loads(result.stdout)
-
-
-def ids(report):
-    return [f["id"] for f in report["findings"]]
-
-
-def finding(report, fid):
-    found = [f for f in report["findings"] if f["id"] == fid]
-    assert found, f"no {fid} in {ids(report)}"
-    return found[0]
 
 
 def errors(report):

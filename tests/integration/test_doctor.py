@@ -12,7 +12,7 @@ import subprocess
 import jsonschema
 import pytest
 
-from environ import clean_env
+from doctor_support import clean_env, finding
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
 BIN = os.environ.get("CUCONFORM_BIN", str(REPO / "build" / "bin" / "cuconform"))
@@ -37,12 +37,6 @@ def doctor(*, env=None, library_path=None):
     assert result.returncode == (1 if errors else 0), report["findings"]
     assert report["healthy"] == (not errors)
     return result.returncode, report
-
-
-def finding(report, fid):
-    found = [f for f in report["findings"] if f["id"] == fid]
-    assert found, f"no {fid} in {[f['id'] for f in report['findings']]}"
-    return found[0]
 
 
 def message(f):
