@@ -12,6 +12,8 @@ import time
 
 import pytest
 
+from full_disk import run_on_a_full_disk
+
 CLI = os.environ.get("CUCONFORM_BIN", "build/bin/cuconform")
 FIXTURES = os.environ.get("CUCONFORM_FIXTURES_BIN", "build/bin/cuconform_fixtures")
 BUILD = os.environ.get("CUCONFORM_BUILD_DIR", "build")
@@ -268,14 +270,8 @@ def test_a_full_disk_is_a_harness_error_never_a_verdict_about_the_stack(tmp_path
     """Issue #13.3: on a full disk the shadow copy of libcudnn.so.9 was cut short and the cases that loaded it were
     recorded as FAIL (or CRASH), which a later --resume kept. The run must stop with exit 2, naming the path and the
     real errno, and record no failure."""
-    if subprocess.run(["unshare", "-rm", "true"], capture_output=True).returncode != 0:
-        pytest.skip("unshare -rm is refused here (no user namespaces): cannot make a full disk without root")
-    disk = tmp_path / "full"
-    disk.mkdir()
-    script = ('mount -t tmpfs -o size=16k tmpfs "$0" || exit 99; "$@"; rc=$?; '
-              'cat "$0"/o/*/results.jsonl 2>/dev/null; exit $rc')
-    proc = subprocess.run(["unshare", "-rm", "sh", "-c", script, str(disk), FIXTURES, "run", "--out", str(disk / "o"),
-                           "--quiet", "--only", "loader.*"], capture_output=True, text=True, timeout=120)
+    disk, proc = run_on_a_full_disk(tmp_path, "16k", [FIXTURES, "run", "--out", tmp_path / "full" / "o", "--quiet",
+                                                       "--only", "loader.*"], 'cat "$0"/o/*/results.jsonl 2>/dev/null')
     assert proc.returncode == 2, proc.stdout + proc.stderr
     assert "No space left on device" in proc.stderr and str(disk) in proc.stderr, proc.stderr
     records = [json.loads(line) for line in proc.stdout.splitlines() if line.startswith("{")]
