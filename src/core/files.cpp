@@ -128,7 +128,7 @@ std::string holder_line() {
 
 }  // namespace
 
-FolderLock::FolderLock(const fs::path& dir) {
+FolderLock::FolderLock(const fs::path& dir, std::string_view advice) {
     std::error_code ec;
     fs::create_directories(dir, ec);
     if (ec) throw FileError(dir, "create the folder", ec.value());
@@ -151,11 +151,7 @@ FolderLock::FolderLock(const fs::path& dir) {
         }
         while (!who.empty() && (who.back() == '\n' || who.back() == ' ')) who.pop_back();
         if (who.empty()) who = known ? fmt::format("pid {}", held.l_pid) : "another process";
-        throw FolderBusy(
-            fmt::format("{} is in use by another cuconform process: {}. Two runs into one folder would "
-                        "mix their records; wait for it to end, or give this one another output "
-                        "folder (--out, or --cell for another cell id)",
-                        dir.string(), who));
+        throw FolderBusy(fmt::format("{} is in use by another cuconform process: {}. {}", dir.string(), who, advice));
     }
     const std::string line = holder_line() + "\n";
     if (::ftruncate(fd.get(), 0) != 0 || !write_fully(fd.get(), line)) {

@@ -48,15 +48,24 @@ public:
 /// says who holds it, so that a second run can name the first.
 class FolderLock {
 public:
-    /// Creates `dir` when missing and takes its lock. Throws FolderBusy when another process holds it, FileError when
-    /// the lock file cannot be made.
-    explicit FolderLock(const std::filesystem::path& dir);
+    /// Creates `dir` when missing and takes its lock. Throws FolderBusy when another process holds it (its message
+    /// ends in `advice`: what a second writer would break, and how to go ahead), FileError when the lock file cannot
+    /// be made.
+    explicit FolderLock(const std::filesystem::path& dir, std::string_view advice = kRunAdvice);
     ~FolderLock();
     FolderLock(const FolderLock&) = delete;
     FolderLock& operator=(const FolderLock&) = delete;
 
     /// The name of the lock file in a locked folder (readers of the folder skip it).
     static constexpr const char* kFileName = ".lock";
+    /// The advice for a cell folder that `run` appends to.
+    static constexpr std::string_view kRunAdvice =
+        "Two runs into one folder would mix their records; wait for it to end, or give this one another output "
+        "folder (--out, or --cell for another cell id)";
+    /// The advice for a folder that the report commands (report, table, junit, merge) write.
+    static constexpr std::string_view kReportAdvice =
+        "Two writers into one folder would mix their files; wait for it to end, or write this one into another "
+        "folder (-o)";
 
 private:
     int fd_ = -1;

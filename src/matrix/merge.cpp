@@ -122,7 +122,7 @@ std::vector<std::string> merge_results(const std::vector<fs::path>& inputs, cons
         throw std::runtime_error(message);
     }
     // One merge into a folder at a time.
-    const FolderLock lock(out);
+    const FolderLock lock(out, FolderLock::kReportAdvice);
     std::vector<std::string> written;
     for (const auto& [id, cell] : merged) {
         // A link already in `out` (out/<id> -> elsewhere) would carry the writes outside it.

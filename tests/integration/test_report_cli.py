@@ -6,6 +6,7 @@ import os
 import pathlib
 import re
 import subprocess
+import time
 import xml.etree.ElementTree as ET
 
 import jsonschema
@@ -185,3 +186,35 @@ def test_a_full_disk_is_a_harness_error_naming_path_and_errno(tmp_path, command,
     left = [line.split(" ", 1) for line in proc.stderr.splitlines() if line.split(" ", 1)[-1].startswith(str(disk))]
     for size, path in left:
         assert size != "0" and ".tmp" not in path, f"{command} left {path} ({size} bytes)"
+
+
+@pytest.mark.parametrize("command,output", [("report", "out"), ("table", "out"), ("junit", "out/junit.xml"),
+                                            ("merge", "out")])
+def test_a_second_writer_into_a_held_output_folder_names_the_holder_and_exits_2(tmp_path, command, output):
+    """Two report writers into one folder mixed their files with no warning: the second now refuses, naming the
+    first (pid, command line, since when), and a `kill -9` of the first releases the folder. The first is held
+    half-way by a --summary FIFO that nobody reads yet."""
+    binary = os.environ.get("CUCONFORM_BIN")
+    if not binary:
+        pytest.skip("CUCONFORM_BIN is not set: run through ctest")
+    fifo = tmp_path / "summary.fifo"
+    os.mkfifo(fifo)
+    first = subprocess.Popen([binary, "report", DATA / "results", "-o", tmp_path / "out", "--summary", fifo],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 20
+        while not (tmp_path / "out" / "index.html").exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert first.poll() is None, "the first report should wait on its summary FIFO"
+        second = cli(command, DATA / "results", "-o", tmp_path / output)
+        assert second.returncode == 2, f"exit {second.returncode}\n{second.stdout}{second.stderr}"
+        assert f"{tmp_path / 'out'} is in use by another cuconform process: pid {first.pid} (" in second.stderr, \
+            second.stderr
+        assert f" report {DATA / 'results'} -o " in second.stderr and ", since 20" in second.stderr, second.stderr
+        assert "-o" in second.stderr.split("in use by another cuconform process", 1)[1].split("since", 1)[1], \
+            "the message should say how to go ahead: " + second.stderr
+    finally:
+        first.kill()
+        first.wait()
+    after = cli(command, DATA / "results", "-o", tmp_path / output)  # SIGKILL released the lock
+    assert after.returncode in (0, 1), f"exit {after.returncode}\n{after.stdout}{after.stderr}"
