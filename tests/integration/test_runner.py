@@ -13,6 +13,7 @@ import time
 import pytest
 
 from full_disk import run_on_a_full_disk
+from refused_syscalls import run_refusing
 
 CLI = os.environ.get("CUCONFORM_BIN", "build/bin/cuconform")
 FIXTURES = os.environ.get("CUCONFORM_FIXTURES_BIN", "build/bin/cuconform_fixtures")
@@ -198,6 +199,35 @@ def test_no_combination_outlasts_its_timeouts_or_leaves_processes(tmp_path, jobs
     assert r[("fixture.hang.with_children", "default")]["verdict"] == "TIMEOUT"
     time.sleep(0.3)
     assert fixture_processes() == [], "left alive: " + ", ".join(fixture_processes())
+
+
+@pytest.mark.parametrize("subreaper", [True, False], ids=["no-namespaces", "no-namespaces-no-subreaper"])
+def test_where_namespaces_and_the_subreaper_are_refused_a_run_says_so_and_leaves_nothing(tmp_path, subreaper):
+    """In a container whose seccomp profile refuses PID and user namespaces (and, stricter, PR_SET_CHILD_SUBREAPER),
+    the run still ends within its timeouts, records the same verdicts and leaves no case process or detached
+    grandchild alive; it says once, on one line, what it falls back to and what it can no longer promise."""
+    timeout = 2
+    cases = ["fixture.crash.segfault", "fixture.crash.abort", "fixture.hang.sleep", "fixture.hang.with_children",
+             "fixture.detach.grandchild", "fixture.wrong.expectation"]
+    args = [a for c in cases for a in ("--only", c)]
+    start = time.monotonic()
+    proc = run_refusing([FIXTURES, "run", "--out", tmp_path, "--quiet", *args, "--timeout", timeout, "-j", 2],
+                        subreaper=not subreaper)
+    elapsed = time.monotonic() - start
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert elapsed <= timeout + 1.0 + 2.0, f"{elapsed:.1f} s: {proc.stderr}"
+    r = results(tmp_path)
+    assert r[("fixture.detach.grandchild", "default")]["verdict"] == "PASS"
+    assert r[("fixture.hang.with_children", "default")]["verdict"] == "TIMEOUT"
+    assert r[("fixture.crash.abort", "default")]["verdict"] == "CRASH"
+    time.sleep(0.3)
+    assert fixture_processes() == [], "left alive: " + ", ".join(fixture_processes())
+    warnings = [line for line in proc.stderr.splitlines() if line.startswith("cuconform: warning:")]
+    assert len(warnings) == 1, proc.stderr
+    assert "no PID namespace" in warnings[0] and "Operation not permitted" in warnings[0], warnings[0]
+    assert "kill -9" in warnings[0] and "fix:" in warnings[0], warnings[0]
+    if not subreaper:
+        assert "PR_SET_CHILD_SUBREAPER" in warnings[0], warnings[0]
 
 
 def test_kill_minus_nine_of_the_runner_leaves_no_case_process(tmp_path):
