@@ -45,7 +45,8 @@ public:
 
 /// An exclusive lock on a folder for as long as the object lives: a POSIX record lock on `<dir>/.lock`, which the
 /// kernel releases when the holder ends (even by SIGKILL) and which the holder's children do not inherit. The file
-/// says who holds it, so that a second run can name the first.
+/// says who holds it, so that a second run can name the first, and is removed when the holder lets go (a SIGKILLed
+/// holder leaves it, and the next holder takes it over).
 class FolderLock {
 public:
     /// Creates `dir` when missing and takes its lock. Throws FolderBusy when another process holds it (its message
@@ -68,6 +69,7 @@ public:
         "folder (-o)";
 
 private:
+    std::filesystem::path file_;
     int fd_ = -1;
 };
 
