@@ -218,3 +218,50 @@ def test_a_second_writer_into_a_held_output_folder_names_the_holder_and_exits_2(
         first.wait()
     after = cli(command, DATA / "results", "-o", tmp_path / output)  # SIGKILL released the lock
     assert after.returncode in (0, 1), f"exit {after.returncode}\n{after.stdout}{after.stderr}"
+
+
+def copy_of_the_fixtures(tmp_path):
+    import shutil
+    results = tmp_path / "results"
+    shutil.copytree(DATA / "results", results)
+    return results
+
+
+@pytest.mark.parametrize("command,output", [("report", "out"), ("table", "out"), ("junit", "out.xml"),
+                                            ("merge", "out")])
+def test_a_folder_in_place_of_results_jsonl_names_the_path_and_errno(tmp_path, command, output):
+    """A cell whose results.jsonl is a folder was passed over ("no results.jsonl under ...", or the other cells
+    reported alone): its results are missing, which is a harness error naming the path and the errno."""
+    results = copy_of_the_fixtures(tmp_path)
+    damaged = results / "cuda13.0-cudnn9.1-nogpu-wheels" / "results.jsonl"
+    damaged.unlink()
+    damaged.mkdir()
+    proc = cli(command, results, "-o", tmp_path / output)
+    assert proc.returncode == 2, f"exit {proc.returncode}\n{proc.stdout}{proc.stderr}"
+    assert f"{damaged}: Is a directory" in proc.stderr or f"{damaged}: a folder" in proc.stderr, proc.stderr
+    assert not (tmp_path / output).exists()
+
+
+@pytest.mark.parametrize("command,output", [("report", "out"), ("table", "out"), ("junit", "out.xml"),
+                                            ("merge", "out")])
+def test_an_unreadable_cell_folder_is_a_harness_error_not_a_smaller_report(tmp_path, command, output):
+    """A cell folder that cannot be listed (Permission denied) was skipped without a word, and the report, table,
+    junit and merge went on with the other cells: a failing cell could vanish from a green report."""
+    binary = os.environ.get("CUCONFORM_BIN")
+    if not binary:
+        pytest.skip("CUCONFORM_BIN is not set: run through ctest")
+    results = copy_of_the_fixtures(tmp_path)
+    locked = results / "cuda13.0-cudnn9.1-nogpu-wheels"
+    locked.chmod(0)
+    # root reads any folder: run as the folder's owner without privileges (a user namespace mapping us to nobody).
+    wrap = ["unshare", "-U", "--map-user=65534", "--map-group=65534"] if os.geteuid() == 0 else []
+    if wrap and subprocess.run([*wrap, "true"], capture_output=True).returncode != 0:
+        pytest.skip("unshare -U is refused here: as root no folder is unreadable without it")
+    try:
+        proc = subprocess.run([*wrap, binary, command, results, "-o", tmp_path / output], capture_output=True,
+                              text=True)
+    finally:
+        locked.chmod(0o755)
+    assert proc.returncode == 2, f"exit {proc.returncode}\n{proc.stdout}{proc.stderr}"
+    assert f"{locked}: Permission denied" in proc.stderr, proc.stderr
+    assert not (tmp_path / output).exists()
