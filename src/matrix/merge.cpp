@@ -108,7 +108,9 @@ std::vector<std::string> merge_results(const std::vector<fs::path>& inputs, cons
             std::error_code ec;
             if (fs::exists(store.results_path(), ec)) {
                 try {
-                    for (auto& r : store.read_results()) records.push_back(std::move(r));
+                    auto read = store.read_results();
+                    if (read.empty()) errors.push_back(results::holds_no_record(store.results_path()));
+                    for (auto& r : read) records.push_back(std::move(r));
                 } catch (const std::exception& e) {  // RecordError, FileError
                     errors.push_back(e.what());
                 }

@@ -127,11 +127,7 @@ ResultSet load_results(const std::vector<fs::path>& paths) {
                 continue;
             }
             if (stored_results.empty()) {
-                errors.push_back(
-                    fmt::format("{} holds no result record: the run that writes it recorded nothing "
-                                "(killed before its first result, or a disk that filled up); re-run "
-                                "the cell, or leave its folder out",
-                                file.string()));
+                errors.push_back(results::holds_no_record(file));
                 continue;
             }
             std::vector<bool> touched(set.cells.size(), false);

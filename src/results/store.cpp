@@ -224,6 +224,13 @@ void find_in(const fs::path& dir, const std::string& name, std::vector<fs::path>
 
 }  // namespace
 
+std::string holds_no_record(const fs::path& file) {
+    return fmt::format(
+        "{} holds no result record: the run that writes it recorded nothing (killed before its first "
+        "result, or a disk that filled up); re-run the cell, or leave its folder out",
+        file.string());
+}
+
 std::vector<fs::path> find_named_files(const fs::path& root, const std::string& name,
                                        std::vector<std::string>& errors) {
     std::vector<fs::path> files;

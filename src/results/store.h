@@ -92,6 +92,10 @@ private:
 std::vector<StoredResult> read_results_file(const std::filesystem::path& path, TornLine torn = TornLine::Fail,
                                             std::optional<std::size_t>* dropped = nullptr);
 
+/// Why a results file that holds no record cannot be read as a cell's results (report, table, junit and merge refuse
+/// it alike): the run that writes it recorded nothing.
+std::string holds_no_record(const std::filesystem::path& file);
+
 /// Keeps, per (cell, case, variant), the record that supersedes the others; first-seen order otherwise.
 std::vector<StoredResult> deduplicate(std::vector<StoredResult> results);
 

@@ -156,7 +156,8 @@ def damaged_results(tmp_path):
     return {name: (tmp_path / name, evidence) for name, (_, evidence) in cases.items()}
 
 
-@pytest.mark.parametrize("command,output", [("report", "out"), ("table", "out"), ("junit", "out.xml")])
+@pytest.mark.parametrize("command,output", [("report", "out"), ("table", "out"), ("junit", "out.xml"),
+                                            ("merge", "out")])
 def test_damaged_results_are_a_harness_error_and_write_nothing(tmp_path, command, output):
     for name, (folder, evidence) in damaged_results(tmp_path).items():
         out = tmp_path / f"{name}-{output}"
