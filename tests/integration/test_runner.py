@@ -170,11 +170,14 @@ def test_malformed_waiver_names_file_and_line(tmp_path):
     assert "waivers.yaml:3" in proc.stderr and "https" in proc.stderr
 
 
-def fixture_processes():
-    """Live processes of the fixtures binary (its case processes and anything they left behind)."""
-    out = subprocess.run(["pgrep", "-f", os.path.basename(FIXTURES) + " run "], capture_output=True, text=True).stdout
+def fixture_processes(out):
+    """Live processes of the fixtures binary's run into `out` (its case processes and anything they left behind: all
+    forks of the runner, so they carry its command line). Runs of other checkouts on the same machine do not count."""
+    listed = subprocess.run(["pgrep", "-af", os.path.basename(FIXTURES) + " run "], capture_output=True,
+                            text=True).stdout
     own = str(os.getpid())
-    return [p for p in out.split() if p != own]
+    return [line.split()[0] for line in listed.splitlines()
+            if line.split()[0] != own and f" {out} " in f" {line} "]
 
 
 @pytest.mark.parametrize("jobs", [1, 2, 4])
@@ -198,7 +201,7 @@ def test_no_combination_outlasts_its_timeouts_or_leaves_processes(tmp_path, jobs
     assert r[("fixture.crash.abort", "default")]["observed"]["signal"] == signal.SIGABRT
     assert r[("fixture.hang.with_children", "default")]["verdict"] == "TIMEOUT"
     time.sleep(0.3)
-    assert fixture_processes() == [], "left alive: " + ", ".join(fixture_processes())
+    assert fixture_processes(tmp_path) == [], "left alive: " + ", ".join(fixture_processes(tmp_path))
 
 
 @pytest.mark.parametrize("subreaper", [True, False], ids=["no-namespaces", "no-namespaces-no-subreaper"])
@@ -221,7 +224,7 @@ def test_where_namespaces_and_the_subreaper_are_refused_a_run_says_so_and_leaves
     assert r[("fixture.hang.with_children", "default")]["verdict"] == "TIMEOUT"
     assert r[("fixture.crash.abort", "default")]["verdict"] == "CRASH"
     time.sleep(0.3)
-    assert fixture_processes() == [], "left alive: " + ", ".join(fixture_processes())
+    assert fixture_processes(tmp_path) == [], "left alive: " + ", ".join(fixture_processes(tmp_path))
     warnings = [line for line in proc.stderr.splitlines() if line.startswith("cuconform: warning:")]
     assert len(warnings) == 1, proc.stderr
     assert "no PID namespace" in warnings[0] and "Operation not permitted" in warnings[0], warnings[0]
@@ -234,13 +237,13 @@ def test_kill_minus_nine_of_the_runner_leaves_no_case_process(tmp_path):
     proc = subprocess.Popen([FIXTURES, "run", "--out", str(tmp_path), "--quiet", "--only", "fixture.hang.with_children",
                              "--only", "fixture.hang.sleep", "--timeout", "60", "-j", "2"])
     time.sleep(1.5)
-    assert len(fixture_processes()) >= 3, "the cases and their children should be running"
+    assert len(fixture_processes(tmp_path)) >= 3, "the cases and their children should be running"
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     deadline = time.monotonic() + 3
-    while fixture_processes() and time.monotonic() < deadline:
+    while fixture_processes(tmp_path) and time.monotonic() < deadline:
         time.sleep(0.1)
-    assert fixture_processes() == [], "left alive after kill -9: " + ", ".join(fixture_processes())
+    assert fixture_processes(tmp_path) == [], "left alive after kill -9: " + ", ".join(fixture_processes(tmp_path))
 
 
 def test_a_piped_run_ends_with_its_tally_and_keeps_its_lines_out_of_the_cases_output(tmp_path):
