@@ -332,15 +332,17 @@ Answer KnowledgeBase::row_not_recorded(const Fact<Version>& statement, const Ver
         if (!above && row.version > cudnn) above = &row;
     }
     const std::string nearest =
-        below || above ? fmt::format("; the nearest recorded rows ({}{}{}) are other releases' and decide nothing for it",
-                                     below ? below->label() + " below" : "", below && above ? ", " : "",
-                                     above ? above->label() + " above" : "")
-                       : "";
-    return answer(Answer::Value::Unknown,
-                  fmt::format("cuDNN {}'s own support-matrix row is not recorded ({}){}", cudnn.truncated(3).str(),
-                              statement.citation.note.empty() ? "cudnn.yaml rows_not_recorded" : statement.citation.note,
-                              nearest),
-                  {statement.citation}, "row not recorded");
+        below || above
+            ? fmt::format("; the nearest recorded rows ({}{}{}) are other releases' and decide nothing for it",
+                          below ? below->label() + " below" : "", below && above ? ", " : "",
+                          above ? above->label() + " above" : "")
+            : "";
+    return answer(
+        Answer::Value::Unknown,
+        fmt::format("cuDNN {}'s own support-matrix row is not recorded ({}){}", cudnn.truncated(3).str(),
+                    statement.citation.note.empty() ? "cudnn.yaml rows_not_recorded" : statement.citation.note,
+                    nearest),
+        {statement.citation}, "row not recorded");
 }
 
 Answer KnowledgeBase::not_a_release(const Version& cudnn) const {

@@ -140,8 +140,9 @@ void read_cudnn(FileReader& r, const YAML::Node& root) {
         const Citation c = r.cite(node, "releases whose support-matrix row is not recorded");
         for (const auto& item : r.list(node["versions"], "'versions'")) {
             const Version v = r.version(item, "a release whose row is not recorded");
-            const bool known = known_lines.contains(v) || std::any_of(data.releases.begin(), data.releases.end(),
-                                                                       [&](const auto& row) { return row.version == v; });
+            const bool known =
+                known_lines.contains(v) || std::any_of(data.releases.begin(), data.releases.end(),
+                                                       [&](const auto& row) { return row.version == v; });
             if (!known) {
                 r.fail(item, fmt::format("{} is not in known_releases; add it there (pip index versions) first, or "
                                          "remove it here",

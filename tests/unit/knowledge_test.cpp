@@ -2,7 +2,6 @@
 /// \file Tests of the knowledge base: validation of matrix/knowledge and of broken fixtures, its facts
 /// against the real headers and nvcc installed here, and the questions it answers.
 #include "knowledge/knowledge.h"
-#include "knowledge/frameworks.h"
 
 #include <cuda.h>
 #include <cudnn.h>
@@ -19,6 +18,8 @@
 #include <regex>
 #include <set>
 #include <sstream>
+
+#include "knowledge/frameworks.h"
 
 namespace cuconform::knowledge {
 namespace {
