@@ -650,6 +650,7 @@ TEST(KnowledgeQuestions, Toolkits) {
     EXPECT_EQ(kb().ptx_isa(v("12.8"))->value, v("8.7"));
     EXPECT_EQ(kb().ptx_isa(v("12.6"))->value, v("8.5"));  // was unsourced; 12.6's own ptxas reads 8.5
     EXPECT_EQ(kb().ptx_isa(v("13.4"))->value, v("9.4"));
+    EXPECT_EQ(kb().ptx_isa(v("13.5"))->value, v("9.5"));  // its wheel's ptxas assembles .version 9.5, not 9.6
     EXPECT_EQ(kb().min_driver_for_ptx(v("8.6"))->value, v("570.26"));  // 12.7 never shipped: 12.8's driver
     EXPECT_EQ(kb().min_driver_for_ptx(v("8.5"))->value, v("555.42.02"));
     EXPECT_TRUE(kb().ptx_jit(v("12.6"), v("560.28.03")).yes());
@@ -816,6 +817,38 @@ TEST(KnowledgeQuestions, Hardware) {
     EXPECT_EQ(kb().gpu("NVIDIA GeForce RTX 3090")->value.cc, v("8.6"));
     EXPECT_FALSE(kb().gpu("Radeon RX 7900"));
     EXPECT_FALSE(kb().gpu("T4000"));
+}
+
+// Tests that names of each family NVIDIA lists resolve to their compute capability: data centre, workstation,
+// consumer (GeForce RTX 20/30/40/50) and Jetson, the way nvidia-smi prints them; and that every GPU entry resolves by
+// its own name and each alias (a prefix of another entry's name must not capture it).
+TEST(KnowledgeQuestions, GpuNamesOfEveryFamilyResolve) {
+    const std::map<std::string, std::string> samples = {
+        // data centre
+        {"NVIDIA B300", "10.3"}, {"NVIDIA GB200", "10.0"}, {"NVIDIA H100 80GB HBM3", "9.0"}, {"NVIDIA L4", "8.9"},
+        {"NVIDIA A40", "8.6"}, {"NVIDIA A100-SXM4-40GB", "8.0"}, {"Tesla T4", "7.5"}, {"Tesla V100-SXM2-16GB", "7.0"},
+        {"NVIDIA RTX PRO 4500 Blackwell Server Edition", "12.0"},
+        // workstation
+        {"NVIDIA RTX PRO 6000 Blackwell Workstation Edition", "12.0"}, {"NVIDIA RTX 6000 Ada Generation", "8.9"},
+        {"NVIDIA RTX A6000", "8.6"}, {"Quadro GV100", "7.0"}, {"Quadro P6000", "6.1"},
+        // consumer
+        {"NVIDIA GeForce RTX 5090", "12.0"}, {"NVIDIA GeForce RTX 5060 Ti", "12.0"}, {"NVIDIA GeForce RTX 4090", "8.9"},
+        {"NVIDIA GeForce RTX 4060", "8.9"}, {"NVIDIA GeForce RTX 3090", "8.6"}, {"NVIDIA GeForce RTX 2080 Ti", "7.5"},
+        {"NVIDIA GeForce GTX 1080 Ti", "6.1"},
+        // Jetson and DGX Spark
+        {"Jetson T4000", "11.0"}, {"Jetson Orin Nano", "8.7"}, {"Jetson Xavier NX", "7.2"}, {"NVIDIA GB10", "12.1"},
+    };
+    for (const auto& [name, cc] : samples) {
+        const auto gpu = kb().gpu(name);
+        ASSERT_TRUE(gpu) << name;
+        EXPECT_EQ(gpu->value.cc, v(cc.c_str())) << name;
+        EXPECT_TRUE(gpu->citation.url().starts_with("https://")) << name;
+    }
+    for (const auto& g : kb().gpus()) {
+        const auto found = kb().gpu(g.value.name);
+        ASSERT_TRUE(found) << g.value.name;
+        EXPECT_EQ(found->value.name, g.value.name) << g.value.name << " resolves to " << found->value.name;
+    }
 }
 
 // Tests error lookups by name and number, including the cuDNN 8/9 renumbering.
