@@ -386,6 +386,14 @@ TEST(KnowledgeQuestions, CudnnStatusesOfARelease) {
     for (const char* release : {"9.18.0", "9.19.0", "9.28.1"})
         EXPECT_TRUE(has(release, "CUDNN_STATUS_NOT_SUPPORTED_INVALID_DYNAMIC_SHAPE")) << release;
     EXPECT_TRUE(has("9.13.1", "CUDNN_STATUS_NOT_SUPPORTED_CUDA_GRAPH_NATIVE_API"));
+    // The codes 9.2-9.6 added (each read from the first wheel that has it and the one before).
+    EXPECT_FALSE(has("9.1.1", "CUDNN_STATUS_SUBLIBRARY_LOADING_FAILED"));
+    EXPECT_TRUE(has("9.2.0", "CUDNN_STATUS_SUBLIBRARY_LOADING_FAILED"));
+    EXPECT_FALSE(has("9.4.0", "CUDNN_STATUS_NOT_SUPPORTED_CUDA_GRAPH_NATIVE_API"));
+    EXPECT_TRUE(has("9.5.0", "CUDNN_STATUS_BAD_PARAM_CUDA_GRAPH_MISMATCH"));
+    EXPECT_FALSE(has("9.5.1", "CUDNN_STATUS_BAD_PARAM_DESCRIPTOR_TYPE"));
+    EXPECT_TRUE(has("9.6.0", "CUDNN_STATUS_BAD_PARAM_DESCRIPTOR_TYPE"));
+    EXPECT_TRUE(has("9.1.0", "CUDNN_STATUS_BAD_PARAM"));
     const auto dated = kb().cudnn_status(9, "NOT_SUPPORTED_INVALID_DYNAMIC_SHAPE");
     ASSERT_TRUE(dated);
     EXPECT_EQ(dated->value.code, 3014);
@@ -764,6 +772,15 @@ TEST(KnowledgeQuestions, Cudnn) {
     const auto v924 = kb().cudnn_sublibraries(v("9.26.0"));
     ASSERT_TRUE(v924);
     EXPECT_NE(std::find(v924->value.begin(), v924->value.end(), "cudnn_ext"), v924->value.end());
+    // Each addition from the first wheel whose RECORD lists it: tensor_ir from 9.21.0, ext from 9.22.0.
+    auto has = [&](const char* release, const char* lib) {
+        const auto libs = kb().cudnn_sublibraries(v(release))->value;
+        return std::find(libs.begin(), libs.end(), lib) != libs.end();
+    };
+    EXPECT_FALSE(has("9.20.0", "cudnn_engines_tensor_ir"));
+    EXPECT_TRUE(has("9.21.0", "cudnn_engines_tensor_ir"));
+    EXPECT_FALSE(has("9.21.1", "cudnn_ext"));
+    EXPECT_TRUE(has("9.22.0", "cudnn_ext"));
     EXPECT_FALSE(kb().cudnn_sublibraries(7));
 
     EXPECT_TRUE(kb().cudnn_compatible(v("9.1"), v("9.3")).yes());
