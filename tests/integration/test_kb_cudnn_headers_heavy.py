@@ -1,8 +1,7 @@
 # SPDX-License-Identifier: Apache-2.0
 """errors.yaml's cuDNN 9 status codes against the real headers of every cuDNN 9 release from 9.1.0 to 9.10.0 and of
-9.20.0-9.22.0 (#15):
-each release's cudnn_graph.h defines exactly the cudnnStatus_t names and numbers errors.yaml gives that release (the
-codes of its major, a `from` group only from its release on). The releases with libraries in the cache are checked
+9.20.0-9.22.0 (#15): each release's cudnn_graph.h defines exactly the cudnnStatus_t names and numbers errors.yaml
+gives that release (the codes of its major, a `from` group only from its release on). The releases with libraries in the cache are checked
 with those (test_cudnn_releases_heavy.py); these are checked by their headers only. Label `matrix-heavy`: each wheel is
 ~0.6 GB; it is fetched once with `pip download`, its two headers kept in $CUCONFORM_CACHE/wheels/kb-cudnn-headers and
 the wheel deleted."""
