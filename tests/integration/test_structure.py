@@ -14,8 +14,7 @@ STARTS = re.compile(r"(?<![\w.>])(fork|vfork|execv|execvp|execve|execl|execlp|po
 ALLOWED = {"src/core/process.cpp", "cases/toolchain.h"}
 # yaml-cpp's own parsers take a key twice, a second document and any nesting without a word (#13.10).
 YAML_PARSES = re.compile(r"YAML::(Load|LoadFile|LoadAll|LoadAllFromFile)\s*\(")
-# The knowledge base's frameworks.yaml reader moves to the strict reader with the knowledge base's own work.
-YAML_ALLOWED = {"src/core/yaml.cpp", "src/knowledge/frameworks.cpp"}
+YAML_ALLOWED = {"src/core/yaml.cpp"}
 
 
 def code_lines(path):
