@@ -328,3 +328,22 @@ def test_resume_of_a_finished_cell_with_failures_does_not_conform(tmp_path):
     proc = run(FIXTURES, tmp_path, "--cell", "c", "--only", "fixture.wrong.*", "--resume")
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert "1 failed" in proc.stdout and "does not conform" in proc.stdout, proc.stdout
+
+
+def test_resume_into_a_read_only_results_file_names_the_path_and_errno(tmp_path):
+    """A results.jsonl that this user may not write: --resume stops before running anything, exit 2, naming the path
+    and the errno, and the file is as it was (a guard: so since #13)."""
+    assert run(FIXTURES, tmp_path, "--cell", "c", "--only", "fixture.wrong.*").returncode == 1
+    results_file = tmp_path / "c" / "results.jsonl"
+    before = results_file.read_text()
+    results_file.chmod(0o444)
+    # root writes any file: run as its owner without privileges (a user namespace mapping us to nobody).
+    wrap = ["unshare", "-U", "--map-user=65534", "--map-group=65534"] if os.geteuid() == 0 else []
+    if wrap and subprocess.run([*wrap, "true"], capture_output=True).returncode != 0:
+        pytest.skip("unshare -U is refused here: as root no file is read-only without it")
+    proc = subprocess.run([*wrap, FIXTURES, "run", "--out", tmp_path, "--quiet", "--cell", "c", "--only",
+                           "fixture.wrong.*", "--only", "fixture.crash.segfault", "--resume"], capture_output=True,
+                          text=True, timeout=120)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert f"{results_file}: Permission denied" in proc.stderr, proc.stderr
+    assert results_file.read_text() == before
