@@ -224,11 +224,12 @@ cuconform_ensure_base() {
     return 2
 }
 
-# The clone's files (tracked and new, not ignored) as they are in the working tree.
+# The clone's files (tracked and new, not ignored) as they are in the working tree, but the harness's own tests and
+# benchmarks: the image builds neither (CUCONFORM_BUILD_TESTS=OFF), so a change to a test reuses every layer.
 cuconform_copy_source() {
     local root=$1 dest=$2
     mkdir -p "$dest"
-    git -C "$root" ls-files -z --cached --others --exclude-standard |
+    git -C "$root" ls-files -z --cached --others --exclude-standard -- . ':!tests/' ':!bench/' |
         (cd "$root" && while IFS= read -r -d '' f; do [ -e "$f" ] && printf '%s\0' "$f"; done) |
         tar -C "$root" --null -T - -cf - | tar -C "$dest" -xf -
 }
