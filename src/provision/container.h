@@ -30,6 +30,10 @@ struct ContainerEngine {
 /// `choice`: "docker", "podman", or "" for the first of them that is installed.
 ContainerEngine find_engine(const std::string& choice);
 
+/// Where containers/Dockerfile puts a cell's run stack in its image (with its stack.json), and sets
+/// CUCONFORM_IMAGE_STACK=wheels:<name>: `cuconform run` in the image records that stack as the cell's.
+inline constexpr const char* kImageStackPrefix = "/opt/cuconform/stack";
+
 /// podman's settings: $CUCONFORM_CONTAINERS_CONF, else containers/podman/containers.conf of the source tree (the
 /// file scripts/lib/containers.sh names too). The machine's own containers.conf files are neither read nor edited.
 std::string podman_settings();

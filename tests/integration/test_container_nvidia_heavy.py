@@ -141,6 +141,11 @@ def test_a_cell_on_an_nvidia_base_holds_exactly_its_stack_and_agrees_with_the_lo
     assert left and all(p.startswith(("/opt/cuconform/stack/", "/opt/cuconform/toolkit/")) for p in left), left
     assert "libcudnn" not in inside("ldconfig -p")  # nothing of the base's stack in the loader's cache
 
+    # cell.json's stack is the image's, from its stack.json (as `run --stack` records a prefix), not the host's.
+    stack = json.loads((cells["nvidia"] / "cell.json").read_text())["stack"]
+    assert stack["provider"] == "container" and stack["prefix"] == "/opt/cuconform/stack", stack
+    assert stack["name"] == "cuda13.0-cudnn9.19" and stack["versions"]["cudnn"].startswith("9.19."), stack
+
     # The fingerprint says which stack ran: the image's variables, and cuDNN 9.19 loaded from the stack.
     fp = json.loads((cells["nvidia"] / "fingerprint.json").read_text())
     assert fp["env"].get("CUCONFORM_IMAGE_STACK") == "wheels:cuda13.0-cudnn9.19", fp["env"]
