@@ -13,8 +13,15 @@ cuconform_container_packages=(podman runc mmdebstrap)
 
 cuconform_containers_say() { echo "cuconform containers: $*" >&2; }
 
-# The engine: podman, or $CUCONFORM_PODMAN (another path to it).
-cuconform_podman() { "${CUCONFORM_PODMAN:-podman}" "$@"; }
+# The engine: podman (here; the local base is podman's), or docker on a GPU runner (CUCONFORM_ENGINE=docker);
+# $CUCONFORM_PODMAN is another path to podman.
+cuconform_engine_name() { echo "${CUCONFORM_ENGINE:-podman}"; }
+cuconform_engine_bin() {
+    if [ "$(cuconform_engine_name)" = docker ]; then echo docker; else echo "${CUCONFORM_PODMAN:-podman}"; fi
+}
+cuconform_podman() { "$(cuconform_engine_bin)" "$@"; }
+# Whether IMAGE is in the engine's storage (`image exists` is podman's only).
+cuconform_image_here() { cuconform_podman image inspect --format '{{.Id}}' "$1" >/dev/null 2>&1; }
 
 # The cache of `cuconform stack fetch` (src/provision/wheels.h cache_root).
 cuconform_cache_dir() {
@@ -53,6 +60,19 @@ cuconform_probe_rootfs() {
 cuconform_engine_check() {
     local root=$1 say=cuconform_containers_say
     cuconform_containers_env "$root"
+    if [ "$(cuconform_engine_name)" = docker ]; then
+        local out
+        if ! command -v docker >/dev/null; then
+            $say "no container engine: docker is not installed (not found on PATH=$PATH)"
+            $say "fix: install docker and the NVIDIA Container Toolkit on the runner, or use podman (scripts/containers setup)"
+            return 2
+        fi
+        out=$(timeout 120 docker info 2>&1) && return 0
+        $say "docker does not answer here; docker info said:"
+        printf '%s\n' "$out" | grep -v '^[[:space:]]*$' | tail -n 6 | sed 's/^/  docker: /' >&2
+        $say "fix: start the docker daemon (systemctl start docker) and let $(id -un) use it (the docker group)"
+        return 2
+    fi
     if ! command -v "${CUCONFORM_PODMAN:-podman}" >/dev/null; then
         $say "no container engine: ${CUCONFORM_PODMAN:-podman} is not installed (not found on PATH=$PATH)"
         $say "fix: scripts/containers setup (installs podman, runc and mmdebstrap from Debian's packages)"
@@ -143,7 +163,7 @@ cuconform_base_image() {
         mmdebstrap --version 2>/dev/null
     } | sha256sum | cut -c1-12)
     tag="localhost/cuconform-base:$suite-$key"
-    if cuconform_podman image exists "$tag" 2>/dev/null; then
+    if cuconform_image_here "$tag"; then
         echo "$tag"
         return 0
     fi
@@ -157,7 +177,7 @@ cuconform_base_image() {
     (
         # Two runs sharing the cache make it once.
         flock 9
-        cuconform_podman image exists "$tag" 2>/dev/null && exit 0
+        cuconform_image_here "$tag" && exit 0
         local tar="$dir/base-$suite-$key.tar" log="$dir/base-$suite-$key.log" marker="$dir/base-$suite-$key.json"
         printf '%s' "$sources" >"$dir/base-$suite-$key.sources"
         cat >"$marker" <<EOF
@@ -190,23 +210,26 @@ EOF
 # a registry); otherwise podman's words and the fix.
 cuconform_ensure_base() {
     local image=$2 say=cuconform_containers_say out
-    cuconform_podman image exists "$image" 2>/dev/null && return 0
-    if out=$(timeout 1800 "${CUCONFORM_PODMAN:-podman}" pull "$image" 2>&1); then
+    local engine
+    engine=$(cuconform_engine_name)
+    cuconform_image_here "$image" && return 0
+    if out=$(timeout 1800 "$(cuconform_engine_bin)" pull "$image" 2>&1); then
         return 0
     fi
-    $say "the base image $image is not here and cannot be pulled; podman said:"
-    printf '%s\n' "$out" | grep -v '^[[:space:]]*$' | tail -n 4 | sed 's/^/  podman: /' >&2
+    $say "the base image $image is not here and cannot be pulled; $engine said:"
+    printf '%s\n' "$out" | grep -v '^[[:space:]]*$' | tail -n 4 | sed "s/^/  $engine: /" >&2
     $say "fix: without a registry, use the local base (scripts/containers: leave out --base; matrix run: --base local);"
     $say "     or bring the image here with"
-    $say "     podman save -o base.tar $image (where it is) and podman load -i base.tar"
+    $say "     $engine save -o base.tar $image (where it is) and $engine load -i base.tar"
     return 2
 }
 
-# The clone's files (tracked and new, not ignored) as they are in the working tree.
+# The clone's files (tracked and new, not ignored) as they are in the working tree, but the harness's own tests and
+# benchmarks: the image builds neither (CUCONFORM_BUILD_TESTS=OFF), so a change to a test reuses every layer.
 cuconform_copy_source() {
     local root=$1 dest=$2
     mkdir -p "$dest"
-    git -C "$root" ls-files -z --cached --others --exclude-standard |
+    git -C "$root" ls-files -z --cached --others --exclude-standard -- . ':!tests/' ':!bench/' |
         (cd "$root" && while IFS= read -r -d '' f; do [ -e "$f" ] && printf '%s\0' "$f"; done) |
         tar -C "$root" --null -T - -cf - | tar -C "$dest" -xf -
 }
@@ -249,7 +272,8 @@ cuconform_cell_image() {
         $say "     runner that reaches a registry (its nvcc builds the kernels)"
         return 2
     fi
-    local tk_name stack_name base_key tag context
+    local tk_name stack_name base_key tag context base_stack
+    base_stack=$(cuconform_base_stack "$base")
     tk_name=$(basename "$toolkit_prefix")
     stack_name=$(basename "$stack_prefix")
     base_key=$(echo "${base##*/}" | tr -c 'A-Za-z0-9_.\n-' '-' | cut -c1-60)
@@ -263,10 +287,11 @@ cuconform_cell_image() {
         cuconform_cell_context "$root" "$context" "$toolkit_prefix" "$stack_prefix" || return 2
         local network=()
         $local_base && network=(--network none)  # everything is in the context; NVIDIA's bases need apt
-        $say "building $tag (base $base; toolkit $tk_name; stack $stack_name)"
+        $say "building $tag (base $base, its own stack: $base_stack; toolkit $tk_name; stack $stack_name)"
         cuconform_podman_build "$context.build.log" "${network[@]}" -f "$root/containers/Dockerfile" \
-            --build-arg "BASE=$base" --label "org.cuconform.toolkit=$tk_name" \
-            --label "org.cuconform.stack=$stack_name" --label "org.cuconform.base=$base" -t "$tag" "$context"
+            --build-arg "BASE=$base" --build-arg "BASE_STACK=$base_stack" --build-arg "STACK_NAME=$stack_name" \
+            --label "org.cuconform.toolkit=$tk_name" --label "org.cuconform.stack=wheels:$stack_name" \
+            --label "org.cuconform.base=$base" --label "org.cuconform.base_stack=$base_stack" -t "$tag" "$context"
         local rc=$?
         rm -rf "$context"  # the engine has what it needs; the log stays
         [ $rc -eq 0 ] || return 2
@@ -288,15 +313,17 @@ cuconform_cell_context() {
     }
 }
 
-# cuconform_podman_build LOG BUILD-ARGS...: `podman build` with its output in LOG; when it fails, its last lines and
+# cuconform_podman_build LOG BUILD-ARGS...: `podman build` (or docker's) with its output in LOG; when it fails, its last lines and
 # the fix, and 2.
 cuconform_podman_build() {
     local log=$1 say=cuconform_containers_say
     shift
     local start=$SECONDS
+    local engine
+    engine=$(cuconform_engine_name)
     if ! cuconform_podman build "$@" >"$log" 2>&1; then
-        $say "podman build failed; it said:"
-        grep -v '^[[:space:]]*$' "$log" | tail -n 12 | sed 's/^/  podman build: /' >&2
+        $say "$engine build failed; it said:"
+        grep -v '^[[:space:]]*$' "$log" | tail -n 12 | sed "s/^/  $engine build: /" >&2
         $say "fix: the step named above (the whole log: $log); scripts/containers check tests the engine itself"
         return 2
     fi
@@ -306,7 +333,21 @@ cuconform_podman_build() {
     $say "built in $((SECONDS - start)) s, $cached of $steps steps from the layer cache (log: $log)"
 }
 
-# cuconform_image_identity IMAGE: "ID DIGEST" of a built image (cuconform_podman image inspect).
+# cuconform_base_stack IMAGE: the CUDA and cuDNN the base carries of its own, from the variables NVIDIA's images set
+# (CUDA_VERSION; NV_CUDNN_VERSION, CUDNN_VERSION in the cuDNN 8 images): "cuda13.0.1-cudnn9.13.0.50-1", or "none"
+# (the local base). The Dockerfile removes those libraries; the label and the fingerprint's environment keep this.
+cuconform_base_stack() {
+    local env cuda cudnn
+    env=$(cuconform_podman image inspect --format '{{range .Config.Env}}{{println .}}{{end}}' "$1" 2>/dev/null)
+    cuda=$(printf '%s\n' "$env" | sed -n 's/^CUDA_VERSION=//p' | head -1)
+    cudnn=$(printf '%s\n' "$env" | sed -n 's/^NV_CUDNN_VERSION=//p; s/^CUDNN_VERSION=//p' | head -1)
+    if [ -z "$cuda$cudnn" ]; then echo none; else echo "cuda${cuda:-none}-cudnn${cudnn:-none}" | tr -c 'A-Za-z0-9_.\n-' '-'; fi
+}
+
+# cuconform_image_identity IMAGE: "ID DIGEST BASE-STACK" of a built image (podman's digest; docker has none for an
+# image never pushed: "-", and the id names it).
 cuconform_image_identity() {
-    cuconform_podman image inspect --format '{{.Id}} {{.Digest}}' "$1"
+    local format='{{.Id}} {{.Digest}} {{index .Config.Labels "org.cuconform.base_stack"}}'
+    [ "$(cuconform_engine_name)" = docker ] && format='{{.Id}} - {{index .Config.Labels "org.cuconform.base_stack"}}'
+    cuconform_podman image inspect --format "$format" "$1"
 }

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <cstdlib>
 #include <iostream>
 #include <memory>
 #include <set>
@@ -69,35 +70,51 @@ int run_with_providers(const Matrix& m, const std::vector<Cell>& cells, const Op
     const auto fp = probe::probe_fingerprint();
     const Machine machine = Machine::from(fp);
     if (o.provider == "container") {
-        const bool here = provision::builds_here(o.engine.empty() && o.base == "local" ? "podman" : o.engine, o.base);
         if (o.base == "local" && o.engine == "docker") {
             fmt::print(stderr,
                        "cuconform matrix: --base local is made and built with podman (scripts/containers); use "
                        "--engine podman, or --base nvidia with docker\n");
             return kExitHarnessError;
         }
-        auto engine = provision::find_engine(here ? "podman" : o.engine);
-        if (here) {
-            // Before any image is built: podman is installed and starts a container here with the project's
-            // settings (scripts/containers check says what podman said and the fix).
-            if (!engine.found) {
-                fmt::print(stderr,
-                           "cuconform matrix: --provider container --base {}: {}. Fix: scripts/containers setup "
-                           "(installs podman, runc and mmdebstrap from Debian's packages)\n",
-                           o.base, engine.problem());
+        if (o.base == "local") {
+            // Before anything is fetched or built: the local base has no compiler for the kernels but the toolkit's
+            // own, and NVIDIA's CUDA 11/12 wheels carry no nvcc (stack fetch-toolkit's toolkit.json says so).
+            std::vector<std::string> old;
+            for (const auto& c : cells) {
+                if (std::atoi(c.toolkit.c_str()) < 13)
+                    old.push_back(fmt::format("{} (toolkit CUDA {})", c.id, c.toolkit));
+            }
+            if (!old.empty()) {
+                fmt::print(
+                    stderr,
+                    "cuconform matrix: --base local needs a CUDA 13 toolkit or later: {} of the cells ask for an "
+                    "older one: {}. The catalogue's kernels are compiled in the image by the toolkit's own nvcc, "
+                    "and NVIDIA's CUDA 11 and 12 wheels carry none (only ptxas and libnvvm), while the local "
+                    "base has no CUDA of its own. Fix: on a runner that reaches a registry, --base nvidia "
+                    "(NVIDIA's CUDA image brings the nvcc of the toolkit); or --base IMAGE with an nvcc under "
+                    "/usr/local/cuda; or leave out --provider container for these cells (wheels cells build with "
+                    "the host's nvcc: scripts/build-toolkit --nvcc); or select CUDA 13 cells (--tag)\n",
+                    old.size(), fmt::join(old, ", "));
                 return kExitHarnessError;
             }
-            if (const auto problem = provision::engine_start_problem(engine); !problem.empty()) {
-                fmt::print(stderr, "cuconform matrix: --provider container --base {}: {}\n", o.base, problem);
-                return kExitHarnessError;
-            }
-        } else if (!engine.works) {
+        }
+        const std::string choice = o.base == "local" ? "podman" : o.engine;
+        auto engine = provision::find_engine(choice);
+        if (!engine.found) {
             fmt::print(stderr,
                        "cuconform matrix: --provider container: {}. The container provider builds each cell's image "
                        "from containers/Dockerfile and runs it with docker or podman; GPU runners also need the NVIDIA "
-                       "Container Toolkit (--gpus all, or CDI for podman). Here, run without --provider: host and "
+                       "Container Toolkit (--gpus all, or CDI for podman). Fix: scripts/containers setup (installs "
+                       "podman, runc and mmdebstrap from Debian's packages); or run without --provider: host and "
                        "wheels cells need no engine.\n",
                        engine.problem());
+            return kExitHarnessError;
+        }
+        // Before any image is built: the engine starts a container here (podman with the project's settings;
+        // scripts/containers check says what the engine said and the fix).
+        if (const auto problem = provision::engine_start_problem(engine); !problem.empty()) {
+            fmt::print(stderr, "cuconform matrix: --provider container --base {}: {}\n",
+                       o.base.empty() ? "nvidia" : o.base, problem);
             return kExitHarnessError;
         }
         provider = std::make_unique<provision::ContainerProvider>(std::move(engine), o.base);
@@ -157,16 +174,17 @@ void print_downloads(const std::vector<Cell>& cells, const std::pair<std::string
         }
     }
     if (stacks.empty() && toolkits.empty()) return;
-    fmt::print("downloads: {} run stack{} and {} toolkit prefix{} from NVIDIA's PyPI wheels into {}; {} and {} not "
-               "there yet{}{}\n",
-               stacks.size(), stacks.size() == 1 ? "" : "s", toolkits.size(), toolkits.size() == 1 ? "" : "es",
-               cache.string(), missing_stacks.size(), missing_toolkits.size(),
-               missing_stacks.empty() && missing_toolkits.empty()
-                   ? ""
-                   : " (a stack's cuDNN and cuBLAS wheels are about 1.5 GB; a toolkit prefix adds the compiler's)",
-               stacks.size() > missing_stacks.size()
-                   ? fmt::format("; the cached stacks take {:.1f} GB", static_cast<double>(cached_bytes) / 1e9)
-                   : "");
+    fmt::print(
+        "downloads: {} run stack{} and {} toolkit prefix{} from NVIDIA's PyPI wheels into {}; {} and {} not "
+        "there yet{}{}\n",
+        stacks.size(), stacks.size() == 1 ? "" : "s", toolkits.size(), toolkits.size() == 1 ? "" : "es", cache.string(),
+        missing_stacks.size(), missing_toolkits.size(),
+        missing_stacks.empty() && missing_toolkits.empty()
+            ? ""
+            : " (a stack's cuDNN and cuBLAS wheels are about 1.5 GB; a toolkit prefix adds the compiler's)",
+        stacks.size() > missing_stacks.size()
+            ? fmt::format("; the cached stacks take {:.1f} GB", static_cast<double>(cached_bytes) / 1e9)
+            : "");
     for (const auto& name : missing_stacks) fmt::print("  to fetch: stacks/{}\n", name);
     for (const auto& name : missing_toolkits) fmt::print("  to fetch: toolkits/{}\n", name);
 }

@@ -12,6 +12,7 @@
 #include "core/util.h"
 #include "isolate/stack.h"
 #include "probe/fingerprint.h"
+#include "provision/container.h"
 #include "provision/wheels.h"
 #include "report/report.h"
 #include "results/record_io.h"
@@ -72,6 +73,11 @@ CommandSetup run_setup = [](CLI::App& sub) -> std::function<int()> {
                 fmt::print(stderr, "cuconform run: {}\n", e.what());
                 return static_cast<int>(kExitHarnessError);
             }
+        } else if (const char* image = std::getenv("CUCONFORM_IMAGE_STACK"); image != nullptr && *image != '\0') {
+            // In a cell's image (containers/Dockerfile sets the variable): the image's stack, first on the loader's
+            // path, is the cell's, recorded from its stack.json as `--stack` records a prefix (not as the host's).
+            o->stack = provision::stack_record(provision::kImageStackPrefix, "image");
+            o->stack->provider = "container";
         }
         try {
             const auto outcome = run_catalog(*o);

@@ -53,8 +53,9 @@ CommandSetup stack_setup = [](CLI::App& sub) -> std::function<int()> {
     list->add_flag("--json", o->json, "Machine-readable list");
 
     CLI::App* plan = sub.add_subcommand("container-plan",
-                                        "Print the docker/podman commands for a cell in an "
-                                        "nvidia/cuda image (containers/Dockerfile)");
+                                        "Print the commands that build a cell's image on NVIDIA's CUDA image "
+                                        "(scripts/containers image, containers/Dockerfile) and run it with "
+                                        "docker/podman");
     plan->add_option("components", o->words, "cuda=12.4 cudnn=9")->required();
     plan->add_option("--engine", o->engine, "docker or podman (default: the first installed)");
     plan->add_option("--base", o->base, "The base image instead of the known nvidia/cuda tag");
@@ -144,10 +145,21 @@ CommandSetup stack_setup = [](CLI::App& sub) -> std::function<int()> {
             cell.provider = "host";
             cell.runner = "gpu";
             const auto engine = provision::find_engine(o->engine);
-            const auto c = provision::container_commands(cell, engine.name, ".", o->out, {}, o->base);
-            fmt::print("# cell: cuda {} cudnn {} in {} (containers/Dockerfile)\n", cuda,
-                       cudnn.empty() ? "(image's)" : cudnn, c.base);
-            fmt::print("{}\n{}\n", fmt::join(c.build, " "), fmt::join(c.run, " "));
+            const auto c = provision::container_commands(cell, engine.name, ".", o->out, {}, o->base, "\"$IMAGE\"");
+            // Words with spaces quoted for the shell ("cuda=12.4 cudnn=9"); "$IMAGE" as it is.
+            auto line = [](const std::vector<std::string>& argv) {
+                std::string text;
+                for (const auto& a : argv) {
+                    const bool plain = a.find_first_of(" '") == std::string::npos || a.front() == '"';
+                    text += (text.empty() ? "" : " ") + (plain ? a : "'" + a + "'");
+                }
+                return text;
+            };
+            fmt::print(
+                "# cell: toolkit {} and stack {} on {} (containers/Dockerfile): the catalogue compiled in the image, "
+                "the stack from NVIDIA's wheels, the base's own CUDA runtime, cuBLAS and cuDNN removed\n",
+                c.toolkit, c.stack, c.base.empty() ? "the local base" : c.base);
+            fmt::print("IMAGE=$({} | cut -d' ' -f1)\n{}\n", line(c.build), line(c.run));
             if (!engine.works) {
                 fmt::print(
                     "# note: {}: these commands are for a GPU runner with docker or podman and the NVIDIA "
@@ -155,8 +167,8 @@ CommandSetup stack_setup = [](CLI::App& sub) -> std::function<int()> {
                     engine.problem());
             }
             fmt::print(
-                "# note: the host needs only the NVIDIA driver; the image brings CUDA and cuDNN (cuda.md section "
-                "6b)\n");
+                "# note: the host needs only the NVIDIA driver; the image brings the cell's CUDA runtime, cuBLAS "
+                "and cuDNN (cuda.md section 6b)\n");
             if (engine.name == "podman") {
                 fmt::print(
                     "# note: CDI: run `sudo nvidia-ctk cdi generate --output=/etc/cdi/nvidia.yaml` once on the "

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 /// \file Container engines, the command lines that build a cell's image and run the catalogue in it, and the images
-/// scripts/containers builds on the local base.
+/// scripts/containers builds on the local base or NVIDIA's.
 #include "provision/container.h"
 
 #include <fmt/format.h>
@@ -46,6 +46,7 @@ process::Result containers_script(const ContainerEngine& engine, const std::vect
     argv.insert(argv.end(), args.begin(), args.end());
     for (const auto& [k, v] : engine.env()) env[k] = v;
     env["CUCONFORM_CONTAINERS_CONF"] = podman_settings();
+    env["CUCONFORM_ENGINE"] = engine.name;
     return process::run(argv, {.output = process::Output::Capture, .echo = true, .env = env});
 }
 
@@ -81,11 +82,11 @@ std::string container_base_tag(const std::string& cuda, const std::string& cudnn
     if (it == tags.end()) {
         std::string known;
         for (const auto& [k, v] : tags) known += (known.empty() ? "" : ", ") + k;
-        throw StackError(
-            fmt::format("no known nvidia/cuda cuDNN image tag for CUDA {} (known: {}); pass --base "
-                        "nvidia/cuda:<tag> from gitlab.com/nvidia/container-images/cuda supported-tags, or --base local "
-                        "(podman: the toolkit from NVIDIA's wheels, CUDA 13 and later)",
-                        cuda, known));
+        throw StackError(fmt::format(
+            "no known nvidia/cuda cuDNN image tag for CUDA {} (known: {}); pass --base "
+            "nvidia/cuda:<tag> from gitlab.com/nvidia/container-images/cuda supported-tags, or --base local "
+            "(podman: the toolkit from NVIDIA's wheels, CUDA 13 and later)",
+            cuda, known));
     }
     const bool cudnn8 = it->second.find("-cudnn8-") != std::string::npos;
     if (!cudnn.empty() && cudnn != "none" && cudnn.rfind(cudnn8 ? "8" : "9", 0) != 0) {
@@ -116,35 +117,44 @@ ContainerEngine find_engine(const std::string& choice) {
     return engine;
 }
 
+std::string resolve_base(const matrix::Cell& cell, const std::string& base) {
+    if (base == "local") return "";
+    // The image's stack is the cell's (from the wheels) whatever cuDNN NVIDIA's image carries: no cuDNN to match.
+    if (base.empty() || base == "nvidia") return container_base_tag(cell.toolkit, "");
+    return base;
+}
+
+std::string toolkit_words(const matrix::Cell& cell) {
+    return fmt::format("cuda={} cudnn={}", cell.toolkit, cell.toolkit_cudnn.empty() ? "none" : cell.toolkit_cudnn);
+}
+
+std::string stack_words(const matrix::Cell& cell) {
+    return fmt::format("cuda={} cudnn={}", cell.cuda, cell.cudnn.empty() ? "none" : cell.cudnn);
+}
+
 ContainerCommands container_commands(const matrix::Cell& cell, const std::string& engine, const fs::path& source,
                                      const fs::path& out, const std::vector<std::string>& run_args,
-                                     const std::string& base) {
+                                     const std::string& base, const std::string& image) {
     ContainerCommands c;
-    // The known tag throws when NVIDIA has no such image.
-    c.base = base.empty() ? container_base_tag(cell.toolkit, cell.toolkit_cudnn) : base;
-    c.image = "cuconform:" + c.base.substr(c.base.find(':') + 1);
-    // A host cell runs on the image's own CUDA and cuDNN; any other run stack comes from NVIDIA's wheels, fetched
-    // into the image at build time (the Dockerfile's STACK) and entered with `run --stack`.
-    std::string stack_prefix;
-    // The image's own stack is its toolkit's; a cell asking for anything else (a host cell whose host stack is not
-    // the toolkit, a wheels cell) gets that stack fetched into the image, so that what it records is what it ran on.
-    if (cell.provider != "host" || cell.cuda != cell.toolkit || cell.cudnn != cell.toolkit_cudnn) {
-        c.stack = fmt::format("cuda={} cudnn={}", cell.cuda, cell.cudnn);
-        c.image += fmt::format("-stack-cuda{}-cudnn{}", cell.cuda, cell.cudnn);
-        stack_prefix = fmt::format("/opt/cuconform-cache/stacks/cuda{}-cudnn{}", cell.cuda, cell.cudnn);
-    }
-    c.build = {engine, "build", "-f", (source / "containers" / "Dockerfile").string(), "--build-arg", "BASE=" + c.base};
-    if (!c.stack.empty()) c.build.insert(c.build.end(), {"--build-arg", "STACK=" + c.stack});
-    c.build.insert(c.build.end(), {"-t", c.image, source.string()});
-
-    c.run = container_run_command(cell, engine, out, run_args, c.image);
-    if (!stack_prefix.empty()) c.run.insert(c.run.end(), {"--stack", stack_prefix});
+    c.base = resolve_base(cell, base);  // throws when NVIDIA has no such image
+    c.toolkit = toolkit_words(cell);
+    c.stack = stack_words(cell);
+    c.build = {(source / "scripts" / "containers").string(),
+               "image",
+               "--engine",
+               engine,
+               "--toolkit",
+               c.toolkit,
+               "--stack",
+               c.stack};
+    if (!c.base.empty()) c.build.insert(c.build.end(), {"--base", c.base});
+    c.run = container_run_command(cell, engine, out, run_args, image, /*no_network=*/true);  // all is in the image
     return c;
 }
 
-std::vector<std::string> container_run_command(const matrix::Cell& cell, const std::string& engine,
-                                               const fs::path& out, const std::vector<std::string>& run_args,
-                                               const std::string& image, bool no_network) {
+std::vector<std::string> container_run_command(const matrix::Cell& cell, const std::string& engine, const fs::path& out,
+                                               const std::vector<std::string>& run_args, const std::string& image,
+                                               bool no_network) {
     std::vector<std::string> run = {engine, "run", "--rm"};
     if (no_network) run.insert(run.end(), {"--network", "none"});
     if (engine == "docker") {
@@ -166,25 +176,23 @@ std::vector<std::string> container_run_command(const matrix::Cell& cell, const s
     return run;
 }
 
-bool builds_here(const std::string& engine, const std::string& base) {
-    return base == "local" || (engine == "podman" && !base.empty() && base != "nvidia");
-}
-
 std::string engine_start_problem(const ContainerEngine& engine) {
     const auto r = containers_script(engine, {"check"});
     // Its words (podman's, and the fix) went to standard error as they came.
-    return r.ok() ? "" : fmt::format("`scripts/containers check` {} (podman's words and the fix above)", r.describe());
+    return r.ok()
+               ? ""
+               : fmt::format("`scripts/containers check` {} ({}'s words and the fix above)", r.describe(), engine.name);
 }
 
-std::string LocalImage::reference() const {
+std::string CellImage::reference() const {
     if (digest.rfind("sha256:", 0) != 0) return id;
     const auto colon = tag.rfind(':');
     const bool has_tag = colon != std::string::npos && colon > tag.rfind('/');
     return (has_tag ? tag.substr(0, colon) : tag) + "@" + digest;
 }
 
-LocalImage build_local_image(const ContainerEngine& engine, const std::string& cli, const std::string& toolkit,
-                             const std::string& stack, const std::string& base) {
+CellImage build_cell_image(const ContainerEngine& engine, const std::string& cli, const std::string& toolkit,
+                           const std::string& stack, const std::string& base) {
     std::vector<std::string> args{"image", "--toolkit", toolkit, "--stack", stack};
     if (!base.empty()) args.insert(args.end(), {"--base", base});
     const auto r = containers_script(engine, args, {{"CUCONFORM_BIN", cli}});
@@ -204,18 +212,19 @@ LocalImage build_local_image(const ContainerEngine& engine, const std::string& c
         throw StackError(fmt::format("`scripts/containers {}` {}: {}", fmt::join(args, " "), r.describe(),
                                      process::tail(words.empty() ? r.err : words, 1500)));
     }
-    // Its last line: TAG ID DIGEST.
+    // Its last line: TAG ID DIGEST BASE-STACK.
     std::string last;
     std::istringstream in(r.out);
     for (std::string line; std::getline(in, line);) {
         if (!line.empty()) last = line;
     }
-    LocalImage image{.toolkit = toolkit, .stack = stack, .base = base};
+    CellImage image{.toolkit = toolkit, .stack = stack, .base = base};
     std::istringstream words(last);
-    words >> image.tag >> image.id >> image.digest;
-    if (image.tag.empty() || image.id.empty()) {
-        throw StackError(fmt::format("`scripts/containers {}` printed no \"TAG ID DIGEST\" line (it printed: {})",
-                                     fmt::join(args, " "), process::tail(r.out)));
+    words >> image.tag >> image.id >> image.digest >> image.base_stack;
+    if (image.tag.empty() || image.id.empty() || image.base_stack.empty()) {
+        throw StackError(
+            fmt::format("`scripts/containers {}` printed no \"TAG ID DIGEST BASE-STACK\" line (it printed: {})",
+                        fmt::join(args, " "), process::tail(r.out)));
     }
     return image;
 }

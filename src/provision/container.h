@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
-/// \file The container provider's parts: the engine (docker or podman, podman with the project's settings), the one
-/// builder of container command lines (used by `matrix run --provider container` and printed by `stack
-/// container-plan`), and the cell images built here on the local Debian base by scripts/containers.
+/// \file The container provider's parts: the engine (docker or podman, podman with the project's settings), the
+/// command lines of a cell (printed by `stack container-plan`, run by `matrix run --provider container`), and the cell
+/// images, all built by scripts/containers from one recipe (containers/Dockerfile) on the local Debian base or on
+/// NVIDIA's CUDA image.
 #pragma once
 
 #include <filesystem>
@@ -29,6 +30,10 @@ struct ContainerEngine {
 /// `choice`: "docker", "podman", or "" for the first of them that is installed.
 ContainerEngine find_engine(const std::string& choice);
 
+/// Where containers/Dockerfile puts a cell's run stack in its image (with its stack.json), and sets
+/// CUCONFORM_IMAGE_STACK=wheels:<name>: `cuconform run` in the image records that stack as the cell's.
+inline constexpr const char* kImageStackPrefix = "/opt/cuconform/stack";
+
 /// podman's settings: $CUCONFORM_CONTAINERS_CONF, else containers/podman/containers.conf of the source tree (the
 /// file scripts/lib/containers.sh names too). The machine's own containers.conf files are neither read nor edited.
 std::string podman_settings();
@@ -41,49 +46,57 @@ std::vector<std::string> container_run_command(const matrix::Cell& cell, const s
                                                bool no_network = false);
 
 /// The nvidia/cuda tag for a CUDA version (cuda.md section 6a): 12.4 -> 12.4.1-cudnn-devel-ubuntu22.04.
-/// Throws StackError for a version without a known cudnn tag.
+/// Throws StackError for a version without a known cudnn tag, or (`cudnn` given) one whose cuDNN major differs.
 std::string container_base_tag(const std::string& cuda, const std::string& cudnn);
 
-/// A cell's image, built from containers/Dockerfile on NVIDIA's CUDA image with cuDNN for its toolkit (a wheel stack
-/// fetched into it when the run stack is not the image's), and the command lines.
+/// What the base of a cell's image is: "local" (the project's Debian base, podman), "nvidia" or empty (NVIDIA's CUDA
+/// image for the cell's toolkit, container_base_tag), or an image. Returns the image to build on, empty for the local
+/// base. Throws StackError for a toolkit without a known NVIDIA tag.
+std::string resolve_base(const matrix::Cell& cell, const std::string& base);
+
+/// The toolkit and run stack of a cell as `stack fetch` words: "cuda=13.0 cudnn=9.19" (cudnn=none without cuDNN).
+std::string toolkit_words(const matrix::Cell& cell);
+std::string stack_words(const matrix::Cell& cell);
+
+/// A cell's image and its command lines: built by scripts/containers image (containers/Dockerfile on `base`, the
+/// catalogue compiled against the cell's toolkit, the cell's run stack from NVIDIA's wheels in the image, the base's
+/// own removed), then the catalogue run in it.
 struct ContainerCommands {
-    std::string base;   ///< nvidia/cuda:12.4.1-cudnn-devel-ubuntu22.04
-    std::string image;  ///< cuconform:12.4.1-cudnn-devel-ubuntu22.04[-stack-cuda12.9-cudnn9.10]
-    std::string stack;  ///< "cuda=12.9 cudnn=9.10" (the Dockerfile's STACK); empty: the image's own.
-    std::vector<std::string>
-        build;  ///< ENGINE build -f SOURCE/containers/Dockerfile --build-arg BASE=... -t IMAGE SOURCE
-    std::vector<std::string> run;  ///< ENGINE run --rm [--user U:G] [GPUs] -v OUT:/results IMAGE run --out /results ...
+    std::string base;                ///< nvidia/cuda:12.4.1-cudnn-devel-ubuntu22.04; empty: the local base.
+    std::string toolkit;             ///< "cuda=12.4 cudnn=9.19"
+    std::string stack;               ///< "cuda=12.4 cudnn=9.19"
+    std::vector<std::string> build;  ///< SOURCE/scripts/containers image --engine E --toolkit .. --stack .. [--base ..]
+    /// ENGINE run --rm --network none [--user U:G] [GPUs] -v OUT:/results IMAGE run --out /results ..., IMAGE being
+    /// the tag `scripts/containers image` prints first.
+    std::vector<std::string> run;
 };
 
-/// `run_args` are further `cuconform run` options (--only, --variant, ...); `base` replaces the known tag when not
-/// empty. Throws StackError when no NVIDIA CUDA image with cuDNN is known for the cell's toolkit and cuDNN headers.
+/// `run_args` are further `cuconform run` options (--only, --variant, ...); `base` as for resolve_base. Throws
+/// StackError when no NVIDIA CUDA image is known for the cell's toolkit.
 ContainerCommands container_commands(const matrix::Cell& cell, const std::string& engine,
                                      const std::filesystem::path& source, const std::filesystem::path& out,
-                                     const std::vector<std::string>& run_args, const std::string& base = {});
+                                     const std::vector<std::string>& run_args, const std::string& base = {},
+                                     const std::string& image = "IMAGE");
 
-/// Whether cells are built and run here by scripts/containers (podman with the local base, or podman with an image
-/// named as base), rather than from container_commands' lines (NVIDIA's images, docker).
-bool builds_here(const std::string& engine, const std::string& base);
-
-/// `scripts/containers check`: podman starts a container here with the project's settings. Empty when it does;
-/// otherwise what podman said and the fix (the script's words).
+/// `scripts/containers check`: the engine starts a container here (podman with the project's settings; docker answers
+/// `docker info`). Empty when it does; otherwise what the engine said and the fix (the script's words).
 std::string engine_start_problem(const ContainerEngine& engine);
 
-/// A cell's image built here by `scripts/containers image` (scripts/lib/containers.sh): the local Debian base (or
-/// `base`), the catalogue built against a toolkit prefix of `stack fetch-toolkit`, the run stack of `stack fetch`.
-struct LocalImage {
-    std::string tag;     ///< localhost/cuconform-cell:<stack>-tk<toolkit>-<base>
-    std::string id;      ///< The engine's image id (sha256:...).
-    std::string digest;  ///< The image's digest (sha256:...).
-    std::string toolkit;  ///< "cuda=13.0 cudnn=9.19"
-    std::string stack;    ///< "cuda=13.0 cudnn=9.19"
-    std::string base;     ///< Empty: the local base.
-    /// repository@digest: exactly this image, whatever its tag names later.
+/// A cell's image built (or found, every layer cached) by `scripts/containers image` (scripts/lib/containers.sh).
+struct CellImage {
+    std::string tag;         ///< localhost/cuconform-cell:<stack>-tk<toolkit>-<base>
+    std::string id;          ///< The engine's image id (sha256:...).
+    std::string digest;      ///< The image's digest (sha256:...; "-" from docker, which has none for a local image).
+    std::string base_stack;  ///< The CUDA and cuDNN the base carried (removed from the image), or "none".
+    std::string toolkit;     ///< "cuda=13.0 cudnn=9.19"
+    std::string stack;       ///< "cuda=13.0 cudnn=9.19"
+    std::string base;        ///< Empty: the local base.
+    /// repository@digest: exactly this image, whatever its tag names later (the id where there is no digest).
     std::string reference() const;
 };
-/// Builds (or finds, every layer cached) the image; `cli` is the CLI that fetches the toolkit and the stack (this
-/// one). Throws StackError with the script's words (podman's, mmdebstrap's) and the fix.
-LocalImage build_local_image(const ContainerEngine& engine, const std::string& cli, const std::string& toolkit,
-                             const std::string& stack, const std::string& base = {});
+/// Builds (or finds) the image with `engine`; `cli` is the CLI that fetches the toolkit and the stack (this one).
+/// Throws StackError with the script's words (the engine's, mmdebstrap's) and the fix.
+CellImage build_cell_image(const ContainerEngine& engine, const std::string& cli, const std::string& toolkit,
+                           const std::string& stack, const std::string& base = {});
 
 }  // namespace cuconform::provision

@@ -82,57 +82,24 @@ matrix::CellOutcome ContainerProvider::run(const matrix::Cell& cell, const matri
     outcome.stack.provider = "container";
     outcome.stack.cuda = cell.cuda;
     outcome.stack.cudnn = cell.cudnn;
-    if (builds_here(engine_.name, base_)) return run_here(cell, settings, out, std::move(outcome));
+    // The catalogue is built in the image against the cell's toolkit and runs on the cell's stack, both from
+    // NVIDIA's wheels, whatever the cell's provider axis says and whatever the base carries of its own.
     ContainerCommands c;
     try {
         c = container_commands(cell, engine_.name, source_dir(), fs::absolute(out),
-                               matrix::run_arguments(cell, settings), base_ == "nvidia" ? "" : base_);
+                               matrix::run_arguments(cell, settings), base_);
     } catch (const std::exception& e) {
         outcome.reason = e.what();
         return outcome;
     }
-    auto [image, fresh] = images_.try_emplace(c.image, "");
-    if (fresh) {
-        fmt::print("cuconform matrix: cell {}: building the image {} ({})\n", cell.id, c.image,
-                   fmt::join(c.build, " "));
-        const auto b = process::run(c.build);
-        if (!b.ok()) {
-            image->second = fmt::format(
-                "`{}` exited {}: {} (fix the image build, or the base image's tag; the other "
-                "images go on)",
-                fmt::join(c.build, " "), b.rc(), process::tail(b.err + b.out));
-        }
-    }
-    if (!image->second.empty()) {
-        outcome.reason = image->second;
-        return outcome;
-    }
-    std::error_code ec;
-    fs::create_directories(out / cell.id, ec);  // made here, so that it is this user's and not the engine's
-    fmt::print("cuconform matrix: cell {} in {} ({})\n", cell.id, c.image, fmt::join(c.run, " "));
-    const auto p = process::run(c.run, {.output = process::Output::Inherit});
-    outcome.provisioned = true;
-    outcome.exit = p.rc();
-    outcome.provision = {{"engine", engine_.name}, {"image", c.image}, {"base", c.base}, {"stack", c.stack}};
-    return outcome;
-}
-
-matrix::CellOutcome ContainerProvider::run_here(const matrix::Cell& cell, const matrix::RunSettings& settings,
-                                                 const fs::path& out, matrix::CellOutcome outcome) {
-    // The catalogue is built in the image against the cell's toolkit and runs on the cell's stack, both from
-    // NVIDIA's wheels (the local base has no CUDA of its own), whatever the cell's provider axis says.
-    const std::string toolkit =
-        fmt::format("cuda={} cudnn={}", cell.toolkit, cell.toolkit_cudnn.empty() ? "none" : cell.toolkit_cudnn);
-    const std::string stack = fmt::format("cuda={} cudnn={}", cell.cuda, cell.cudnn.empty() ? "none" : cell.cudnn);
-    const std::string base = base_ == "local" ? "" : base_;
-    auto [known, fresh] = local_images_.try_emplace({toolkit, stack});
+    auto [known, fresh] = images_.try_emplace(c.base + "\n" + c.toolkit + "\n" + c.stack);
     auto& [image, problem] = known->second;
     if (fresh) {
-        fmt::print("cuconform matrix: cell {}: the image for toolkit {} and stack {} on {} (scripts/containers image)\n",
-                   cell.id, toolkit, stack, base.empty() ? "the local base" : base);
+        fmt::print("cuconform matrix: cell {}: the image for toolkit {} and stack {} on {} ({})\n", cell.id, c.toolkit,
+                   c.stack, c.base.empty() ? "the local base" : c.base, fmt::join(c.build, " "));
         std::fflush(stdout);
         try {
-            image = build_local_image(engine_, isolate::self_executable(), toolkit, stack, base);
+            image = build_cell_image(engine_, isolate::self_executable(), c.toolkit, c.stack, c.base);
         } catch (const std::exception& e) {
             problem = fmt::format("{} (the other images go on)", e.what());
         }
@@ -145,30 +112,31 @@ matrix::CellOutcome ContainerProvider::run_here(const matrix::Cell& cell, const 
     fs::create_directories(out / cell.id, ec);  // made here, so that it is this user's and not the engine's
     const auto run = container_run_command(cell, engine_.name, fs::absolute(out), matrix::run_arguments(cell, settings),
                                            image.tag, /*no_network=*/true);  // everything is in the image
-    fmt::print("cuconform matrix: cell {} in {} ({})\n  CONTAINERS_CONF={} {}\n", cell.id, image.tag,
-               image.reference(), podman_settings(), fmt::join(run, " "));
+    fmt::print("cuconform matrix: cell {} in {} ({})\n  {}{}\n", cell.id, image.tag, image.reference(),
+               engine_.name == "podman" ? "CONTAINERS_CONF=" + podman_settings() + " " : "", fmt::join(run, " "));
     std::fflush(stdout);
     const auto p = process::run(run, {.output = process::Output::Inherit, .env = engine_.env()});
     if (p.rc() > 2) {
         // 125: the engine failed; 126/127: the command could not start in the image. Not the catalogue's verdict.
         outcome.reason = fmt::format(
             "`{} run` {} (125: the engine itself failed, 126/127: cuconform could not start in {}). Fix: "
-            "scripts/containers check; then rebuild the image (scripts/containers image --toolkit \"{}\" --stack "
-            "\"{}\")",
-            engine_.name, p.describe(), image.tag, toolkit, stack);
+            "scripts/containers check; then rebuild the image ({})",
+            engine_.name, p.describe(), image.tag, fmt::join(c.build, " "));
         return outcome;
     }
     outcome.provisioned = true;
     outcome.exit = p.rc();
     outcome.provision = {{"engine", engine_.name},
-                         {"settings", podman_settings()},
-                         {"base", base.empty() ? "local" : base},
+                         {"base", c.base.empty() ? "local" : c.base},
+                         {"base_stack", image.base_stack},
                          {"image", image.tag},
                          {"image_id", image.id},
                          {"digest", image.digest},
                          {"reference", image.reference()},
-                         {"toolkit", toolkit},
-                         {"stack", stack}};
+                         {"toolkit", c.toolkit},
+                         {"stack", c.stack},
+                         {"stack_source", "wheels"}};
+    if (engine_.name == "podman") outcome.provision["settings"] = podman_settings();
     return outcome;
 }
 

@@ -30,12 +30,12 @@ private:
     std::map<std::pair<std::string, std::string>, std::pair<std::string, std::string>> toolkits_;
 };
 
-/// Every cell in a container: one image per toolkit (and wheel stack) from containers/Dockerfile, built once per
-/// run (a failed build fails every cell that needs it), the results directory mounted at /results.
-/// `base`: empty or "nvidia": NVIDIA's CUDA image for the cell's toolkit, built from the command lines of
-/// container_commands (GPU runners with a registry; an image named with docker too); "local", or an image named with
-/// podman: built here by scripts/containers image on that base, the catalogue compiled against the cell's toolkit
-/// and run on its stack, both from NVIDIA's wheels, and cell.json records the image's id and digest.
+/// Every cell in a container: one image per toolkit, stack and base, built once per run by scripts/containers image
+/// from containers/Dockerfile (a failed build fails every cell that needs it), the results directory mounted at
+/// /results. `base`: "local" (the project's Debian base, podman), empty or "nvidia" (NVIDIA's CUDA image for the
+/// cell's toolkit: GPU runners with a registry), or an image. On every base the catalogue is compiled in the image
+/// against the cell's toolkit and runs on the cell's stack, both from NVIDIA's wheels (the base's own stack removed),
+/// and cell.json records the image's id and digest and what the base carried.
 class ContainerProvider : public matrix::Provider {
 public:
     explicit ContainerProvider(ContainerEngine engine, std::string base = {});
@@ -43,14 +43,10 @@ public:
                             const std::filesystem::path& out) override;
 
 private:
-    matrix::CellOutcome run_here(const matrix::Cell& cell, const matrix::RunSettings& settings,
-                                  const std::filesystem::path& out, matrix::CellOutcome outcome);
-
     ContainerEngine engine_;
     std::string base_;
-    std::map<std::string, std::string> images_;  ///< Built in this run, and why one failed.
-    /// The local base's images built in this run (by toolkit and stack), or why one could not be.
-    std::map<std::pair<std::string, std::string>, std::pair<LocalImage, std::string>> local_images_;
+    /// The images built in this run (by base, toolkit and stack), or why one could not be.
+    std::map<std::string, std::pair<CellImage, std::string>> images_;
 };
 
 }  // namespace cuconform::provision

@@ -216,18 +216,22 @@ def test_run_stack_without_lib_is_a_harness_error(tmp_path):
 def test_container_plan_prints_commands_and_says_when_no_engine_runs(tmp_path):
     # docker by name: with podman installed (scripts/containers setup) it would be the engine found first here.
     proc = cli("stack", "container-plan", "cuda=12.4", "cudnn=9", "--engine", "docker", env={"PATH": "/usr/bin:/bin"})
-    assert "--build-arg BASE=nvidia/cuda:12.4.1-cudnn-devel-ubuntu22.04" in proc.stdout
+    # The image is built by scripts/containers on NVIDIA's image for the toolkit, with the cell's stack from the wheels.
+    build_line = next(line for line in proc.stdout.splitlines() if line.startswith("IMAGE=$("))
+    assert ("scripts/containers image --engine docker --toolkit 'cuda=12.4 cudnn=9' --stack 'cuda=12.4 cudnn=9' "
+            "--base nvidia/cuda:12.4.1-cudnn-devel-ubuntu22.04") in build_line, build_line
     # The same command line `matrix run --provider container` runs: this user's files, the GPUs, the results mount.
     run_line = next(line for line in proc.stdout.splitlines() if line.startswith("docker run --rm"))
     assert f"--user {os.getuid()}:{os.getgid()}" in run_line and "--gpus all" in run_line, run_line
-    assert ":/results" in run_line and run_line.endswith("run --out /results"), run_line
+    assert "--network none" in run_line and ":/results" in run_line, run_line
+    assert run_line.endswith('"$IMAGE" run --out /results'), run_line
     engine = subprocess.run("docker info", shell=True, capture_output=True).returncode == 0
     if not engine:
         assert "no container engine here" in proc.stdout or "info` fails" in proc.stdout
     podman = cli("stack", "container-plan", "cuda=13.0", "--engine", "podman")
     assert "--device nvidia.com/gpu=all" in podman.stdout and "13.0.1-cudnn-devel-ubuntu24.04" in podman.stdout
-    bad = cli("stack", "container-plan", "cuda=12.4", "cudnn=8.9")
-    assert bad.returncode == 2 and "carries cuDNN 9" in bad.stderr
+    bad = cli("stack", "container-plan", "cuda=12.9", "cudnn=9.19")
+    assert bad.returncode == 2 and "no known nvidia/cuda cuDNN image tag for CUDA 12.9" in bad.stderr
 
 
 def test_a_small_real_wheel_from_pypi(tmp_path):

@@ -496,18 +496,18 @@ matrix:
         return std::search(argv.begin(), argv.end(), run.begin(), run.end()) != argv.end();
     };
     const std::string user = fmt::format("{}:{}", getuid(), getgid());
-    // A host cell whose host stack is the toolkit's: the image's own stack, no GPU flags on cpu, this user's files.
+    // Every cell's image is built by scripts/containers image on NVIDIA's CUDA image for its toolkit, with the cell's
+    // toolkit and stack from the wheels; no GPU flags on cpu, this user's files, no network (all is in the image).
     const auto cpu = provision::container_commands(m.cells[0], "docker", source, out, {"--only", "loader.*"});
     EXPECT_EQ(cpu.base, "nvidia/cuda:12.4.1-cudnn-devel-ubuntu22.04");
-    EXPECT_EQ(cpu.image, "cuconform:12.4.1-cudnn-devel-ubuntu22.04");
-    EXPECT_TRUE(cpu.stack.empty());
-    EXPECT_EQ(cpu.build, (std::vector<std::string>{"docker", "build", "-f", "/src/cuconform/containers/Dockerfile",
-                                                    "--build-arg", "BASE=" + cpu.base, "-t", cpu.image,
-                                                    "/src/cuconform"}));
-    EXPECT_EQ(cpu.run, (std::vector<std::string>{"docker", "run", "--rm", "--user", user, "-v", "/results/nightly:/results",
-                                                  cpu.image,
-                                                  "run", "--out", "/results", "--cell", m.cells[0].id, "--quiet",
-                                                  "--only", "loader.*"}));
+    EXPECT_EQ(cpu.toolkit, "cuda=12.4 cudnn=9.19");
+    EXPECT_EQ(cpu.stack, "cuda=12.4 cudnn=9.19");
+    EXPECT_EQ(cpu.build, (std::vector<std::string>{"/src/cuconform/scripts/containers", "image", "--engine", "docker",
+                                                   "--toolkit", "cuda=12.4 cudnn=9.19", "--stack",
+                                                   "cuda=12.4 cudnn=9.19", "--base", cpu.base}));
+    EXPECT_EQ(cpu.run, (std::vector<std::string>{"docker", "run", "--rm", "--network", "none", "--user", user, "-v",
+                                                 "/results/nightly:/results", "IMAGE", "run", "--out", "/results",
+                                                 "--cell", m.cells[0].id, "--quiet", "--only", "loader.*"}));
     // The GPU runner's cell gets the GPUs: docker through the NVIDIA Container Toolkit, podman through CDI.
     EXPECT_TRUE(m.cells[1].needs_gpu());
     EXPECT_TRUE(has(provision::container_commands(m.cells[1], "docker", source, out, {}).run, {"--gpus", "all"}));
@@ -515,19 +515,21 @@ matrix:
     EXPECT_TRUE(has(podman, {"--device", "nvidia.com/gpu=all", "--security-opt=label=disable"}));
     EXPECT_FALSE(has(podman, {"--gpus"}));
     EXPECT_FALSE(has(podman, {"--user"}));  // rootless podman maps the user itself
-    // A wheels cell: its stack is fetched into the image (STACK) and entered with --stack.
+    // A wheels cell: its own stack in the image of its toolkit (NVIDIA's cuDNN 8 image: its cuDNN is removed).
     const auto wheels = provision::container_commands(m.cells[2], "docker", source, out, {});
     EXPECT_EQ(wheels.base, "nvidia/cuda:11.8.0-cudnn8-devel-ubuntu22.04");
+    EXPECT_EQ(wheels.toolkit, "cuda=11.8 cudnn=8.9");
     EXPECT_EQ(wheels.stack, "cuda=11.8 cudnn=8.6");
-    EXPECT_TRUE(has(wheels.build, {"--build-arg", "STACK=cuda=11.8 cudnn=8.6"}));
-    EXPECT_TRUE(has(wheels.run, {"--stack", "/opt/cuconform-cache/stacks/cuda11.8-cudnn8.6"}));
-    EXPECT_NE(wheels.image, cpu.image);
-    // A host cell on a toolkit that is not the host stack: the image's CUDA 13.0 is not what the cell asks to run on,
-    // so the host's stack (12.4 / 9.19) is fetched into it.
+    // A host cell on a toolkit that is not the host stack: the host's stack (12.4 / 9.19) in the 13.0 image.
     const auto other = provision::container_commands(m.cells[4], "docker", source, out, {});
     EXPECT_EQ(other.base, "nvidia/cuda:13.0.1-cudnn-devel-ubuntu24.04");
     EXPECT_EQ(other.stack, "cuda=12.4 cudnn=9.19");
-    EXPECT_TRUE(has(other.run, {"--stack", "/opt/cuconform-cache/stacks/cuda12.4-cudnn9.19"}));
+    // The local base and a named base.
+    const auto local = provision::container_commands(m.cells[4], "podman", source, out, {}, "local");
+    EXPECT_TRUE(local.base.empty());
+    EXPECT_FALSE(has(local.build, {"--base"}));
+    EXPECT_TRUE(has(provision::container_commands(m.cells[4], "podman", source, out, {}, "localhost/x:1").build,
+                    {"--base", "localhost/x:1"}));
     // No NVIDIA CUDA image with cuDNN is known for 12.9: the cell cannot be provisioned, and the error says what to do.
     try {
         provision::container_commands(m.cells[3], "docker", source, out, {});
