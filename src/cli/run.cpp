@@ -49,6 +49,9 @@ CommandSetup run_setup = [](CLI::App& sub) -> std::function<int()> {
                    "loader (ld.so --inhibit-cache), or auto (bwrap when it can start a sandbox here, else loader)")
         ->check(CLI::IsMember({"auto", "loader", "bwrap"}))
         ->capture_default_str();
+    sub.add_option("--reproduce-via", o->reproduce_via,
+                   "Shell words that re-enter this environment, written in place of the CLI's path at the head of each "
+                   "result's reproduce command (matrix run gives a container cell's `ENGINE run ... IMAGE@DIGEST`)");
     sub.add_flag("-q,--quiet", o->quiet, "Print only the summary line");
     sub.add_option("--skip-exit-code", o->skip_exit_code,
                    "Exit with this code when every result could not run here (UNSUPPORTED), after their reasons: "

@@ -229,6 +229,24 @@ int Status::rc() const {
     return exit_code;
 }
 
+std::string shell_line(const std::vector<std::string>& argv) {
+    std::string line;
+    for (const auto& word : argv) {
+        if (!line.empty()) line += ' ';
+        const bool plain = !word.empty() && word.find_first_not_of(
+                                                "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                                "0123456789_@%+=:,./-") == std::string::npos;
+        if (plain) {
+            line += word;
+            continue;
+        }
+        line += '\'';
+        for (const char ch : word) line += ch == '\'' ? std::string("'\\''") : std::string(1, ch);
+        line += '\'';
+    }
+    return line;
+}
+
 std::string Status::describe() const {
     if (exec_errno != 0) return fmt::format("could not be started: {}", std::strerror(exec_errno));
     if (timed_out) return "did not finish in time and was killed";

@@ -116,6 +116,10 @@ Result run(const std::vector<std::string>& argv, const Options& options = {});
 /// when there is none): what a message quotes of a command's output.
 std::string tail(std::string text, std::size_t max = 600);
 
+/// `argv` as one line that a POSIX shell reads back as the same words: a word with anything but letters, digits and
+/// `_@%+=:,./-` goes in single quotes. What a printed command line ("run this to reproduce") is made of.
+std::string shell_line(const std::vector<std::string>& argv);
+
 /// A child that the caller supervises: the runner's case processes, the probe's queries.
 class Child {
 public:

@@ -152,9 +152,8 @@ ContainerCommands container_commands(const matrix::Cell& cell, const std::string
     return c;
 }
 
-std::vector<std::string> container_run_command(const matrix::Cell& cell, const std::string& engine, const fs::path& out,
-                                               const std::vector<std::string>& run_args, const std::string& image,
-                                               bool no_network) {
+std::vector<std::string> container_entry(const matrix::Cell& cell, const std::string& engine, const fs::path& out,
+                                         const std::string& image, bool no_network) {
     std::vector<std::string> run = {engine, "run", "--rm"};
     if (no_network) run.insert(run.end(), {"--network", "none"});
     if (engine == "docker") {
@@ -170,7 +169,15 @@ std::vector<std::string> container_run_command(const matrix::Cell& cell, const s
             run.insert(run.end(), {"--gpus", "all"});
         }
     }
-    run.insert(run.end(), {"-v", out.string() + ":/results", image, "run", "--out", "/results"});
+    run.insert(run.end(), {"-v", out.string() + ":/results", image});
+    return run;
+}
+
+std::vector<std::string> container_run_command(const matrix::Cell& cell, const std::string& engine, const fs::path& out,
+                                               const std::vector<std::string>& run_args, const std::string& image,
+                                               bool no_network) {
+    auto run = container_entry(cell, engine, out, image, no_network);
+    run.insert(run.end(), {"run", "--out", "/results"});
     if (!cell.id.empty()) run.insert(run.end(), {"--cell", cell.id, "--quiet"});
     run.insert(run.end(), run_args.begin(), run_args.end());
     return run;

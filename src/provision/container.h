@@ -38,6 +38,12 @@ inline constexpr const char* kImageStackPrefix = "/opt/cuconform/stack";
 /// file scripts/lib/containers.sh names too). The machine's own containers.conf files are neither read nor edited.
 std::string podman_settings();
 
+/// How a cell's container is entered, up to and including the image: ENGINE run --rm [--network none] [--user U:G]
+/// [GPUs] -v OUT:/results IMAGE. What follows is the CLI's arguments (the image's entrypoint is cuconform).
+std::vector<std::string> container_entry(const matrix::Cell& cell, const std::string& engine,
+                                         const std::filesystem::path& out, const std::string& image,
+                                         bool no_network = false);
+
 /// `engine run` of a cell's catalogue in `image`: ENGINE run --rm [--user U:G] [GPUs] -v OUT:/results IMAGE run --out
 /// /results [--cell ID --quiet] RUN-ARGS. `no_network`: --network none (the local base's images need none).
 std::vector<std::string> container_run_command(const matrix::Cell& cell, const std::string& engine,

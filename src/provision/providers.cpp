@@ -110,10 +110,15 @@ matrix::CellOutcome ContainerProvider::run(const matrix::Cell& cell, const matri
     }
     std::error_code ec;
     fs::create_directories(out / cell.id, ec);  // made here, so that it is this user's and not the engine's
-    const auto run = container_run_command(cell, engine_.name, fs::absolute(out), matrix::run_arguments(cell, settings),
-                                           image.tag, /*no_network=*/true);  // everything is in the image
+    // A failing result's reproduce command re-enters exactly this image, by digest, whatever its tag names later.
+    auto entry = container_entry(cell, engine_.name, fs::absolute(out), image.reference(), /*no_network=*/true);
+    if (engine_.name == "podman") entry.insert(entry.begin(), {"env", "CONTAINERS_CONF=" + podman_settings()});
+    auto args = matrix::run_arguments(cell, settings);
+    args.insert(args.end(), {"--reproduce-via", process::shell_line(entry)});
+    const auto run = container_run_command(cell, engine_.name, fs::absolute(out), args, image.tag,
+                                           /*no_network=*/true);  // everything is in the image
     fmt::print("cuconform matrix: cell {} in {} ({})\n  {}{}\n", cell.id, image.tag, image.reference(),
-               engine_.name == "podman" ? "CONTAINERS_CONF=" + podman_settings() + " " : "", fmt::join(run, " "));
+               engine_.name == "podman" ? "CONTAINERS_CONF=" + podman_settings() + " " : "", process::shell_line(run));
     std::fflush(stdout);
     const auto p = process::run(run, {.output = process::Output::Inherit, .env = engine_.env()});
     if (p.rc() > 2) {

@@ -90,12 +90,16 @@ Outcome observe(const CaseSpec& spec, const Variant& variant, const results::Fin
     return observe_case(spec, context);
 }
 
-/// The command that runs one result again as it ran: the same CLI (a toolkit build's, when it was one), stack,
-/// isolation and timeout, into a cell of its own beside the original so that nothing recorded is overwritten.
+/// The command that runs one result again as it ran: the same CLI (a toolkit build's, when it was one; the same
+/// image, by digest, in a container cell), stack, isolation and timeout, into a cell of its own beside the original
+/// so that nothing recorded is overwritten.
 std::string reproduce_command(const RunOptions& options, const std::string& cell_id, const CaseSpec& spec,
                               const Variant& variant) {
-    std::string cmd = fmt::format("{} run --out {} --cell {}-reproduce --only {}", isolate::self_executable(),
-                                  fs::absolute(options.out_dir).lexically_normal().string(), cell_id, spec.id);
+    const std::string cli = options.reproduce_via.empty() ? process::shell_line({isolate::self_executable()})
+                                                          : options.reproduce_via;
+    std::string cmd = fmt::format("{} run --out {} --cell {}-reproduce --only {}", cli,
+                                  process::shell_line({fs::absolute(options.out_dir).lexically_normal().string()}),
+                                  cell_id, spec.id);
     if (variant.name != "default") cmd += " --variant " + variant.name;
     cmd += fmt::format(" --timeout {}", options.timeout_s);
     if (!options.stack_prefix.empty()) {

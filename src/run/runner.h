@@ -29,6 +29,9 @@ struct RunOptions {
     std::string stack_prefix;              ///< Run inside this prefix (src/stack); recorded in reproduction commands.
     std::string isolation = "auto";        ///< How the stack is entered: auto, loader (ld.so) or bwrap.
     std::optional<results::CellStack> stack;  ///< The stack's record for cell.json (stack::stack_record); none: host.
+    /// The shell words that re-enter this run's environment, in place of the CLI's own path at the head of each
+    /// reproduce command: a container cell's `podman run ... IMAGE@DIGEST` (the image's entrypoint is the CLI).
+    std::string reproduce_via;
     bool quiet = false;
     int skip_exit_code = 0;  ///< The command's: exit with this when every result is UNSUPPORTED.
 };

@@ -11,6 +11,7 @@ through scripts/containers image as with podman, so the toolkit and stack must b
 import json
 import os
 import pathlib
+import shlex
 import shutil
 import subprocess
 
@@ -163,6 +164,22 @@ def test_container_cells_build_once_per_image_and_run_the_catalogue_inside(tmp_p
         assert provision["base_stack"] == "cuda13.0.1-cudnn9.13.0.50-1" and provision["stack_source"] == "wheels"
         assert provision["image"] == built["tag"] and provision["image_id"].startswith("sha256:")
         assert (out / cell_id / "results.jsonl").stat().st_size > 0
+        # Each result's reproduce command enters this very image by its id or digest (the tag may move on) with the
+        # cell's results mounted, and runs that one case again into a cell of its own.
+        for line in (out / cell_id / "results.jsonl").read_text().splitlines():
+            record = json.loads(line)
+            words = shlex.split(record["reproduce"])
+            if engine == "podman":  # with the project's settings, as the matrix ran it
+                assert words[:2] == ["env", f"CONTAINERS_CONF={provision['settings']}"], record["reproduce"]
+                words = words[2:]
+            assert words[:2] == [engine, "run"], record["reproduce"]
+            assert provision["reference"] in words and provision["image"] not in words, record["reproduce"]
+            assert f"{out.resolve()}:/results" in words
+            tail = words[words.index(provision["reference"]) + 1:]
+            # (--out is /results in the image; the stand-in runs the entrypoint on the host with /results mapped back)
+            assert tail[2] in ("/results", str(out.resolve())), tail
+            assert tail[:2] + tail[3:6] == ["run", "--out", "--cell", f"{cell_id}-reproduce", "--only"], tail
+            assert tail[6] == record["case"], tail
     status = {c["id"]: c["status"] for c in json.loads((out / "matrix.json").read_text())["cells"]}
     assert set(status.values()) == {"ran"}
     assert (out / "report/index.html").exists()

@@ -140,3 +140,13 @@ TEST(OrphanReaper, LeavesTheChildrenItStartedAlone) {
 
 }  // namespace
 }  // namespace cuconform
+
+// A printed command line (a result's reproduce command) must read back, in a shell, as the words it was made of.
+TEST(ProcessShellLine, QuotesWhatAShellWouldSplitOrExpand) {
+    EXPECT_EQ(cuconform::process::shell_line({"podman", "run", "-v", "/a/out:/results", "img@sha256:0f"}),
+              "podman run -v /a/out:/results img@sha256:0f");
+    EXPECT_EQ(cuconform::process::shell_line({"run", "--out", "/my results", "$HOME", "it's", ""}),
+              "run --out '/my results' '$HOME' 'it'\\''s' ''");
+    const auto r = cuconform::process::run({"sh", "-c", "printf '%s|' " + cuconform::process::shell_line({"a b", "it's", "$X", "*", ""})});
+    EXPECT_EQ(r.out, "a b|it's|$X|*||");
+}
