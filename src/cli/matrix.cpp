@@ -100,6 +100,9 @@ int run_with_providers(const Matrix& m, const std::vector<Cell>& cells, const Op
         }
         const std::string choice = o.base == "local" ? "podman" : o.engine;
         auto engine = provision::find_engine(choice);
+        for (const auto& skipped : engine.passed_over) {
+            fmt::print(stderr, "cuconform matrix: {}; using {} instead (--engine chooses)\n", skipped, engine.name);
+        }
         if (!engine.found) {
             fmt::print(stderr,
                        "cuconform matrix: --provider container: {}. The container provider builds each cell's image "

@@ -145,6 +145,9 @@ CommandSetup stack_setup = [](CLI::App& sub) -> std::function<int()> {
             cell.provider = "host";
             cell.runner = "gpu";
             const auto engine = provision::find_engine(o->engine);
+            for (const auto& skipped : engine.passed_over) {
+                fmt::print(stderr, "cuconform stack: {}; using {} instead (--engine chooses)\n", skipped, engine.name);
+            }
             const auto c = provision::container_commands(cell, engine.name, ".", o->out, {}, o->base, "\"$IMAGE\"");
             // Words with spaces quoted for the shell ("cuda=12.4 cudnn=9"); "$IMAGE" as it is.
             auto line = [](const std::vector<std::string>& argv) {

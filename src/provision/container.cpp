@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <map>
+#include <optional>
 #include <sstream>
 
 #include "core/build_info.h"
@@ -101,7 +102,7 @@ std::string container_base_tag(const std::string& cuda, const std::string& cudnn
 ContainerEngine find_engine(const std::string& choice) {
     ContainerEngine engine;
     engine.tried = choice.empty() ? std::vector<std::string>{"docker", "podman"} : std::vector<std::string>{choice};
-    engine.name = engine.tried.front();
+    std::optional<ContainerEngine> first_installed;
     for (const auto& name : engine.tried) {
         engine.name = name;
         // `info` both finds the engine on PATH (ENOENT when it is not) and asks whether it answers.
@@ -110,10 +111,16 @@ ContainerEngine find_engine(const std::string& choice) {
         if (info.exec_errno == ENOENT) continue;
         engine.found = true;
         engine.works = info.ok();
-        if (!engine.works) engine.error = engine_words(info);
-        break;
+        engine.error = engine.works ? "" : engine_words(info);
+        if (engine.works) return engine;
+        if (!first_installed) first_installed = engine;
+        engine.passed_over.push_back(engine.problem());
     }
-    if (!engine.found) engine.name = engine.tried.front();
+    if (first_installed) {
+        first_installed->passed_over.clear();  // none answers: its problem() says why
+        return *first_installed;
+    }
+    engine.name = engine.tried.front();
     return engine;
 }
 

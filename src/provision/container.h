@@ -16,18 +16,22 @@ namespace cuconform::provision {
 
 /// A container engine on this machine: docker or podman, whether it is installed and whether it answers.
 struct ContainerEngine {
-    std::string name;                ///< The first installed of `tried`, or the first of `tried` when none is.
+    std::string name;                ///< The first of `tried` that answers, else the first installed, else the first.
     std::vector<std::string> tried;  ///< docker, podman (or the one asked for).
     bool found = false;
     bool works = false;  ///< `<name> info` succeeds (the daemon or the rootless setup answers).
     std::string error;   ///< What `<name> info` said when it failed: its error lines, else its last line.
+    /// Engines tried first that are installed but did not answer, with their words ("`docker info` fails (...)"):
+    /// with no engine asked for, the first that answers is taken, and these are said so the choice is no surprise.
+    std::vector<std::string> passed_over;
 
     /// Why it cannot be used ("no container engine here (docker, podman not found on PATH)"); empty when it works.
     std::string problem() const;
     /// The environment every command of the engine runs with: podman gets CONTAINERS_CONF=podman_settings().
     process::EnvChanges env() const;
 };
-/// `choice`: "docker", "podman", or "" for the first of them that is installed.
+/// `choice`: "docker", "podman", or "" for the first of them that answers (`info`); where none answers, the first
+/// installed, whose problem() then says why.
 ContainerEngine find_engine(const std::string& choice);
 
 /// Where containers/Dockerfile puts a cell's run stack in its image (with its stack.json), and sets

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: Apache-2.0
 """A stand-in for the docker CLI (and podman's GPU flags), for what cannot run here: docker itself and GPUs. It logs
 every command line to $FAKE_ENGINE_LOG (one JSON array per line) and answers as an engine would:
-  info                 exit $FAKE_ENGINE_INFO_EXIT (0), with an error line when not 0
+  info                 exit $FAKE_ENGINE_INFO_EXIT (0), or $FAKE_ENGINE_INFO_EXIT_<NAME> for the engine it stands in
+                       for (FAKE_ENGINE_INFO_EXIT_DOCKER), with an error line when not 0
   pull IMAGE           the image is now "here"
   image inspect IMAGE  exit 1 for an image neither pulled nor built; the id, "-" (docker's missing digest) and the
                        base_stack label for the identity format; an NVIDIA image's CUDA_VERSION and NV_CUDNN_VERSION
@@ -88,7 +89,8 @@ def main(argv):
     if not argv:
         return 125
     if argv[0] == "info":
-        rc = int(os.environ.get("FAKE_ENGINE_INFO_EXIT", "0"))
+        name = os.path.basename(sys.argv[0])
+        rc = int(os.environ.get(f"FAKE_ENGINE_INFO_EXIT_{name.upper()}", os.environ.get("FAKE_ENGINE_INFO_EXIT", "0")))
         if rc:
             print("Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?",
                   file=sys.stderr)

@@ -111,6 +111,22 @@ def test_an_engine_that_does_not_work_is_named_with_its_error(tmp_path):
     assert {json.loads(line)[1] for line in log.read_text().splitlines()} == {"info"}
 
 
+def test_without_engine_the_first_that_answers_is_used_and_one_that_does_not_is_named(tmp_path):
+    """A docker CLI whose daemon is down, beside a podman that works: with no --engine, podman is taken, and the
+    output says why docker was passed over."""
+    bindir = engine_dir(tmp_path, "docker")
+    (bindir / "podman").symlink_to(FAKE)
+    log = tmp_path / "engine.log"
+    env = dict(os.environ, PATH=f"{bindir}{os.pathsep}{path_without_engines(tmp_path)}", FAKE_ENGINE_LOG=str(log),
+               FAKE_ENGINE_INFO_EXIT_DOCKER="1")
+    r = run(["stack", "container-plan", "cuda=13.0", "cudnn=9.19"], env)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "--engine podman" in r.stdout and "--engine docker" not in r.stdout, r.stdout
+    assert "`docker info` fails (" in r.stderr and "Cannot connect to the Docker daemon" in r.stderr, r.stderr
+    assert "using podman instead (--engine chooses)" in r.stderr, r.stderr
+    assert [json.loads(line)[:2] for line in log.read_text().splitlines()] == [["docker", "info"], ["podman", "info"]]
+
+
 @pytest.mark.parametrize("engine", ["docker", "podman"])
 def test_container_cells_build_once_per_image_and_run_the_catalogue_inside(tmp_path, engine):
     needs_cache()

@@ -10,6 +10,7 @@ every layer but its stack, and later runs reuse every layer."""
 import json
 import os
 import pathlib
+import shlex
 import shutil
 import subprocess
 
@@ -72,6 +73,12 @@ def test_cells_in_podman_images_give_the_verdicts_of_the_same_stacks_under_bubbl
                                         provision["image"]], capture_output=True, text=True, env=env, timeout=300,
                                        check=True).stdout
         assert (cell_dir / "fingerprint.json").stat().st_size > 0
+        # Each result's reproduce command runs its case again in exactly this image, by digest, with the results
+        # mounted where the cell's were.
+        for line in (cell_dir / "results.jsonl").read_text().splitlines():
+            words = shlex.split(json.loads(line)["reproduce"])
+            assert words[2:4] == ["podman", "run"] and provision["reference"] in words, words
+            assert words[words.index(provision["reference"]) + 1:][:3] == ["run", "--out", "/results"], words
         container[cudnn] = cell_dir
         assert len(results(cell_dir)) > 50
 
