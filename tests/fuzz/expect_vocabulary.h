@@ -14,19 +14,28 @@
 namespace cuconform::fuzz {
 
 inline expect::Vocabulary vocabulary() {
-    return expect::Vocabulary::from_patterns(
-        {"driver",       "driver.version", "driver.cuda",         "runtime",  "runtime.version", "toolkit",
-         "toolkit.cuda", "toolkit.cudnn",  "toolkit.nvcc",        "cudnn",    "cudnn.loaded",    "cudnn.built",
-         "cudnn.cudart", "cudnn.max_device_cc", "cudnn.sublib.*", "cublas",   "cublas.version",  "gpu",
-         "gpu.count",    "gpu.cc",         "gpu.name",            "gpu.memory_mib", "gpu.error",   "env.*",
-         "variant",      "host.arch",      "consumer",            "consumer.kind",  "framework", "framework.*"},
-        {{"nvcc_supports", 2},
-         {"min_driver", 1},
-         {"runtime_runs_on_driver", 2},
-         {"cudnn_supports_cc", 2},
-         {"cudnn_compatible", 2},
-         {"feature_min_cc", 1},
-         {"suite_has_kernel", 1}});
+    return expect::Vocabulary::from_patterns({"driver",          "driver.version",
+                                              "driver.cuda",     "runtime",
+                                              "runtime.version", "toolkit",
+                                              "toolkit.cuda",    "toolkit.cudnn",
+                                              "toolkit.nvcc",    "cudnn",
+                                              "cudnn.loaded",    "cudnn.built",
+                                              "cudnn.cudart",    "cudnn.max_device_cc",
+                                              "cudnn.sublib.*",  "cublas",
+                                              "cublas.version",  "gpu",
+                                              "gpu.count",       "gpu.cc",
+                                              "gpu.name",        "gpu.memory_mib",
+                                              "gpu.error",       "env.*",
+                                              "variant",         "host.arch",
+                                              "consumer",        "consumer.kind",
+                                              "framework",       "framework.*"},
+                                             {{"nvcc_supports", 2},
+                                              {"min_driver", 1},
+                                              {"runtime_runs_on_driver", 2},
+                                              {"cudnn_supports_cc", 2},
+                                              {"cudnn_compatible", 2},
+                                              {"feature_min_cc", 1},
+                                              {"suite_has_kernel", 1}});
 }
 
 /// The facts of a CUDA 13.0 / cuDNN 9.19 stack on an H100, some absent and some null; every function answers with

@@ -7,7 +7,8 @@
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     using namespace cuconform;
     fuzz::read_write_read(
-        "parse_fingerprint", fuzz::text(data, size), [](const nlohmann::json& j) { return results::parse_fingerprint(j); },
+        "parse_fingerprint", fuzz::text(data, size),
+        [](const nlohmann::json& j) { return results::parse_fingerprint(j); },
         [](const results::Fingerprint& f) { return results::to_json(f); });
     return 0;
 }

@@ -26,9 +26,8 @@ void read_write_read(const char* what, std::string_view input, Parse parse, Writ
         finding(what, std::string("escaped ") + typeid(e).name() + ": " + e.what());
     }
     try {
-        const std::string second =
-            write(parse(results::parse_json(first, "the record as written"))).dump(-1, ' ', false,
-                                                                                  json::error_handler_t::replace);
+        const std::string second = write(parse(results::parse_json(first, "the record as written")))
+                                       .dump(-1, ' ', false, json::error_handler_t::replace);
         if (second != first) finding(what, "written, read and written again it differs:\n" + first + "\n" + second);
     } catch (const std::exception& e) {
         finding(what, std::string("the record as written does not read back (") + e.what() + "):\n" + first);
