@@ -93,7 +93,7 @@ private:
 std::vector<StoredResult> read_results_file(const std::filesystem::path& path, TornLine torn = TornLine::Fail,
                                             std::optional<std::size_t>* dropped = nullptr);
 
-/// The same from the file's text (`file` names it in messages): the reader itself, which the fuzzer (tests/fuzz/) feeds.
+/// The same from the file's text (`file` names it in messages): the reader itself, which tests/fuzz/ feeds.
 std::vector<StoredResult> parse_results(std::string_view text, const std::string& file, TornLine torn = TornLine::Fail,
                                         std::optional<std::size_t>* dropped = nullptr);
 
