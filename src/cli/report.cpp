@@ -128,6 +128,7 @@ CommandSetup report_setup = [](CLI::App& sub) -> std::function<int()> {
                       << '\n';
         }
         const fs::path index = fs::path(*out_dir) / "index.html";
+        const FolderLock lock(*out_dir, FolderLock::kReportAdvice);  // one writer per output folder
         write_output(index, [&](std::ostream& out) { write_html(out, set, options); });
         if (!summary->empty()) {
             // Appends: GitHub's step summary file collects every step's output.
@@ -181,6 +182,7 @@ CommandSetup table_setup = [](CLI::App& sub) -> std::function<int()> {
         }
         const ResultSet set = load(*in);
         if (!out_dir->empty()) {
+            const FolderLock lock(*out_dir, FolderLock::kReportAdvice);
             write_table(*out_dir, set);
             std::cerr << "cuconform: wrote " << (fs::path(*out_dir) / "table.md").string()
                       << ", table.csv and table.json\n";
@@ -202,6 +204,9 @@ CommandSetup junit_setup = [](CLI::App& sub) -> std::function<int()> {
     sub.add_option("-o,--out,--output", *file, "JUnit XML file to write")->required();
     return [=]() {
         const ResultSet set = load(*in);
+        // The lock of the folder the file is written into, as report and table take theirs.
+        const fs::path folder = fs::path(*file).has_parent_path() ? fs::path(*file).parent_path() : fs::path(".");
+        const FolderLock lock(folder, FolderLock::kReportAdvice);
         write_output(*file, [&](std::ostream& out) { write_junit(out, set); });
         std::cerr << "cuconform: wrote " << *file << '\n';
         return kExitOk;

@@ -7,43 +7,85 @@
 
 #include <algorithm>
 #include <cstdlib>
-#include <regex>
+#include <set>
 
+#include "core/files.h"
 #include "core/process.h"
+#include "core/yaml.h"
 
 namespace cuconform::consumer {
 namespace fs = std::filesystem;
 
 namespace {
 
-int line_of(const YAML::Node& n) { return n.Mark().line >= 0 ? n.Mark().line + 1 : 0; }
+/// Limits of a framework matrix file: far above what matrix/frameworks.yaml holds, far below what would exhaust
+/// memory or a folder name (a cell id names the cell's folder and its venv).
+constexpr std::size_t kMaxFileBytes = 1u << 20;
+constexpr std::size_t kMaxIdLength = 100;
+constexpr std::size_t kMaxValueLength = 4096;
+constexpr std::size_t kMaxListLength = 1000;
 
 [[noreturn]] void fail(const std::string& file, const YAML::Node& at, const std::string& message) {
-    throw CellsError(fmt::format("{}:{}: {}", file, line_of(at), message));
+    throw CellsError(yaml::Error(file, yaml::line_of(at), message).what());
 }
 
 void keys(const std::string& file, const YAML::Node& node, const std::string& what,
           const std::vector<std::string>& allowed, const std::vector<std::string>& required) {
     if (!node.IsMap()) fail(file, node, what + " must be a mapping (key: value)");
     for (const auto& kv : node) {
-        if (std::find(allowed.begin(), allowed.end(), kv.first.Scalar()) == allowed.end())
+        const std::string key = yaml::key(kv.first);
+        if (std::find(allowed.begin(), allowed.end(), key) == allowed.end())
             fail(file, kv.first,
-                 fmt::format("unknown key '{}' in {}; the keys are: {}", kv.first.Scalar(), what,
-                             fmt::join(allowed, ", ")));
+                 fmt::format("unknown key '{}' in {}; the keys are: {}", key, what, fmt::join(allowed, ", ")));
     }
     for (const auto& key : required) {
         if (!node[key]) fail(file, node, fmt::format("{} has no '{}'", what, key));
     }
 }
 
+/// A single value (yaml::scalar's checks) of at most `max` characters.
+std::string value(const std::string& file, const YAML::Node& node, const std::string& what,
+                  std::size_t max = kMaxValueLength) {
+    std::string text;
+    try {
+        text = yaml::scalar(node, file, what);
+    } catch (const yaml::Error& e) {
+        throw CellsError(e.what());
+    }
+    if (text.size() > max) {
+        fail(file, node,
+             fmt::format("{} is {} characters long; at most {} in a framework matrix file", what, text.size(), max));
+    }
+    return text;
+}
+
+/// An optional value: "" when the key is absent.
+std::string optional_value(const std::string& file, const YAML::Node& node, const std::string& what) {
+    return node ? value(file, node, what) : std::string();
+}
+
+/// A cell or variant id: it names a folder, so lower case, digits, '-' and '.', not starting with '.' or '-'.
+/// (Checked by hand: std::regex recurses per character and overflows the stack on a long value.)
+std::string id_value(const std::string& file, const YAML::Node& node, const std::string& what) {
+    const std::string id = value(file, node, what, kMaxIdLength);
+    const auto allowed = [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '-';
+    };
+    if (!std::all_of(id.begin(), id.end(), allowed) || id.front() == '.' || id.front() == '-') {
+        fail(file, node,
+             fmt::format("{} '{}': use lower case, digits, '-' and '.', starting with a letter or digit", what, id));
+    }
+    return id;
+}
+
 std::vector<std::string> strings(const std::string& file, const YAML::Node& node, const std::string& what) {
     std::vector<std::string> out;
     if (!node) return out;
     if (!node.IsSequence()) fail(file, node, what + " must be a list of strings");
-    for (const auto& item : node) {
-        if (!item.IsScalar()) fail(file, item, what + " must be a list of strings");
-        out.push_back(item.Scalar());
+    if (node.size() > kMaxListLength) {
+        fail(file, node, fmt::format("{} has {} entries; at most {}", what, node.size(), kMaxListLength));
     }
+    for (const auto& item : node) out.push_back(value(file, item, "an entry of " + what));
     return out;
 }
 
@@ -79,39 +121,44 @@ FrameworkMatrix load_framework_matrix(const fs::path& path) {
     const std::string file = path.string();
     YAML::Node root;
     try {
-        root = YAML::LoadFile(file);
-    } catch (const YAML::BadFile&) {
-        throw CellsError(fmt::format("{}: cannot read the file", file));
-    } catch (const YAML::ParserException& e) {
-        throw CellsError(fmt::format("{}:{}: not valid YAML ({}); fix the syntax", file, e.mark.line + 1, e.msg));
+        root = yaml::load(read_file(path, kMaxFileBytes), file);
+    } catch (const FileError& e) {
+        throw CellsError(fmt::format("{}; pass a framework matrix file such as matrix/frameworks.yaml", e.what()));
+    } catch (const yaml::Error& e) {
+        throw CellsError(e.what());
     }
     keys(file, root, "the top level", {"name", "description", "tags", "cells"}, {"name", "cells"});
-    FrameworkMatrix m{file, root["name"].Scalar(), root["description"] ? root["description"].Scalar() : "", {}};
-    static const std::regex id_re(R"(^[a-z0-9][a-z0-9.-]*$)");
-    if (!root["cells"].IsSequence()) fail(file, root["cells"], "'cells' must be a list");
-    for (const auto& c : root["cells"]) {
+    FrameworkMatrix m{
+        file, value(file, root["name"], "'name'"), optional_value(file, root["description"], "'description'"), {}};
+    const YAML::Node cells = root["cells"];
+    if (!cells.IsSequence()) fail(file, cells, "'cells' must be a list");
+    if (cells.size() > kMaxListLength) {
+        fail(file, cells, fmt::format("'cells' has {} entries; at most {}", cells.size(), kMaxListLength));
+    }
+    std::set<std::string> ids;
+    for (const auto& c : cells) {
         keys(file, c, "a cell", {"id", "framework", "install", "description", "variants"},
              {"id", "framework", "install"});
-        const std::string id = c["id"].Scalar();
-        if (!std::regex_match(id, id_re))
-            fail(file, c["id"], fmt::format("cell id '{}': use lower case, digits, '-' and '.'", id));
-        const std::string framework = c["framework"].Scalar();
+        const std::string id = id_value(file, c["id"], "'id' of a cell");
+        const std::string framework = value(file, c["framework"], "'framework' of a cell");
         if (framework.find("==") == std::string::npos)
             fail(file, c["framework"],
                  fmt::format("'framework' is '{}': write NAME==VERSION (torch==2.15.0)", framework));
         const auto install = strings(file, c["install"], "'install'");
         if (install.empty()) fail(file, c["install"], "'install' needs what `pip install` is given");
+        const std::string description = optional_value(file, c["description"], "'description' of a cell");
         std::vector<FrameworkVariant> variants;
-        if (c["variants"]) {
-            if (!c["variants"].IsSequence()) fail(file, c["variants"], "'variants' must be a list");
-            for (const auto& v : c["variants"]) {
+        if (const YAML::Node list = c["variants"]) {
+            if (!list.IsSequence()) fail(file, list, "'variants' must be a list");
+            if (list.size() > kMaxListLength) {
+                fail(file, list, fmt::format("'variants' has {} entries; at most {}", list.size(), kMaxListLength));
+            }
+            for (const auto& v : list) {
                 keys(file, v, "a variant", {"id", "description", "pip", "uninstall", "remove"}, {"id"});
-                FrameworkVariant variant{v["id"].Scalar(), v["description"] ? v["description"].Scalar() : "",
+                FrameworkVariant variant{id_value(file, v["id"], "'id' of a variant"),
+                                         optional_value(file, v["description"], "'description' of a variant"),
                                          strings(file, v["pip"], "'pip'"), strings(file, v["uninstall"], "'uninstall'"),
                                          strings(file, v["remove"], "'remove'")};
-                if (!std::regex_match(variant.id, id_re))
-                    fail(file, v["id"],
-                         fmt::format("variant id '{}': use lower case, digits, '-' and '.'", variant.id));
                 for (const auto& r : variant.remove) {
                     if (r.empty() || r.front() == '/' || r.find("..") != std::string::npos)
                         fail(file, v["remove"],
@@ -123,13 +170,11 @@ FrameworkMatrix load_framework_matrix(const fs::path& path) {
         if (variants.empty()) variants.push_back({"default", "what `pip install` resolves", {}, {}, {}});
         for (auto& v : variants) {
             const std::string cell_id = v.id == "default" ? id : id + "-" + v.id;
-            for (const auto& existing : m.cells) {
-                if (existing.id == cell_id) fail(file, c, fmt::format("cell '{}' is defined twice", cell_id));
-            }
-            m.cells.push_back({cell_id, id, framework, install, v, c["description"] ? c["description"].Scalar() : ""});
+            if (!ids.insert(cell_id).second) fail(file, c, fmt::format("cell '{}' is defined twice", cell_id));
+            m.cells.push_back({cell_id, id, framework, install, v, description});
         }
     }
-    if (m.cells.empty()) fail(file, root["cells"], "no cells");
+    if (m.cells.empty()) fail(file, cells, "no cells");
     return m;
 }
 

@@ -128,44 +128,60 @@ std::string holder_line() {
 
 }  // namespace
 
-FolderLock::FolderLock(const fs::path& dir) {
+FolderLock::FolderLock(const fs::path& dir, std::string_view advice) : file_(dir / kFileName) {
     std::error_code ec;
     fs::create_directories(dir, ec);
     if (ec) throw FileError(dir, "create the folder", ec.value());
-    const fs::path file = dir / kFileName;
-    Descriptor fd(::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644));
-    if (fd.get() < 0) throw FileError(file, "create the lock file", errno);
-    struct flock lock {};
-    lock.l_type = F_WRLCK;
-    lock.l_whence = SEEK_SET;
-    if (::fcntl(fd.get(), F_SETLK, &lock) != 0) {
-        if (errno != EACCES && errno != EAGAIN) throw FileError(file, "lock", errno);
-        struct flock held {};
-        held.l_type = F_WRLCK;
-        held.l_whence = SEEK_SET;
-        const bool known = ::fcntl(fd.get(), F_GETLK, &held) == 0 && held.l_type != F_UNLCK;
-        std::string who;
-        try {
-            who = read_file(file, 1 << 16);
-        } catch (const FileError&) {
+    // The holder removes the lock file when it lets go, so a lock taken on a file that is no longer the one at the
+    // path (its holder removed it between our open and our lock) is no lock: take it again on the new one.
+    for (int attempt = 0;; ++attempt) {
+        Descriptor fd(::open(file_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644));
+        if (fd.get() < 0) throw FileError(file_, "create the lock file", errno);
+        struct flock lock {};
+        lock.l_type = F_WRLCK;
+        lock.l_whence = SEEK_SET;
+        if (::fcntl(fd.get(), F_SETLK, &lock) != 0) {
+            if (errno != EACCES && errno != EAGAIN) throw FileError(file_, "lock", errno);
+            struct flock held {};
+            held.l_type = F_WRLCK;
+            held.l_whence = SEEK_SET;
+            const bool known = ::fcntl(fd.get(), F_GETLK, &held) == 0 && held.l_type != F_UNLCK;
+            std::string who;
+            try {
+                who = read_file(file_, 1 << 16);
+            } catch (const FileError&) {
+            }
+            while (!who.empty() && (who.back() == '\n' || who.back() == ' ')) who.pop_back();
+            if (who.empty()) who = known ? fmt::format("pid {}", held.l_pid) : "another process";
+            throw FolderBusy(
+                fmt::format("{} is in use by another cuconform process: {}. {}", dir.string(), who, advice));
         }
-        while (!who.empty() && (who.back() == '\n' || who.back() == ' ')) who.pop_back();
-        if (who.empty()) who = known ? fmt::format("pid {}", held.l_pid) : "another process";
-        throw FolderBusy(
-            fmt::format("{} is in use by another cuconform process: {}. Two runs into one folder would "
-                        "mix their records; wait for it to end, or give this one another output "
-                        "folder (--out, or --cell for another cell id)",
-                        dir.string(), who));
+        struct stat locked {
+        }, at_path{};
+        if (::fstat(fd.get(), &locked) != 0 || ::stat(file_.c_str(), &at_path) != 0 ||
+            locked.st_ino != at_path.st_ino || locked.st_dev != at_path.st_dev) {
+            if (attempt < 100) continue;
+            throw FileError(file_, EAGAIN,
+                            "the lock file was replaced 100 times while it was being taken; is "
+                            "something removing it?");
+        }
+        const std::string line = holder_line() + "\n";
+        if (::ftruncate(fd.get(), 0) != 0 || !write_fully(fd.get(), line)) {
+            const int error = errno;
+            ::unlink(file_.c_str());  // ours, and locked: nobody else is using it
+            throw FileError(file_, "write the lock file", error);
+        }
+        fd_ = fd.release();
+        return;
     }
-    const std::string line = holder_line() + "\n";
-    if (::ftruncate(fd.get(), 0) != 0 || !write_fully(fd.get(), line)) {
-        throw FileError(file, "write the lock file", errno);
-    }
-    fd_ = fd.release();
 }
 
 FolderLock::~FolderLock() {
-    if (fd_ >= 0) ::close(fd_);  // releases the record lock
+    if (fd_ < 0) return;
+    // Removed while still held, then released: a folder that nobody holds has no lock file (a kill -9 leaves one,
+    // which the next holder takes over).
+    ::unlink(file_.c_str());
+    ::close(fd_);
 }
 
 }  // namespace cuconform

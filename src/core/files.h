@@ -45,20 +45,31 @@ public:
 
 /// An exclusive lock on a folder for as long as the object lives: a POSIX record lock on `<dir>/.lock`, which the
 /// kernel releases when the holder ends (even by SIGKILL) and which the holder's children do not inherit. The file
-/// says who holds it, so that a second run can name the first.
+/// says who holds it, so that a second run can name the first, and is removed when the holder lets go (a SIGKILLed
+/// holder leaves it, and the next holder takes it over).
 class FolderLock {
 public:
-    /// Creates `dir` when missing and takes its lock. Throws FolderBusy when another process holds it, FileError when
-    /// the lock file cannot be made.
-    explicit FolderLock(const std::filesystem::path& dir);
+    /// Creates `dir` when missing and takes its lock. Throws FolderBusy when another process holds it (its message
+    /// ends in `advice`: what a second writer would break, and how to go ahead), FileError when the lock file cannot
+    /// be made.
+    explicit FolderLock(const std::filesystem::path& dir, std::string_view advice = kRunAdvice);
     ~FolderLock();
     FolderLock(const FolderLock&) = delete;
     FolderLock& operator=(const FolderLock&) = delete;
 
     /// The name of the lock file in a locked folder (readers of the folder skip it).
     static constexpr const char* kFileName = ".lock";
+    /// The advice for a cell folder that `run` appends to.
+    static constexpr std::string_view kRunAdvice =
+        "Two runs into one folder would mix their records; wait for it to end, or give this one another output "
+        "folder (--out, or --cell for another cell id)";
+    /// The advice for a folder that the report commands (report, table, junit, merge) write.
+    static constexpr std::string_view kReportAdvice =
+        "Two writers into one folder would mix their files; wait for it to end, or write this one into another "
+        "folder (-o)";
 
 private:
+    std::filesystem::path file_;
     int fd_ = -1;
 };
 

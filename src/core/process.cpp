@@ -8,6 +8,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -130,6 +131,12 @@ bool map_self(uid_t uid, gid_t gid) {
 /// The clone flags that make a PID namespace here: CLONE_NEWPID where we may (root, CAP_SYS_ADMIN), else with a user
 /// namespace of its own (any user, where the kernel allows unprivileged user namespaces); 0 where neither works (a
 /// container whose seccomp profile forbids both). Asked once, with a throwaway child.
+/// Why each candidate failed, for containment_refusal().
+std::string& namespace_refusal() {
+    static std::string text;
+    return text;
+}
+
 int namespace_flags() {
     static const int flags = [] {
         for (const int candidate : {CLONE_NEWPID, CLONE_NEWUSER | CLONE_NEWPID}) {
@@ -139,17 +146,23 @@ int namespace_flags() {
                 gid_t gid;
                 bool user;
             } probe{getuid(), getgid(), (candidate & CLONE_NEWUSER) != 0};
+            const char* name = probe.user ? "clone(CLONE_NEWUSER|CLONE_NEWPID)" : "clone(CLONE_NEWPID)";
+            std::string& why = namespace_refusal();
             const pid_t pid = clone(
                 [](void* raw) -> int {
                     const auto* p = static_cast<Probe*>(raw);
                     _exit(!p->user || map_self(p->uid, p->gid) ? 0 : 1);
                 },
                 stack + sizeof stack, candidate | SIGCHLD, &probe);
-            if (pid < 0) continue;
+            if (pid < 0) {
+                why += fmt::format("{}{}: {}", why.empty() ? "" : "; ", name, std::strerror(errno));
+                continue;
+            }
             int ws = 0;
             while (waitpid(pid, &ws, 0) < 0 && errno == EINTR) {
             }
             if (WIFEXITED(ws) && WEXITSTATUS(ws) == 0) return candidate;
+            why += fmt::format("{}{}: the namespace's uid_map could not be written", why.empty() ? "" : "; ", name);
         }
         return 0;
     }();
@@ -207,6 +220,8 @@ bool drain(int fd, std::string& sink, bool echo) {
 }  // namespace
 
 bool containment_available() { return namespace_flags() != 0; }
+
+std::string containment_refusal() { return containment_available() ? std::string() : namespace_refusal(); }
 
 int Status::rc() const {
     if (exec_errno != 0) return 127;
@@ -302,6 +317,10 @@ Child Child::start(const std::vector<std::string>* argv, const std::function<int
     }
     child.pid_ = pid;
     detail::started_pids().insert(pid);
+    // Without a namespace, what the child leaves behind may be found later by its result pipe (OrphanReaper).
+    if (struct stat st{}; child.status_fd_ < 0 && result.read >= 0 && fstat(result.read, &st) == 0) {
+        detail::result_pipes()[pid] = {st.st_dev, st.st_ino};
+    }
     result.close_write();
     child.result_fd_ = result.read;
     out.close_write();
@@ -552,6 +571,11 @@ int exec_in_place(const std::vector<std::string>& argv, const EnvChanges& env) {
 std::set<pid_t>& detail::started_pids() {
     static std::set<pid_t> pids;
     return pids;
+}
+
+std::map<pid_t, std::pair<dev_t, ino_t>>& detail::result_pipes() {
+    static std::map<pid_t, std::pair<dev_t, ino_t>> pipes;
+    return pipes;
 }
 
 }  // namespace cuconform::process

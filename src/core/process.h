@@ -56,24 +56,35 @@ struct Options {
 /// Whether Options::contain can make PID namespaces here (asked once): as root directly, as any other user inside a
 /// user namespace of its own (where the kernel allows unprivileged user namespaces).
 bool containment_available();
+/// Why not, when containment_available() is false ("clone(CLONE_NEWPID): Operation not permitted; ..."); else "".
+std::string containment_refusal();
 
 /// While it lives, this process is the subreaper of what it starts (PR_SET_CHILD_SUBREAPER): a process that a child
 /// leaves behind (setsid, a double fork) is re-parented here instead of to init when its parent ends, and
 /// kill_orphans() ends it. Contained children never get here (their PID namespace dies with them); this keeps the
 /// promise that a case's processes die with it where no namespace can be made. What it cannot do: outlive a
 /// SIGKILL of this process (only a PID namespace does that).
+///
+/// Where the kernel refuses PR_SET_CHILD_SUBREAPER too (a seccomp profile), orphans go to init, and what is left of
+/// an ended child is found by what it inherited: every process that still holds the write end of the child's result
+/// pipe (Options::result_fd) is killed. One that closed it is out of reach (`refusal()` says why).
 class OrphanReaper {
 public:
     OrphanReaper();
     ~OrphanReaper();  ///< Kills what is left, and stops being a subreaper (unless this process was one before).
     OrphanReaper(const OrphanReaper&) = delete;
     OrphanReaper& operator=(const OrphanReaper&) = delete;
-    /// SIGKILLs and reaps every child of this process that no Child started; how many.
+    /// SIGKILLs (and reaps, when they are its children) what the ended children of this process left behind: its
+    /// children that no Child started, or, without the subreaper, the holders of their result pipes; how many.
     std::size_t kill_orphans();
+    /// Whether this process is a subreaper; else refusal() is the errno of PR_SET_CHILD_SUBREAPER.
+    bool active() const { return active_; }
+    int refusal() const { return refusal_; }
 
 private:
     bool active_ = false;
     bool previous_ = false;
+    int refusal_ = 0;
 };
 
 /// How a child ended.

@@ -94,6 +94,7 @@ Answer KnowledgeBase::cudnn_supports_cuda(const Version& cudnn, const Version& c
                           {end.citation}, "CUDA major support ended");
         }
     }
+    if (const auto unrecorded = cudnn_row_not_recorded(cudnn)) return row_not_recorded(*unrecorded, cudnn);
     const auto row = cudnn_release(cudnn);
     if (!row)
         return answer(Answer::Value::Unknown,
@@ -150,6 +151,7 @@ std::string coverage(const CcSet& set, const std::vector<std::string>& families,
 
 Answer KnowledgeBase::cudnn_supports_cc(const Version& cudnn, const Version& cc_in) const {
     if (!cudnn_is_release(cudnn)) return not_a_release(cudnn);
+    if (const auto unrecorded = cudnn_row_not_recorded(cudnn)) return row_not_recorded(*unrecorded, cudnn);
     Answer a = cudnn_supports_cc_row(cudnn, cc_in, cudnn_release(cudnn));
     const auto row = cudnn_release(cudnn);
     if (!row || row->exact || a.unknown()) return a;
@@ -243,6 +245,7 @@ Answer KnowledgeBase::cudnn_supports_cc_row(const Version& cudnn, const Version&
 Answer KnowledgeBase::cudnn_driver(const Version& cudnn, const Version& cuda, const Version& driver,
                                    const std::optional<Version>& cc) const {
     if (!cudnn_is_release(cudnn)) return not_a_release(cudnn);
+    if (const auto unrecorded = cudnn_row_not_recorded(cudnn)) return row_not_recorded(*unrecorded, cudnn);
     const auto row = cudnn_release(cudnn);
     if (!row || !row->sourced || !row->exact) {
         return answer(Answer::Value::Unknown,
@@ -315,6 +318,31 @@ bool KnowledgeBase::cudnn_is_release(const Version& cudnn) const {
         if (known.value.truncated(std::min<std::size_t>(depth, 3)) == cudnn.truncated(3)) return true;
     }
     return false;
+}
+
+std::optional<Fact<Version>> KnowledgeBase::cudnn_row_not_recorded(const Version& cudnn) const {
+    return find_fact(data_->rows_not_recorded, [&](const Version& v) { return v == cudnn.truncated(3); });
+}
+
+Answer KnowledgeBase::row_not_recorded(const Fact<Version>& statement, const Version& cudnn) const {
+    const CudnnRelease* below = nullptr;
+    const CudnnRelease* above = nullptr;
+    for (const auto& row : data_->releases) {
+        if (row.version <= cudnn) below = &row;
+        if (!above && row.version > cudnn) above = &row;
+    }
+    const std::string nearest =
+        below || above
+            ? fmt::format("; the nearest recorded rows ({}{}{}) are other releases' and decide nothing for it",
+                          below ? below->label() + " below" : "", below && above ? ", " : "",
+                          above ? above->label() + " above" : "")
+            : "";
+    return answer(
+        Answer::Value::Unknown,
+        fmt::format("cuDNN {}'s own support-matrix row is not recorded ({}){}", cudnn.truncated(3).str(),
+                    statement.citation.note.empty() ? "cudnn.yaml rows_not_recorded" : statement.citation.note,
+                    nearest),
+        {statement.citation}, "row not recorded");
 }
 
 Answer KnowledgeBase::not_a_release(const Version& cudnn) const {

@@ -132,6 +132,7 @@ struct KnowledgeBase::Data {
 
     std::vector<CudnnRelease> releases;
     std::vector<Fact<Version>> known_releases;
+    std::vector<Fact<Version>> rows_not_recorded;  ///< Known releases whose support-matrix row is not recorded.
     std::vector<detail::SupportEnd> support_ends;
     std::vector<detail::Sublibraries> sublibraries;
     std::vector<detail::Encoding> encodings;

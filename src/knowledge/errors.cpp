@@ -44,6 +44,12 @@ std::vector<Fact<ErrorCode>> KnowledgeBase::cudnn_statuses(int major) const {
     return out;
 }
 
+std::vector<Fact<ErrorCode>> KnowledgeBase::cudnn_statuses(const Version& release) const {
+    std::vector<Fact<ErrorCode>> out = cudnn_statuses(release.major());
+    std::erase_if(out, [&](const auto& f) { return f.value.from && release.truncated(3) < *f.value.from; });
+    return out;
+}
+
 std::optional<Fact<EnvVar>> KnowledgeBase::env_var(std::string_view name) const {
     return find_fact(data_->env, [&](const EnvVar& v) { return v.name == name; });
 }

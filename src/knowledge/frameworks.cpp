@@ -10,13 +10,14 @@
 #include <set>
 #include <sstream>
 
+#include "core/yaml.h"
 #include "knowledge/reader.h"
 
 namespace cuconform::knowledge {
 
 namespace {
 
-int line_of(const YAML::Node& node) { return node.Mark().line >= 0 ? node.Mark().line + 1 : 0; }
+using yaml::line_of;
 
 const std::set<std::string> kRules = {"major_equal_minor_at_least", "at_least_encoded", "same_major",
                                       "torch_parse_visible_devices"};
@@ -201,11 +202,12 @@ public:
     }
 
     Frameworks read(const std::string& text_in, Frameworks out) {
+        // Through the strict reader (core/yaml.h) like every other knowledge file: a key given twice, a second
+        // document, nesting over its limit or an alias bomb are refused with file:line.
         try {
-            root_ = YAML::Load(text_in);
-        } catch (const YAML::ParserException& e) {
-            throw KnowledgeError(file_, e.mark.line >= 0 ? e.mark.line + 1 : 0,
-                                 fmt::format("not valid YAML ({}); fix the syntax", e.msg));
+            root_ = yaml::load(text_in, file_);
+        } catch (const yaml::Error& e) {
+            throw KnowledgeError(file_, e.line(), e.detail());
         }
         if (!root_.IsMap())
             throw KnowledgeError(file_, 0,

@@ -127,10 +127,11 @@ struct CudnnRelease {
 struct ErrorCode {
     std::string name;  ///< cudaErrorNoDevice, CUDA_ERROR_NO_DEVICE, CUDNN_STATUS_BAD_PARAM_NULL_POINTER
     long code = 0;
-    std::string meaning;      ///< Runtime errors: the header's documentation, paraphrased.
-    std::string twin;         ///< Runtime errors: the CUresult with the same meaning, if any.
-    bool deprecated = false;  ///< cuDNN 9: an old name kept as an alias of a new code.
-    std::string category;     ///< cuDNN 9: the category status (code / 1000 * 1000), e.g. CUDNN_STATUS_BAD_PARAM.
+    std::string meaning;          ///< Runtime errors: the header's documentation, paraphrased.
+    std::string twin;             ///< Runtime errors: the CUresult with the same meaning, if any.
+    bool deprecated = false;      ///< cuDNN 9: an old name kept as an alias of a new code.
+    std::string category;         ///< cuDNN 9: the category status (code / 1000 * 1000), e.g. CUDNN_STATUS_BAD_PARAM.
+    std::optional<Version> from;  ///< cuDNN: the first release whose header defines it (none: every release).
 };
 
 /// A GPU model.
@@ -186,6 +187,10 @@ public:
     static std::optional<std::string> builtin_text(std::string_view file);
     /// The files compiled in: {file name, text}, in name order.
     static std::vector<std::pair<std::string, std::string_view>> embedded_files();
+    /// The files a complete knowledge base holds ("cudnn.yaml", ..., "frameworks.yaml"), in name order.
+    static std::vector<std::string> file_names();
+    /// Those of file_names() this one was not read from (a partial folder loads; `cuconform kb` refuses it).
+    std::vector<std::string> missing_files() const;
 
     /// The folder the knowledge base was read from (empty for the compiled-in one).
     const std::filesystem::path& dir() const;
@@ -246,6 +251,9 @@ public:
                         const std::optional<Version>& cc) const;
     /// Whether cuDNN `cudnn` is a release NVIDIA published (a matrix row or a package version).
     bool cudnn_is_release(const Version& cudnn) const;
+    /// The sourced statement that release `cudnn`'s support-matrix row is not recorded (cudnn.yaml
+    /// `rows_not_recorded`), or nullopt. Its matrix questions answer Unknown with it, never from another row.
+    std::optional<Fact<Version>> cudnn_row_not_recorded(const Version& cudnn) const;
     /// The sub-libraries of a major's first release (bare names: "cudnn_graph" is libcudnn_graph.so.9).
     std::optional<Fact<std::vector<std::string>>> cudnn_sublibraries(int major) const;
     /// The sub-libraries of a given release (9.24 and later add two).
@@ -285,6 +293,8 @@ public:
     std::optional<Fact<ErrorCode>> cudnn_status(int major, long code) const;
     /// Every status of a major (current names first, then deprecated aliases).
     std::vector<Fact<ErrorCode>> cudnn_statuses(int major) const;
+    /// The statuses a release's header defines: those of its major without a `from`, or from it or earlier.
+    std::vector<Fact<ErrorCode>> cudnn_statuses(const Version& release) const;
 
     // --- env.yaml -------------------------------------------------------------------------------
     std::optional<Fact<EnvVar>> env_var(std::string_view name) const;
@@ -294,6 +304,8 @@ public:
 private:
     explicit KnowledgeBase(std::shared_ptr<const Data> data) : data_(std::move(data)) {}
     Answer not_a_release(const Version& cudnn) const;
+    /// Unknown: `cudnn`'s own row is not recorded (the statement and the nearest rows in the reason).
+    Answer row_not_recorded(const Fact<Version>& statement, const Version& cudnn) const;
     Answer cudnn_supports_cc_row(const Version& cudnn, const Version& cc, const std::optional<CudnnRelease>& row) const;
     std::shared_ptr<const Data> data_;
 };

@@ -23,7 +23,8 @@ const std::map<std::string, FileKind>& file_kinds() {
     static const std::map<std::string, FileKind> kinds = {
         {"toolkits.yaml", {{"families", "toolkits"}, &read_toolkits}},
         {"cudnn.yaml",
-         {{"releases", "cuda_support_ends", "known_releases", "sublibraries", "version_encoding", "compatibility"},
+         {{"releases", "cuda_support_ends", "known_releases", "rows_not_recorded", "sublibraries", "version_encoding",
+          "compatibility"},
           &read_cudnn}},
         {"hardware.yaml", {{"features", "binary_compatibility", "architectures", "gpus"}, &read_hardware}},
         {"errors.yaml", {{"cuda_runtime", "cuda_driver", "cudnn_status"}, &read_errors}},
@@ -89,6 +90,24 @@ KnowledgeBase KnowledgeBase::load(const std::filesystem::path& dir) {
 }
 
 std::vector<std::pair<std::string, std::string_view>> KnowledgeBase::embedded_files() { return embedded::files(); }
+
+std::vector<std::string> KnowledgeBase::file_names() {
+    std::vector<std::string> names;
+    for (const auto& [name, unused] : detail::file_kinds()) names.push_back(name);
+    names.push_back("frameworks.yaml");  // read by its own reader (knowledge/frameworks.h)
+    std::sort(names.begin(), names.end());
+    return names;
+}
+
+std::vector<std::string> KnowledgeBase::missing_files() const {
+    std::vector<std::string> missing;
+    for (const auto& name : file_names()) {
+        const bool read =
+            std::any_of(data_->files.begin(), data_->files.end(), [&](const FileSummary& f) { return f.file == name; });
+        if (!read) missing.push_back(name);
+    }
+    return missing;
+}
 
 KnowledgeBase KnowledgeBase::embedded() { return parse(embedded::files(), kBuiltIn); }
 

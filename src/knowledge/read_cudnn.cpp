@@ -133,6 +133,40 @@ void read_cudnn(FileReader& r, const YAML::Node& root) {
         }
     }
 
+    // Releases whose support-matrix row is not recorded: said, with its source, so that no answer is derived from
+    // another release's row. Each must be a known release without a row of its own.
+    for (const auto& node : r.section(root, "rows_not_recorded")) {
+        r.check_fact_keys(node, "a rows_not_recorded entry", {"versions"}, {});
+        const Citation c = r.cite(node, "releases whose support-matrix row is not recorded");
+        for (const auto& item : r.list(node["versions"], "'versions'")) {
+            const Version v = r.version(item, "a release whose row is not recorded");
+            const bool known =
+                known_lines.contains(v) || std::any_of(data.releases.begin(), data.releases.end(),
+                                                       [&](const auto& row) { return row.version == v; });
+            if (!known) {
+                r.fail(item, fmt::format("{} is not in known_releases; add it there (pip index versions) first, or "
+                                         "remove it here",
+                                         v.str()));
+            }
+            for (const auto& row : data.releases) {
+                if (row.version <= v && at_most(v, row.through)) {
+                    r.fail(item, fmt::format("{} has a support-matrix row ({}, line {}); remove it from "
+                                             "rows_not_recorded",
+                                             v.str(), row.label(), row.citation.line));
+                }
+            }
+            for (const auto& other : data.rows_not_recorded) {
+                if (other.value == v)
+                    r.fail(item, fmt::format("{} is listed twice (first at line {}); keep one", v.str(),
+                                             other.citation.line));
+            }
+            Citation at = c;
+            at.line = line_of(item);
+            r.record("cudnn.row_not_recorded", v.str(), at);
+            data.rows_not_recorded.push_back({v, at});
+        }
+    }
+
     for (const auto& node : r.section(root, "sublibraries")) {
         r.check_fact_keys(node, "a sublibraries entry", {"major", "libraries"}, {"from", "shim"});
         Sublibraries entry;

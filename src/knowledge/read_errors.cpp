@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <map>
 
 #include "knowledge/reader.h"
 
@@ -62,11 +63,20 @@ void read_errors(FileReader& r, const YAML::Node& root) {
         }
     }
 
+    std::map<int, std::vector<std::optional<Version>>> seen_groups;  ///< major -> the `from` of each group
     for (const auto& node : r.section(root, "cudnn_status")) {
-        r.check_fact_keys(node, "a cudnn_status group", {"major", "codes"}, {"deprecated"});
+        r.check_fact_keys(node, "a cudnn_status group", {"major", "codes"}, {"deprecated", "from"});
         const int major = static_cast<int>(r.integer(node["major"], "'major' of a cudnn_status group"));
-        const std::string what = fmt::format("cuDNN {} status codes", major);
-        if (data.cudnn_statuses.contains(major)) r.fail(node, fmt::format("{} are listed twice; keep one group", what));
+        // A group with `from` holds the codes a later release added: its headers define them, earlier ones do not.
+        const auto from = r.optional_version(node, "from", "a cudnn_status group");
+        if (from && from->major() != major)
+            r.fail(node["from"], fmt::format("'from' {} is not a cuDNN {} release", from->str(), major));
+        const std::string what = from ? fmt::format("cuDNN {} status codes from {}", major, from->str())
+                                      : fmt::format("cuDNN {} status codes", major);
+        auto& groups = seen_groups[major];
+        if (std::find(groups.begin(), groups.end(), from) != groups.end())
+            r.fail(node, fmt::format("{} are listed twice; keep one group", what));
+        groups.push_back(from);
         const Citation group = r.cite(node, what);
         auto& statuses = data.cudnn_statuses[major];
         for (const auto& [key, deprecated] : {std::pair{"codes", false}, std::pair{"deprecated", true}}) {
@@ -78,6 +88,7 @@ void read_errors(FileReader& r, const YAML::Node& root) {
                 status.name = kv.first.Scalar();
                 status.code = r.integer(kv.second, status.name);
                 status.deprecated = deprecated;
+                status.from = from;
                 if (!status.name.starts_with("CUDNN_STATUS_")) {
                     r.fail(kv.first,
                            fmt::format("'{}' in {} is not a cudnnStatus_t name (CUDNN_STATUS_...)", status.name, what));

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <algorithm>
 #include <map>
 #include <optional>
 #include <set>
@@ -28,15 +29,24 @@ std::string cell_id_of(const results::CellStore& store, std::vector<std::string>
     return cell ? cell->id : store.dir().filename().string();
 }
 
-void collect(const fs::path& dir, std::map<std::string, CellInputs>& cells, std::vector<std::string>& warnings) {
+void collect(const fs::path& dir, std::map<std::string, CellInputs>& cells, std::vector<std::string>& errors) {
     const results::CellStore store(dir);
     std::error_code ec;
     if (fs::exists(store.results_path(), ec) || fs::exists(store.cell_path(), ec)) {
         std::vector<std::string> reported_later;  // merge_results reads cell.json again and names its problems
         cells[cell_id_of(store, reported_later)].stores.push_back(store);
     }
-    for (const auto& entry : fs::directory_iterator(dir, ec)) {
-        if (entry.is_directory() && !entry.is_symlink()) collect(entry.path(), cells, warnings);
+    // A folder that cannot be listed may hold cells: never merged as if it held none.
+    fs::directory_iterator it(dir, ec);
+    for (; !ec && it != fs::directory_iterator(); it.increment(ec)) {
+        std::error_code type_ec;
+        if (it->is_directory(type_ec) && !it->is_symlink(type_ec)) collect(it->path(), cells, errors);
+    }
+    if (ec) {
+        errors.push_back(
+            fmt::format("{}: {}; the cells in it cannot be read: give this user read access to it, or "
+                        "leave it out of the inputs",
+                        dir.string(), ec.message()));
     }
 }
 
@@ -73,7 +83,7 @@ std::vector<std::string> merge_results(const std::vector<fs::path>& inputs, cons
         }
         collect(input, cells, errors);
     }
-    if (cells.empty()) {
+    if (cells.empty() && errors.empty()) {
         throw std::runtime_error(
             "no cell directory (results.jsonl or cell.json) under the inputs: check that the "
             "shards ran and wrote to these directories");
@@ -98,7 +108,9 @@ std::vector<std::string> merge_results(const std::vector<fs::path>& inputs, cons
             std::error_code ec;
             if (fs::exists(store.results_path(), ec)) {
                 try {
-                    for (auto& r : store.read_results()) records.push_back(std::move(r));
+                    auto read = store.read_results();
+                    if (read.empty()) errors.push_back(results::holds_no_record(store.results_path()));
+                    for (auto& r : read) records.push_back(std::move(r));
                 } catch (const std::exception& e) {  // RecordError, FileError
                     errors.push_back(e.what());
                 }
@@ -114,6 +126,12 @@ std::vector<std::string> merge_results(const std::vector<fs::path>& inputs, cons
         merged[id] = {std::move(kept), greatest(cell_copies), greatest(fingerprints)};
     }
     const auto planned = results::load_plans(inputs, errors);
+    // A folder that cannot be listed is found by both walks (cells, matrix.json): named once.
+    std::vector<std::string> once;
+    for (auto& e : errors) {
+        if (std::find(once.begin(), once.end(), e) == once.end()) once.push_back(std::move(e));
+    }
+    errors = std::move(once);
     if (!errors.empty()) {
         std::string message =
             fmt::format("nothing was merged: {} input{} cannot be read", errors.size(), errors.size() == 1 ? "" : "s");
@@ -122,7 +140,7 @@ std::vector<std::string> merge_results(const std::vector<fs::path>& inputs, cons
         throw std::runtime_error(message);
     }
     // One merge into a folder at a time.
-    const FolderLock lock(out);
+    const FolderLock lock(out, FolderLock::kReportAdvice);
     std::vector<std::string> written;
     for (const auto& [id, cell] : merged) {
         // A link already in `out` (out/<id> -> elsewhere) would carry the writes outside it.

@@ -42,22 +42,6 @@ void apply_cell_info(Cell& cell, const std::optional<results::CellRecord>& recor
     cell.driver = cell.fingerprint && cell.fingerprint->driver.version ? *cell.fingerprint->driver.version : "none";
 }
 
-/// Every results.jsonl under `path` (or `path` itself), sorted so that merging is deterministic.
-std::vector<fs::path> find_results_files(const fs::path& path) {
-    std::vector<fs::path> files;
-    std::error_code ec;
-    if (fs::is_regular_file(path, ec)) {
-        files.push_back(path);
-    } else if (fs::is_directory(path, ec)) {
-        for (const auto& entry :
-             fs::recursive_directory_iterator(path, fs::directory_options::skip_permission_denied, ec)) {
-            if (entry.is_regular_file() && entry.path().filename() == "results.jsonl") files.push_back(entry.path());
-        }
-        std::sort(files.begin(), files.end());
-    }
-    return files;
-}
-
 }  // namespace
 
 std::string Cell::compute_capability() const {
@@ -113,14 +97,16 @@ ResultSet load_results(const std::vector<fs::path>& paths) {
     for (const auto& path : paths) {
         std::error_code ec;
         if (!fs::exists(path, ec)) {
-            throw std::runtime_error(fmt::format("results path {} does not exist; pass a cell directory, a directory "
-                                                 "of cell directories, or a results.jsonl file",
-                                                 path.string()));
+            throw std::runtime_error(
+                fmt::format("results path {} does not exist; pass a cell directory, a directory "
+                            "of cell directories, or a results.jsonl file",
+                            path.string()));
         }
-        const auto files = find_results_files(path);
-        if (files.empty()) {
-            throw std::runtime_error(fmt::format("no results.jsonl under {}; has the runner written this cell yet?",
-                                                 path.string()));
+        const std::size_t errors_before = errors.size();
+        const auto files = results::find_named_files(path, "results.jsonl", errors);
+        if (files.empty() && errors.size() == errors_before) {
+            throw std::runtime_error(
+                fmt::format("no results.jsonl under {}; has the runner written this cell yet?", path.string()));
         }
         for (const auto& file : files) {
             total_bytes += static_cast<std::size_t>(fs::file_size(file, ec));
@@ -141,11 +127,7 @@ ResultSet load_results(const std::vector<fs::path>& paths) {
                 continue;
             }
             if (stored_results.empty()) {
-                errors.push_back(
-                    fmt::format("{} holds no result record: the run that writes it recorded nothing "
-                                "(killed before its first result, or a disk that filled up); re-run "
-                                "the cell, or leave its folder out",
-                                file.string()));
+                errors.push_back(results::holds_no_record(file));
                 continue;
             }
             std::vector<bool> touched(set.cells.size(), false);
@@ -172,6 +154,12 @@ ResultSet load_results(const std::vector<fs::path>& paths) {
         }
     }
     set.planned = results::load_plans(paths, errors);
+    // A folder that cannot be listed is found by both walks (results.jsonl, matrix.json): named once.
+    std::vector<std::string> once;
+    for (auto& e : errors) {
+        if (std::find(once.begin(), once.end(), e) == once.end()) once.push_back(std::move(e));
+    }
+    errors = std::move(once);
     if (!errors.empty()) {
         std::string message =
             fmt::format("cannot read the results: {} problem{}", errors.size(), errors.size() == 1 ? "" : "s");

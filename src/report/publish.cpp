@@ -23,6 +23,7 @@ void write_output(const fs::path& path, const std::function<void(std::ostream&)>
 }
 
 Published publish(const ResultSet& set, const fs::path& dir, const HtmlOptions& options) {
+    const FolderLock lock(dir, FolderLock::kReportAdvice);  // one writer per output folder, as `report` takes it
     Published p;
     p.index = dir / "index.html";
     write_output(p.index, [&](std::ostream& out) { write_html(out, set, options); });

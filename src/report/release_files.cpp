@@ -101,22 +101,28 @@ std::vector<ReleaseFinding> compare_release_files(const CudnnReleaseFiles& files
         const std::string ours =
             fmt::format("{} = {} at {}:{}", name, code, status_h.string(), line_of(stext, it->position(0)));
         const auto fact = kb.cudnn_status(version.major(), name);
-        const bool same = fact && fact->value.code == code;
+        // A code errors.yaml dates from a later release (`from`) is one this release's header should not have.
+        const bool too_early = fact && fact->value.from && version < *fact->value.from;
+        const bool same = fact && fact->value.code == code && !too_early;
         out.push_back({"cudnn-header-status", release, name, ours,
                        answer_of(same ? Answer::Value::Yes : Answer::Value::No,
-                                 fact ? fmt::format("errors.yaml gives {} = {} for cuDNN {}", name, fact->value.code,
-                                                    version.major())
-                                      : fmt::format("errors.yaml has no {} for cuDNN {}", name, version.major()),
+                                 !fact ? fmt::format("errors.yaml has no {} for cuDNN {}", name, version.major())
+                                 : fact->value.from ? fmt::format("errors.yaml gives {} = {} from cuDNN {} on", name,
+                                                                  fact->value.code, fact->value.from->str())
+                                                    : fmt::format("errors.yaml gives {} = {} for cuDNN {}", name,
+                                                                  fact->value.code, version.major()),
                                  fact ? std::vector{fact->citation} : std::vector<knowledge::Citation>{}),
                        !same});
     }
-    for (const auto& fact : kb.cudnn_statuses(version.major())) {
+    for (const auto& fact : kb.cudnn_statuses(version)) {  // those errors.yaml gives this release
         if (in_header.contains(fact.value.name)) continue;
         out.push_back({"cudnn-header-status", release, fact.value.name,
                        fmt::format("{} does not define {}", status_h.string(), fact.value.name),
                        answer_of(Answer::Value::No,
-                                 fmt::format("errors.yaml gives {} = {} for cuDNN {}", fact.value.name, fact.value.code,
-                                             version.major()),
+                                 fact.value.from ? fmt::format("errors.yaml gives {} = {} from cuDNN {} on",
+                                                               fact.value.name, fact.value.code, fact.value.from->str())
+                                                 : fmt::format("errors.yaml gives {} = {} for cuDNN {}",
+                                                               fact.value.name, fact.value.code, version.major()),
                                  {fact.citation}),
                        true});
     }
@@ -189,6 +195,20 @@ void write_release_findings(std::ostream& out, const std::vector<ReleaseFinding>
         }
         out << "  what to do:     re-read the source above for this release; if it says what the knowledge base says, "
                "the release's files disagree with NVIDIA's own table (report it), else correct the entry\n\n";
+    }
+    // What the knowledge base cannot decide, with its reason: a row or fact to add (the procedure in
+    // matrix/knowledge/README.md), never a disagreement.
+    for (const auto& f : findings) {
+        if (f.contradicts || !f.answer.unknown()) continue;
+        out << fmt::format("UNDECIDED {}: cuDNN {} {}\n", f.check, f.release, f.subject);
+        out << fmt::format("  release files:  {}\n", f.ours);
+        out << fmt::format("  knowledge base: unknown ({}) — {}\n", f.answer.rule.empty() ? "-" : f.answer.rule,
+                           f.answer.reason);
+        for (const auto& citation : f.answer.evidence) {
+            out << fmt::format("  source:         {} ({})\n", citation.sourced() ? citation.url() : "unsourced",
+                               citation.where());
+        }
+        out << "\n";
     }
     const std::size_t agree = findings.size() - contradictions - unknown;
     out << fmt::format(

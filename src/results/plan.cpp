@@ -9,6 +9,7 @@
 
 #include "core/files.h"
 #include "results/record_io.h"
+#include "results/store.h"
 
 namespace cuconform::results {
 namespace fs = std::filesystem;
@@ -95,13 +96,8 @@ MatrixPlan parse_plan(const json& j, const std::string& source) {
 std::vector<PlannedCell> load_plans(const std::vector<fs::path>& paths, std::vector<std::string>& warnings) {
     std::vector<fs::path> files;
     for (const auto& path : paths) {
-        std::error_code ec;
-        if (fs::is_regular_file(path, ec) && path.filename() == "matrix.json") files.push_back(path);
-        if (!fs::is_directory(path, ec)) continue;
-        for (const auto& entry :
-             fs::recursive_directory_iterator(path, fs::directory_options::skip_permission_denied, ec)) {
-            if (entry.is_regular_file() && entry.path().filename() == "matrix.json") files.push_back(entry.path());
-        }
+        const auto found = find_named_files(path, "matrix.json", warnings);
+        files.insert(files.end(), found.begin(), found.end());
     }
     std::sort(files.begin(), files.end());
     files.erase(std::unique(files.begin(), files.end()), files.end());

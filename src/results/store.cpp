@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <map>
@@ -191,6 +192,60 @@ std::vector<StoredResult> deduplicate(std::vector<StoredResult> results) {
         }
     }
     return out;
+}
+
+namespace {
+
+void find_in(const fs::path& dir, const std::string& name, std::vector<fs::path>& files,
+             std::vector<std::string>& errors) {
+    std::error_code ec;
+    fs::directory_iterator it(dir, ec);
+    for (; !ec && it != fs::directory_iterator(); it.increment(ec)) {
+        const fs::directory_entry& entry = *it;
+        std::error_code status_ec;
+        const fs::file_status status = entry.status(status_ec);  // follows a link: a linked results file counts
+        if (entry.path().filename() == name) {
+            if (fs::is_regular_file(status)) {
+                files.push_back(entry.path());
+            } else {
+                errors.push_back(
+                    fmt::format("{}: {}; cuconform reads it as a file: move it away, or write the cell again",
+                                entry.path().string(),
+                                status_ec ? status_ec.message()
+                                          : (fs::is_directory(status) ? std::strerror(EISDIR) : "not a regular file")));
+            }
+        } else if (fs::is_directory(status) && !entry.is_symlink(status_ec)) {
+            find_in(entry.path(), name, files, errors);
+        }
+    }
+    if (ec) {
+        errors.push_back(
+            fmt::format("{}: {}; the cells in it cannot be read: give this user read access to it, or "
+                        "leave it out of the inputs",
+                        dir.string(), ec.message()));
+    }
+}
+
+}  // namespace
+
+std::string holds_no_record(const fs::path& file) {
+    return fmt::format(
+        "{} holds no result record: the run that writes it recorded nothing (killed before its first "
+        "result, or a disk that filled up); re-run the cell, or leave its folder out",
+        file.string());
+}
+
+std::vector<fs::path> find_named_files(const fs::path& root, const std::string& name,
+                                       std::vector<std::string>& errors) {
+    std::vector<fs::path> files;
+    std::error_code ec;
+    if (fs::is_regular_file(root, ec)) {
+        if (root.filename() == name) files.push_back(root);
+    } else if (fs::is_directory(root, ec)) {
+        find_in(root, name, files, errors);
+    }
+    std::sort(files.begin(), files.end());
+    return files;
 }
 
 }  // namespace cuconform::results

@@ -97,7 +97,18 @@ std::vector<StoredResult> read_results_file(const std::filesystem::path& path, T
 std::vector<StoredResult> parse_results(std::string_view text, const std::string& file, TornLine torn = TornLine::Fail,
                                         std::optional<std::size_t>* dropped = nullptr);
 
+/// Why a results file that holds no record cannot be read as a cell's results (report, table, junit and merge refuse
+/// it alike): the run that writes it recorded nothing.
+std::string holds_no_record(const std::filesystem::path& file);
+
 /// Keeps, per (cell, case, variant), the record that supersedes the others; first-seen order otherwise.
 std::vector<StoredResult> deduplicate(std::vector<StoredResult> results);
+
+/// Every regular file called `name` at or under `root` (`root` itself when it is one), sorted; folders are descended
+/// without following links. A folder that cannot be listed and an entry called `name` that is not a file are added
+/// to `errors` (the path, the system's reason, the fix) and never skipped: a reader that cannot see a cell must not
+/// report on the others as if they were all.
+std::vector<std::filesystem::path> find_named_files(const std::filesystem::path& root, const std::string& name,
+                                                    std::vector<std::string>& errors);
 
 }  // namespace cuconform::results

@@ -122,6 +122,7 @@ public:
     int run(std::vector<Job> jobs) {
         total_ = jobs.size();
         started_ = Clock::now();
+        warn_if_uncontained();
         std::vector<Child> running;
         std::deque<Job> pending(std::make_move_iterator(jobs.begin()), std::make_move_iterator(jobs.end()));
         std::vector<Job> retry_queue;
@@ -237,6 +238,31 @@ private:
             [&] { return process::write_all(kResultFd, json(observe(spec, variant, fingerprint_)).dump()) ? 0 : 1; },
             options);
         return child;
+    }
+
+    /// Says once, on one line, what this machine takes away from "a case's processes die with it, and with the
+    /// runner" (Options::contain, OrphanReaper), and how to get it back.
+    void warn_if_uncontained() const {
+        const std::string refused = process::containment_refusal();
+        if (refused.empty()) return;
+        constexpr const char* fix =
+            "fix: allow user namespaces (sysctl user.max_user_namespaces > 0, kernel.unprivileged_userns_clone=1; in a "
+            "container, a seccomp profile that allows clone with CLONE_NEWUSER/CLONE_NEWPID), or run with "
+            "CAP_SYS_ADMIN";
+        if (reaper_.active()) {
+            fmt::print(stderr,
+                       "cuconform: warning: no PID namespace can be made here ({}): a case's processes die with its "
+                       "process group and, once they leave it, as orphans of this run, but a kill -9 of cuconform "
+                       "leaves them running; {}\n",
+                       refused, fix);
+        } else {
+            fmt::print(stderr,
+                       "cuconform: warning: no PID namespace can be made here ({}) and PR_SET_CHILD_SUBREAPER is "
+                       "refused ({}): a case's processes die with its process group and, once they leave it, only "
+                       "while they hold its result pipe (fd {}); one that closed it, and everything after a kill -9 "
+                       "of cuconform, runs on; {}\n",
+                       refused, std::strerror(reaper_.refusal()), kResultFd, fix);
+        }
     }
 
     void wait_some(std::vector<Child>& running, std::vector<Job>& retry_queue) {

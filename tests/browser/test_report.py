@@ -3,6 +3,7 @@
 import os
 import pathlib
 import subprocess
+import tempfile
 
 import pytest
 from selenium import webdriver
@@ -43,22 +44,28 @@ def report():
     return (out / "index.html").resolve()
 
 
-def make_driver(javascript=True):
+def make_driver(folder, javascript=True):
+    """Headless Chromium through chromedriver, writing nothing outside `folder` (a pytest tmp folder): its TMPDIR
+    (the singleton socket folder, chromedriver's scoped dirs), its profile and its crash dumps. By default these went
+    to /tmp, and the singleton socket folder stayed there after every run."""
     for path in ("/usr/bin/chromium", "/usr/bin/chromedriver"):
         if not os.path.exists(path):
             pytest.skip(f"{path} is missing: apt-get install chromium chromium-driver")
+    folder = pathlib.Path(folder)
     options = webdriver.ChromeOptions()
     options.binary_location = "/usr/bin/chromium"
-    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--window-size=1500,1000", "--disable-dev-shm-usage"):
+    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--window-size=1500,1000", "--disable-dev-shm-usage",
+                f"--user-data-dir={folder / 'profile'}", f"--crash-dumps-dir={folder / 'crashes'}"):
         options.add_argument(arg)
     if not javascript:
         options.add_experimental_option("prefs", {"profile.managed_default_content_settings.javascript": 2})
-    return webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+    service = Service("/usr/bin/chromedriver", env=dict(os.environ, TMPDIR=str(folder)))
+    return webdriver.Chrome(service=service, options=options)
 
 
 @pytest.fixture(scope="module")
-def driver():
-    d = make_driver()
+def driver(tmp_path_factory):
+    d = make_driver(tmp_path_factory.mktemp("chromium"))
     yield d
     d.quit()
 
@@ -139,8 +146,8 @@ def test_xss_message_is_text(driver, report):
     assert_no_script_ran(driver)
 
 
-def test_readable_without_javascript(report):
-    d = make_driver(javascript=False)
+def test_readable_without_javascript(report, tmp_path):
+    d = make_driver(tmp_path, javascript=False)
     try:
         d.get(report.as_uri())
         assert d.execute_script is not None
@@ -157,3 +164,23 @@ def test_readable_without_javascript(report):
         d.save_screenshot(str(OUT / "report-nojs.png"))
     finally:
         d.quit()
+
+
+def chromium_leftovers():
+    """What Chromium and chromedriver put in the system's temporary folder (singleton socket folders, profiles,
+    scoped dirs)."""
+    system = pathlib.Path(tempfile.gettempdir())
+    return {p.name for p in system.iterdir() if "chromium" in p.name.lower() or p.name.startswith("scoped_dir")}
+
+
+def test_chromium_keeps_its_temporary_files_in_the_tests_folder(report, tmp_path):
+    """Every test run left /tmp/org.chromium.Chromium.* behind (the singleton socket folder, which nobody removes
+    when chromedriver ends the browser): the browser's TMPDIR, profile and crash dumps are the test's own folder."""
+    before = chromium_leftovers()
+    d = make_driver(tmp_path)
+    try:
+        d.get(report.as_uri())
+        assert any(tmp_path.iterdir()), "the browser should write into the test's folder"
+    finally:
+        d.quit()
+    assert chromium_leftovers() - before == set(), "left in " + tempfile.gettempdir()

@@ -23,8 +23,8 @@ def cli(*args):
 
 
 @pytest.fixture(scope="module")
-def driver():
-    d = make_driver()
+def driver(tmp_path_factory):
+    d = make_driver(tmp_path_factory.mktemp("chromium"))
     yield d
     d.quit()
 

@@ -29,8 +29,8 @@ def report():
 
 
 @pytest.fixture(scope="module")
-def driver():
-    d = make_driver()
+def driver(tmp_path_factory):
+    d = make_driver(tmp_path_factory.mktemp("chromium"))
     yield d
     d.quit()
 
@@ -70,8 +70,8 @@ def click_column(driver, r, c):
     actions.perform()
 
 
-def test_rows_are_text_strips_coloured_on_view(driver, report):
-    plain = make_driver(javascript=False)
+def test_rows_are_text_strips_coloured_on_view(driver, report, tmp_path):
+    plain = make_driver(tmp_path, javascript=False)
     try:
         plain.get(report.as_uri())
         before = strip_texts(plain)
@@ -117,8 +117,8 @@ def test_deep_link_opens_a_cell(driver, report):
     assert panel.is_displayed() and case in panel.text and cell in panel.text
 
 
-def test_large_report_readable_without_javascript(report):
-    d = make_driver(javascript=False)
+def test_large_report_readable_without_javascript(report, tmp_path):
+    d = make_driver(tmp_path, javascript=False)
     try:
         d.get(report.as_uri())
         assert len(d.find_elements(By.CSS_SELECTOR, "#gridtable tr[data-r]")) == CASES

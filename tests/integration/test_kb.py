@@ -1,9 +1,13 @@
 # SPDX-License-Identifier: Apache-2.0
-"""`cuconform kb`: validates the knowledge base, exit 0 when valid and 2 with FILE:LINE when not."""
+"""`cuconform kb`: validates the knowledge base: exit 0 when valid and clean, 1 when it holds unsourced entries, 2 with
+FILE:LINE when a file is broken or a knowledge file is missing (or something else stands in its place)."""
 import json
 import os
 import pathlib
+import shutil
 import subprocess
+
+import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "data" / "knowledge"
@@ -51,10 +55,59 @@ def test_builtin_knowledge_base_has_no_unsourced_entry():
     assert set(summary["by_source_kind"]) <= {"docs", "header", "code", "package", "tool"}
 
 
-def test_unsourced_entries_are_counted():
-    # The valid fixture enters one driver as `status: unsourced`: the count above is not always 0.
-    summary = json.loads(kb("--json", str(FIXTURES / "valid")).stdout)
-    assert sum(f["unsourced"] for f in summary["files"]) == 1
+def test_a_partial_folder_is_refused_naming_what_it_lacks():
+    # The valid fixture holds two of the six files: the unit tests load it, `kb` does not call it a knowledge base.
+    r = kb(str(FIXTURES / "valid"))
+    assert r.returncode == 2
+    assert "lacks cudnn.yaml, env.yaml, errors.yaml, frameworks.yaml" in r.stderr, r.stderr
+
+
+def complete_copy(tmp_path):
+    """A full copy of the project's knowledge base to break one way or another."""
+    copy = tmp_path / "knowledge"
+    shutil.copytree(ROOT / "matrix" / "knowledge", copy)
+    return copy
+
+
+def test_unsourced_entries_exit_1_naming_the_file_and_the_fix(tmp_path):
+    # #15: a knowledge base with an unsourced entry is not clean; `kb` said VALID and exited 0 (only tests failed).
+    copy = complete_copy(tmp_path)
+    text = (copy / "toolkits.yaml").read_text()
+    row = next(line for line in text.splitlines() if line.startswith('    driver: {linux: "550.54.14"'))
+    (copy / "toolkits.yaml").write_text(text.replace(row, '    driver: {status: unsourced, note: "Table 3 row not read"}'))
+    r = kb(str(copy))
+    assert r.returncode == 1, (r.returncode, r.stdout, r.stderr)
+    assert "Result = UNSOURCED" in r.stdout
+    assert "toolkits.yaml" in r.stderr and "1 unsourced" in r.stderr
+    assert "give each its source" in r.stderr
+    j = kb("--json", str(copy))
+    assert j.returncode == 1
+    summary = json.loads(j.stdout)
+    assert summary["valid"] is True and summary["clean"] is False and summary["unsourced"] == 1
+
+
+@pytest.mark.parametrize("name", ["hardware.yaml", "frameworks.yaml", "errors.yaml"])
+def test_a_missing_knowledge_file_exits_2_naming_it(tmp_path, name):
+    # #13 defect 10: a knowledge base without one of its files was reported VALID.
+    copy = complete_copy(tmp_path)
+    (copy / name).unlink()
+    r = kb(str(copy))
+    assert r.returncode == 2, (r.stdout, r.stderr)
+    assert "Result = INVALID" in r.stdout
+    assert f"{copy / name}" in r.stderr and "missing" in r.stderr and "git checkout matrix/knowledge" in r.stderr
+    result = json.loads(kb("--json", str(copy)).stdout)
+    assert result["valid"] is False and result["file"] == str(copy / name)
+
+
+@pytest.mark.parametrize("name", ["cudnn.yaml", "frameworks.yaml"])
+def test_a_folder_in_a_knowledge_files_place_exits_2_naming_it(tmp_path, name):
+    copy = complete_copy(tmp_path)
+    (copy / name).unlink()
+    (copy / name).mkdir()
+    r = kb(str(copy))
+    assert r.returncode == 2, (r.stdout, r.stderr)
+    assert "Result = INVALID" in r.stdout
+    assert f"{copy / name}" in r.stderr and "not a file" in r.stderr
 
 
 def test_a_blog_is_refused_even_when_called_docs():

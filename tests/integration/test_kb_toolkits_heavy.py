@@ -2,7 +2,7 @@
 """The knowledge base's toolkit facts against the real tools (#15): for every toolkit whose architectures or PTX ISA
 cite a `tool` source (NVIDIA's compiler wheel on PyPI), that wheel's own ptxas must accept exactly the architectures
 toolkits.yaml gives it ('a' and 'f' targets included) and assemble exactly up to the PTX ISA it records; `cuconform
-predict` must answer nvcc-targets from the same facts. Label `matrix-heavy`: the sixteen wheels are ~0.9 GB, fetched
+predict` must answer nvcc-targets from the same facts. Label `matrix-heavy`: the seventeen wheels are ~0.9 GB, fetched
 once into $CUCONFORM_CACHE/wheels/kb-nvcc with `pip download`."""
 import os
 import pathlib

@@ -129,3 +129,49 @@ def test_slurm_submit_dry_run_asks_for_a_gpu_per_shard(tmp_path):
     assert "#SBATCH --array=0-3" in script and "#SBATCH --gres=gpu:1" in script
     assert '--index "$SLURM_ARRAY_TASK_ID" --count 4 --run' in script
     assert "merge" in (tmp_path / "slurm/merge.sbatch").read_text()
+
+
+FRAMEWORK_CELL = """name: x
+cells:
+  - id: torch-a
+    framework: torch==2.15.0
+    install: ["torch==2.15.0"]
+"""
+
+
+STRICT_CASES = {
+    "duplicate-key": (FRAMEWORK_CELL + "    framework: torch==2.14.0\n",
+                      ":6: key 'framework' is given twice in one mapping (first at line 4)"),
+    "second-document": (FRAMEWORK_CELL + "---\nname: y\n", ":7: a second YAML document"),
+    "mapping-for-a-name": (FRAMEWORK_CELL.replace("name: x", "name: {a: 1}"),
+                           ":1: 'name' must be a single value (a string or a number), not a mapping"),
+    "list-for-a-framework": (FRAMEWORK_CELL.replace("framework: torch==2.15.0", "framework: [torch==2.15.0]"),
+                             ":4: 'framework' of a cell must be a single value (a string or a number), not a list"),
+    "empty-id": (FRAMEWORK_CELL.replace("id: torch-a", "id: ~"), ":3: 'id' of a cell is empty"),
+    "huge-id": (FRAMEWORK_CELL.replace("id: torch-a", "id: t" + "a" * 300_000),
+                ":3: 'id' of a cell is 300001 characters long; at most 100"),
+    "huge-install": (FRAMEWORK_CELL.replace('["torch==2.15.0"]', '["' + "t" * 300_000 + '"]'),
+                     ":5: an entry of 'install' is 300000 characters long; at most 4096"),
+    "deep": (FRAMEWORK_CELL + "    description: " + "[" * 40 + "]" * 40 + "\n", ":6: nested deeper than 32 levels"),
+}
+
+
+@pytest.mark.parametrize("name", STRICT_CASES)
+def test_a_framework_matrix_is_read_strictly(tmp_path, name):
+    """matrix/frameworks.yaml was read by yaml-cpp directly: a key given twice, a second document or a mapping for a
+    name were taken without a word (exit 0), a list for a value read as '', and a 300 kB id crashed std::regex
+    (SIGSEGV). Each is now refused with file:line, exit 2."""
+    text, evidence = STRICT_CASES[name]
+    path = tmp_path / f"{name}.yaml"
+    path.write_text(text)
+    r = cli("frameworks", "plan", path)
+    assert r.returncode == 2, f"exit {r.returncode}\n{r.stdout}{r.stderr[:2000]}"
+    assert f"cuconform frameworks: {path}{evidence}" in r.stderr, r.stderr[:2000]
+
+
+def test_a_framework_matrix_that_is_a_folder_or_missing_names_the_path_and_errno(tmp_path):
+    (tmp_path / "folder.yaml").mkdir()
+    for path, errno_text in ((tmp_path / "folder.yaml", "Is a directory"), (tmp_path / "none.yaml", "No such file")):
+        r = cli("frameworks", "plan", path)
+        assert r.returncode == 2 and str(path) in r.stderr and errno_text in r.stderr, r.stderr
+        assert r.stderr.startswith("cuconform frameworks: "), r.stderr

@@ -47,13 +47,17 @@ def test_acceptance_examples_answer_no_with_sources_exit_1():
         assert a[qid]["source_url"].startswith("https://"), qid
 
 
-def test_a_release_between_disagreeing_rows_is_unknown_naming_both():
-    # No matrix row for 9.11.0 is recorded; 9.10.2 lists 6.1 and 9.17.0 does not, so nothing sourced decides it.
-    _, doc = predict_json("--gpu", "sm_61", "--cudnn", "9.11.0")
-    q = answers(doc)["cudnn-arch"]
-    assert q["answer"] == "unknown", q
-    assert "9.10.2" in q["reason"] and "9.17.0" in q["reason"]
-    assert len(q["evidence"]) == 2
+def test_a_release_whose_row_is_not_recorded_is_unknown_saying_so():
+    # No matrix row for 9.11.0 (or 9.19.0) is recorded: cudnn.yaml says so with its source, and predict answers
+    # unknown with that statement, naming the rows around it that it does not borrow from.
+    for release in ("9.11.0", "9.19.0"):
+        _, doc = predict_json("--gpu", "sm_61", "--cudnn", release)
+        q = answers(doc)["cudnn-arch"]
+        assert q["answer"] == "unknown", q
+        assert f"cuDNN {release}'s own support-matrix row is not recorded" in q["reason"], q
+        assert "9.17.0" in q["reason"], q
+        assert q["rule"] == "row not recorded", q
+        assert len(q["evidence"]) == 1 and q["source_url"].startswith("https://docs.nvidia.com/"), q
 
 
 def test_cudnn_rule_and_fp8_from_a_stack_file(tmp_path):

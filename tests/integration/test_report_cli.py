@@ -6,6 +6,7 @@ import os
 import pathlib
 import re
 import subprocess
+import time
 import xml.etree.ElementTree as ET
 
 import jsonschema
@@ -155,7 +156,8 @@ def damaged_results(tmp_path):
     return {name: (tmp_path / name, evidence) for name, (_, evidence) in cases.items()}
 
 
-@pytest.mark.parametrize("command,output", [("report", "out"), ("table", "out"), ("junit", "out.xml")])
+@pytest.mark.parametrize("command,output", [("report", "out"), ("table", "out"), ("junit", "out.xml"),
+                                            ("merge", "out")])
 def test_damaged_results_are_a_harness_error_and_write_nothing(tmp_path, command, output):
     for name, (folder, evidence) in damaged_results(tmp_path).items():
         out = tmp_path / f"{name}-{output}"
@@ -185,3 +187,82 @@ def test_a_full_disk_is_a_harness_error_naming_path_and_errno(tmp_path, command,
     left = [line.split(" ", 1) for line in proc.stderr.splitlines() if line.split(" ", 1)[-1].startswith(str(disk))]
     for size, path in left:
         assert size != "0" and ".tmp" not in path, f"{command} left {path} ({size} bytes)"
+
+
+@pytest.mark.parametrize("command,output", [("report", "out"), ("table", "out"), ("junit", "out/junit.xml"),
+                                            ("merge", "out")])
+def test_a_second_writer_into_a_held_output_folder_names_the_holder_and_exits_2(tmp_path, command, output):
+    """Two report writers into one folder mixed their files with no warning: the second now refuses, naming the
+    first (pid, command line, since when), and a `kill -9` of the first releases the folder. The first is held
+    half-way by a --summary FIFO that nobody reads yet."""
+    binary = os.environ.get("CUCONFORM_BIN")
+    if not binary:
+        pytest.skip("CUCONFORM_BIN is not set: run through ctest")
+    fifo = tmp_path / "summary.fifo"
+    os.mkfifo(fifo)
+    first = subprocess.Popen([binary, "report", DATA / "results", "-o", tmp_path / "out", "--summary", fifo],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 20
+        while not (tmp_path / "out" / "index.html").exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert first.poll() is None, "the first report should wait on its summary FIFO"
+        second = cli(command, DATA / "results", "-o", tmp_path / output)
+        assert second.returncode == 2, f"exit {second.returncode}\n{second.stdout}{second.stderr}"
+        assert f"{tmp_path / 'out'} is in use by another cuconform process: pid {first.pid} (" in second.stderr, \
+            second.stderr
+        assert f" report {DATA / 'results'} -o " in second.stderr and ", since 20" in second.stderr, second.stderr
+        assert "-o" in second.stderr.split("in use by another cuconform process", 1)[1].split("since", 1)[1], \
+            "the message should say how to go ahead: " + second.stderr
+    finally:
+        first.kill()
+        first.wait()
+    after = cli(command, DATA / "results", "-o", tmp_path / output)  # SIGKILL released the lock
+    assert after.returncode in (0, 1), f"exit {after.returncode}\n{after.stdout}{after.stderr}"
+
+
+def copy_of_the_fixtures(tmp_path):
+    import shutil
+    results = tmp_path / "results"
+    shutil.copytree(DATA / "results", results)
+    return results
+
+
+@pytest.mark.parametrize("command,output", [("report", "out"), ("table", "out"), ("junit", "out.xml"),
+                                            ("merge", "out")])
+def test_a_folder_in_place_of_results_jsonl_names_the_path_and_errno(tmp_path, command, output):
+    """A cell whose results.jsonl is a folder was passed over ("no results.jsonl under ...", or the other cells
+    reported alone): its results are missing, which is a harness error naming the path and the errno."""
+    results = copy_of_the_fixtures(tmp_path)
+    damaged = results / "cuda13.0-cudnn9.1-nogpu-wheels" / "results.jsonl"
+    damaged.unlink()
+    damaged.mkdir()
+    proc = cli(command, results, "-o", tmp_path / output)
+    assert proc.returncode == 2, f"exit {proc.returncode}\n{proc.stdout}{proc.stderr}"
+    assert f"{damaged}: Is a directory" in proc.stderr or f"{damaged}: a folder" in proc.stderr, proc.stderr
+    assert not (tmp_path / output).exists()
+
+
+@pytest.mark.parametrize("command,output", [("report", "out"), ("table", "out"), ("junit", "out.xml"),
+                                            ("merge", "out")])
+def test_an_unreadable_cell_folder_is_a_harness_error_not_a_smaller_report(tmp_path, command, output):
+    """A cell folder that cannot be listed (Permission denied) was skipped without a word, and the report, table,
+    junit and merge went on with the other cells: a failing cell could vanish from a green report."""
+    binary = os.environ.get("CUCONFORM_BIN")
+    if not binary:
+        pytest.skip("CUCONFORM_BIN is not set: run through ctest")
+    results = copy_of_the_fixtures(tmp_path)
+    locked = results / "cuda13.0-cudnn9.1-nogpu-wheels"
+    locked.chmod(0)
+    # root reads any folder: run as the folder's owner without privileges (a user namespace mapping us to nobody).
+    wrap = ["unshare", "-U", "--map-user=65534", "--map-group=65534"] if os.geteuid() == 0 else []
+    if wrap and subprocess.run([*wrap, "true"], capture_output=True).returncode != 0:
+        pytest.skip("unshare -U is refused here: as root no folder is unreadable without it")
+    try:
+        proc = subprocess.run([*wrap, binary, command, results, "-o", tmp_path / output], capture_output=True,
+                              text=True)
+    finally:
+        locked.chmod(0o755)
+    assert proc.returncode == 2, f"exit {proc.returncode}\n{proc.stdout}{proc.stderr}"
+    assert f"{locked}: Permission denied" in proc.stderr, proc.stderr
+    assert not (tmp_path / output).exists()

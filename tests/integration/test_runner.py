@@ -13,6 +13,7 @@ import time
 import pytest
 
 from full_disk import run_on_a_full_disk
+from refused_syscalls import run_refusing
 
 CLI = os.environ.get("CUCONFORM_BIN", "build/bin/cuconform")
 FIXTURES = os.environ.get("CUCONFORM_FIXTURES_BIN", "build/bin/cuconform_fixtures")
@@ -169,11 +170,14 @@ def test_malformed_waiver_names_file_and_line(tmp_path):
     assert "waivers.yaml:3" in proc.stderr and "https" in proc.stderr
 
 
-def fixture_processes():
-    """Live processes of the fixtures binary (its case processes and anything they left behind)."""
-    out = subprocess.run(["pgrep", "-f", os.path.basename(FIXTURES) + " run "], capture_output=True, text=True).stdout
+def fixture_processes(out):
+    """Live processes of the fixtures binary's run into `out` (its case processes and anything they left behind: all
+    forks of the runner, so they carry its command line). Runs of other checkouts on the same machine do not count."""
+    listed = subprocess.run(["pgrep", "-af", os.path.basename(FIXTURES) + " run "], capture_output=True,
+                            text=True).stdout
     own = str(os.getpid())
-    return [p for p in out.split() if p != own]
+    return [line.split()[0] for line in listed.splitlines()
+            if line.split()[0] != own and f" {out} " in f" {line} "]
 
 
 @pytest.mark.parametrize("jobs", [1, 2, 4])
@@ -197,20 +201,49 @@ def test_no_combination_outlasts_its_timeouts_or_leaves_processes(tmp_path, jobs
     assert r[("fixture.crash.abort", "default")]["observed"]["signal"] == signal.SIGABRT
     assert r[("fixture.hang.with_children", "default")]["verdict"] == "TIMEOUT"
     time.sleep(0.3)
-    assert fixture_processes() == [], "left alive: " + ", ".join(fixture_processes())
+    assert fixture_processes(tmp_path) == [], "left alive: " + ", ".join(fixture_processes(tmp_path))
+
+
+@pytest.mark.parametrize("subreaper", [True, False], ids=["no-namespaces", "no-namespaces-no-subreaper"])
+def test_where_namespaces_and_the_subreaper_are_refused_a_run_says_so_and_leaves_nothing(tmp_path, subreaper):
+    """In a container whose seccomp profile refuses PID and user namespaces (and, stricter, PR_SET_CHILD_SUBREAPER),
+    the run still ends within its timeouts, records the same verdicts and leaves no case process or detached
+    grandchild alive; it says once, on one line, what it falls back to and what it can no longer promise."""
+    timeout = 2
+    cases = ["fixture.crash.segfault", "fixture.crash.abort", "fixture.hang.sleep", "fixture.hang.with_children",
+             "fixture.detach.grandchild", "fixture.wrong.expectation"]
+    args = [a for c in cases for a in ("--only", c)]
+    start = time.monotonic()
+    proc = run_refusing([FIXTURES, "run", "--out", tmp_path, "--quiet", *args, "--timeout", timeout, "-j", 2],
+                        subreaper=not subreaper)
+    elapsed = time.monotonic() - start
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert elapsed <= timeout + 1.0 + 2.0, f"{elapsed:.1f} s: {proc.stderr}"
+    r = results(tmp_path)
+    assert r[("fixture.detach.grandchild", "default")]["verdict"] == "PASS"
+    assert r[("fixture.hang.with_children", "default")]["verdict"] == "TIMEOUT"
+    assert r[("fixture.crash.abort", "default")]["verdict"] == "CRASH"
+    time.sleep(0.3)
+    assert fixture_processes(tmp_path) == [], "left alive: " + ", ".join(fixture_processes(tmp_path))
+    warnings = [line for line in proc.stderr.splitlines() if line.startswith("cuconform: warning:")]
+    assert len(warnings) == 1, proc.stderr
+    assert "no PID namespace" in warnings[0] and "Operation not permitted" in warnings[0], warnings[0]
+    assert "kill -9" in warnings[0] and "fix:" in warnings[0], warnings[0]
+    if not subreaper:
+        assert "PR_SET_CHILD_SUBREAPER" in warnings[0], warnings[0]
 
 
 def test_kill_minus_nine_of_the_runner_leaves_no_case_process(tmp_path):
     proc = subprocess.Popen([FIXTURES, "run", "--out", str(tmp_path), "--quiet", "--only", "fixture.hang.with_children",
                              "--only", "fixture.hang.sleep", "--timeout", "60", "-j", "2"])
     time.sleep(1.5)
-    assert len(fixture_processes()) >= 3, "the cases and their children should be running"
+    assert len(fixture_processes(tmp_path)) >= 3, "the cases and their children should be running"
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     deadline = time.monotonic() + 3
-    while fixture_processes() and time.monotonic() < deadline:
+    while fixture_processes(tmp_path) and time.monotonic() < deadline:
         time.sleep(0.1)
-    assert fixture_processes() == [], "left alive after kill -9: " + ", ".join(fixture_processes())
+    assert fixture_processes(tmp_path) == [], "left alive after kill -9: " + ", ".join(fixture_processes(tmp_path))
 
 
 def test_a_piped_run_ends_with_its_tally_and_keeps_its_lines_out_of_the_cases_output(tmp_path):
@@ -295,3 +328,22 @@ def test_resume_of_a_finished_cell_with_failures_does_not_conform(tmp_path):
     proc = run(FIXTURES, tmp_path, "--cell", "c", "--only", "fixture.wrong.*", "--resume")
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert "1 failed" in proc.stdout and "does not conform" in proc.stdout, proc.stdout
+
+
+def test_resume_into_a_read_only_results_file_names_the_path_and_errno(tmp_path):
+    """A results.jsonl that this user may not write: --resume stops before running anything, exit 2, naming the path
+    and the errno, and the file is as it was (a guard: so since #13)."""
+    assert run(FIXTURES, tmp_path, "--cell", "c", "--only", "fixture.wrong.*").returncode == 1
+    results_file = tmp_path / "c" / "results.jsonl"
+    before = results_file.read_text()
+    results_file.chmod(0o444)
+    # root writes any file: run as its owner without privileges (a user namespace mapping us to nobody).
+    wrap = ["unshare", "-U", "--map-user=65534", "--map-group=65534"] if os.geteuid() == 0 else []
+    if wrap and subprocess.run([*wrap, "true"], capture_output=True).returncode != 0:
+        pytest.skip("unshare -U is refused here: as root no file is read-only without it")
+    proc = subprocess.run([*wrap, FIXTURES, "run", "--out", tmp_path, "--quiet", "--cell", "c", "--only",
+                           "fixture.wrong.*", "--only", "fixture.crash.segfault", "--resume"], capture_output=True,
+                          text=True, timeout=120)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert f"{results_file}: Permission denied" in proc.stderr, proc.stderr
+    assert results_file.read_text() == before

@@ -83,6 +83,13 @@ TEST(ConsumerLdso, ExpandsOriginAndLib) {
 TEST(ConsumerLdso, SearchOrderOnRealFiles) {
     if (!fs::exists(kHostCuda / "libcudart.so.13")) GTEST_SKIP() << "no CUDA 13 runtime in " << kHostCuda;
     const fs::path root = fs::temp_directory_path() / fmt::format("consumer_ldso_{}", getpid());
+    struct Removed {  // also when an assertion or exception ends the test early
+        fs::path path;
+        ~Removed() {
+            std::error_code ec;
+            fs::remove_all(path, ec);
+        }
+    } const removed{root};
     fs::create_directories(root / "a");
     fs::create_directories(root / "b");
     fs::create_hard_link(fs::canonical(kHostCuda / "libcudart.so.13"), root / "a" / "libcudart.so.13");
@@ -113,7 +120,6 @@ TEST(ConsumerLdso, SearchOrderOnRealFiles) {
     // A name nothing provides is reported with ld.so's words.
     EXPECT_FALSE(model.dlopen("libcudart.so.99", shim, "the shim"));
     EXPECT_NE(model.error().find("libcudart.so.99: cannot open shared object file"), std::string::npos);
-    fs::remove_all(root);
 }
 
 // Tests torch's cuDNN rule and words (torch/backends/cudnn/__init__.py) as torch printed them (frameworks.md §3).

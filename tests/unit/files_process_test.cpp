@@ -57,6 +57,28 @@ TEST(FolderLock, ASecondHolderIsRefusedAndToldWhoHoldsIt) {
     fs::remove_all(dir);
 }
 
+// The report commands lock the folder their file goes to (junit -o DIR/junit.xml): a lock file left there after
+// every run littered the user's folders (and a CI bundle's listing).
+TEST(FolderLock, LeavesNoLockFileWhenLetGoAndTakesOverOneAKillLeft) {
+    const fs::path dir = fresh_dir("lock_file");
+    {
+        const FolderLock lock(dir, FolderLock::kReportAdvice);
+        EXPECT_TRUE(fs::exists(dir / FolderLock::kFileName));
+    }
+    EXPECT_FALSE(fs::exists(dir / FolderLock::kFileName));
+    // What a SIGKILLed holder leaves (a lock file nobody holds) is taken over, and removed in turn.
+    const pid_t holder = fork();
+    if (holder == 0) {
+        const FolderLock lock(dir);
+        kill(getpid(), SIGKILL);
+    }
+    waitpid(holder, nullptr, 0);
+    EXPECT_TRUE(fs::exists(dir / FolderLock::kFileName));
+    { const FolderLock lock(dir); }
+    EXPECT_FALSE(fs::exists(dir / FolderLock::kFileName));
+    fs::remove_all(dir);
+}
+
 TEST(ReadFile, AFolderAndAnOversizedFileNameThePathAndTheReason) {
     const fs::path dir = fresh_dir("read");
     try {

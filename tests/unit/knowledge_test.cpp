@@ -19,6 +19,8 @@
 #include <set>
 #include <sstream>
 
+#include "knowledge/frameworks.h"
+
 namespace cuconform::knowledge {
 namespace {
 
@@ -164,6 +166,46 @@ INSTANTIATE_TEST_SUITE_P(
         return name;
     });
 
+// Tests that frameworks.yaml is read through the strict reader like the other knowledge files (#15): a key given
+// twice, a second document and a list where a mapping belongs are refused with its file and line, where plain
+// yaml-cpp took the first key, ignored the second document and failed without a line.
+TEST(KnowledgeFrameworks, ReadThroughTheStrictReader) {
+    const std::string head = R"(schema: 2
+sources:
+  S: {url: "https://github.com/pytorch/pytorch/blob/v2.15.0/torch/backends/cudnn/__init__.py", title: t, kind: code}
+frameworks:
+  torch:
+    display: PyTorch
+)";
+    const std::string rule = R"(    rules:
+      - {component: cudnn, rule: major_equal_minor_at_least, message: "m {built} {loaded}", source: S}
+)";
+    struct Case {
+        std::string text;
+        int line;
+        std::string says;
+    };
+    const std::vector<Case> cases = {
+        {head + "    display: Torch again\n" + rule, 7, "twice"},
+        {head + rule + "---\nschema: 2\n", 10, "second YAML document"},
+        {head + rule + "  jax:\n    display: JAX\n" + rule + "  jax:\n    display: JAX\n" + rule, 13, "twice"},
+    };
+    for (const auto& c : cases) {
+        try {
+            Frameworks::parse(c.text, "/kb/frameworks.yaml");
+            ADD_FAILURE() << "loaded:\n" << c.text;
+        } catch (const KnowledgeError& e) {
+            EXPECT_EQ(e.line(), c.line) << e.what() << "\n" << c.text;
+            EXPECT_NE(std::string(e.what()).find("/kb/frameworks.yaml:" + std::to_string(c.line) + ":"),
+                      std::string::npos)
+                << e.what();
+            EXPECT_NE(std::string(e.what()).find(c.says), std::string::npos) << e.what();
+        }
+    }
+    // The same file without the mistakes loads.
+    EXPECT_NO_THROW(Frameworks::parse(head + rule, "/kb/frameworks.yaml"));
+}
+
 // Tests that a file the knowledge base does not know is refused by name.
 TEST(Knowledge, UnknownFileIsRefused) {
     try {
@@ -274,7 +316,7 @@ TEST(KnowledgeVsInstalled, CudnnStatusCodesMatchTheHeader) {
         CUCONFORM_STATUS(CUDNN_STATUS_NOT_SUPPORTED_PADDING),
         CUCONFORM_STATUS(CUDNN_STATUS_NOT_SUPPORTED_BAD_LAUNCH_PARAM),
         CUCONFORM_STATUS(CUDNN_STATUS_NOT_SUPPORTED_CUDA_GRAPH_NATIVE_API),
-#if CUDNN_VERSION >= 91900  // Present in 9.19's header, absent from the 9.12 binding; when it came is unsourced.
+#if CUDNN_VERSION >= 91800  // errors.yaml: from 9.18.0 (9.18.0.77's header has it, 9.17.1.4's does not)
         CUCONFORM_STATUS(CUDNN_STATUS_NOT_SUPPORTED_INVALID_DYNAMIC_SHAPE),
 #endif
         CUCONFORM_STATUS(CUDNN_STATUS_INTERNAL_ERROR),
@@ -299,14 +341,15 @@ TEST(KnowledgeVsInstalled, CudnnStatusCodesMatchTheHeader) {
     };
 #undef CUCONFORM_STATUS
 #pragma GCC diagnostic pop
-    const auto statuses = kb().cudnn_statuses(9);
+    // Exactly the codes errors.yaml gives the installed release (a `from` group only from its release on).
+    const auto statuses = kb().cudnn_statuses(Version({CUDNN_MAJOR, CUDNN_MINOR, CUDNN_PATCHLEVEL}));
     std::set<std::string> in_kb;
     for (const auto& s : statuses) {
         in_kb.insert(s.value.name);
         const auto found = header.find(s.value.name);
         if (found == header.end()) {
-            EXPECT_EQ(s.value.name, "CUDNN_STATUS_NOT_SUPPORTED_INVALID_DYNAMIC_SHAPE")
-                << "not in cuDNN " << CUDNN_VERSION << "'s header";
+            ADD_FAILURE() << s.value.name << " (" << s.citation.where() << ") is not in cuDNN " << CUDNN_VERSION
+                          << "'s header";
             continue;
         }
         EXPECT_EQ(s.value.code, found->second) << s.value.name << " at " << s.citation.where();
@@ -316,6 +359,47 @@ TEST(KnowledgeVsInstalled, CudnnStatusCodesMatchTheHeader) {
 #else
     GTEST_SKIP() << "the installed cuDNN headers are cuDNN " << CUDNN_MAJOR << ", not 9";
 #endif
+}
+
+// Tests that every cuDNN 9 release NVIDIA published has its support-matrix row or is listed as not recorded, so a new
+// release in known_releases is never answered from another release's row.
+TEST(Knowledge, EveryCudnn9ReleaseHasItsRowOrSaysItIsNotRecorded) {
+    for (const auto& known : kb().cudnn_known_releases()) {
+        if (known.value.major() != 9) continue;
+        const auto row = kb().cudnn_release(known.value);
+        const bool own_row = row && row->exact;
+        const bool stated = kb().cudnn_row_not_recorded(known.value).has_value();
+        EXPECT_TRUE(own_row != stated) << known.value.str() << ": own row " << own_row << ", listed as not recorded "
+                                       << stated << " (cudnn.yaml: exactly one of the two)";
+    }
+}
+
+// Tests that a status code errors.yaml dates (`from`) belongs to its release and later only (#15: 9.13.1's header
+// lacks CUDNN_STATUS_NOT_SUPPORTED_INVALID_DYNAMIC_SHAPE, which came with 9.18.0).
+TEST(KnowledgeQuestions, CudnnStatusesOfARelease) {
+    auto has = [](const char* release, const char* name) {
+        const auto all = kb().cudnn_statuses(v(release));
+        return std::any_of(all.begin(), all.end(), [&](const auto& f) { return f.value.name == name; });
+    };
+    for (const char* release : {"9.10.2", "9.13.1", "9.17.0", "9.17.1"})
+        EXPECT_FALSE(has(release, "CUDNN_STATUS_NOT_SUPPORTED_INVALID_DYNAMIC_SHAPE")) << release;
+    for (const char* release : {"9.18.0", "9.19.0", "9.28.1"})
+        EXPECT_TRUE(has(release, "CUDNN_STATUS_NOT_SUPPORTED_INVALID_DYNAMIC_SHAPE")) << release;
+    EXPECT_TRUE(has("9.13.1", "CUDNN_STATUS_NOT_SUPPORTED_CUDA_GRAPH_NATIVE_API"));
+    // The codes 9.2-9.6 added (each read from the first wheel that has it and the one before).
+    EXPECT_FALSE(has("9.1.1", "CUDNN_STATUS_SUBLIBRARY_LOADING_FAILED"));
+    EXPECT_TRUE(has("9.2.0", "CUDNN_STATUS_SUBLIBRARY_LOADING_FAILED"));
+    EXPECT_FALSE(has("9.4.0", "CUDNN_STATUS_NOT_SUPPORTED_CUDA_GRAPH_NATIVE_API"));
+    EXPECT_TRUE(has("9.5.0", "CUDNN_STATUS_BAD_PARAM_CUDA_GRAPH_MISMATCH"));
+    EXPECT_FALSE(has("9.5.1", "CUDNN_STATUS_BAD_PARAM_DESCRIPTOR_TYPE"));
+    EXPECT_TRUE(has("9.6.0", "CUDNN_STATUS_BAD_PARAM_DESCRIPTOR_TYPE"));
+    EXPECT_TRUE(has("9.1.0", "CUDNN_STATUS_BAD_PARAM"));
+    const auto dated = kb().cudnn_status(9, "NOT_SUPPORTED_INVALID_DYNAMIC_SHAPE");
+    ASSERT_TRUE(dated);
+    EXPECT_EQ(dated->value.code, 3014);
+    EXPECT_EQ(dated->value.from, v("9.18.0"));
+    EXPECT_EQ(dated->citation.sources.size(), 2u);  // the wheel that has it and the one before that lacks it
+    EXPECT_EQ(kb().cudnn_status(9, "BAD_PARAM")->value.from, std::nullopt);
 }
 
 // Tests that the CUDA runtime and driver error numbers equal cudaError_t and CUresult of the installed headers.
@@ -532,10 +616,12 @@ TEST(KnowledgeQuestions, AcceptanceExamples) {
     EXPECT_TRUE(pascal.no()) << pascal.reason;
     EXPECT_TRUE(pascal.url().starts_with("https://"));
 
-    for (const char* cudnn : {"9.17.0", "9.19.0"}) {
-        const Answer a = kb().cudnn_supports_cc(v(cudnn), v("6.1"));
-        EXPECT_TRUE(a.no()) << cudnn << ": " << a.reason;
-    }
+    const Answer pascal_917 = kb().cudnn_supports_cc(v("9.17.0"), v("6.1"));
+    EXPECT_TRUE(pascal_917.no()) << pascal_917.reason;
+    // 9.19.0's own row is not recorded: unknown, saying so, not 9.17.0's no.
+    const Answer pascal_919 = kb().cudnn_supports_cc(v("9.19.0"), v("6.1"));
+    EXPECT_TRUE(pascal_919.unknown()) << pascal_919.reason;
+    EXPECT_EQ(pascal_919.rule, "row not recorded");
 
     const Answer skew = kb().cudnn_compatible(v("9.3"), v("9.1"));
     EXPECT_TRUE(skew.no()) << skew.reason;
@@ -572,6 +658,7 @@ TEST(KnowledgeQuestions, Toolkits) {
     EXPECT_EQ(kb().ptx_isa(v("12.8"))->value, v("8.7"));
     EXPECT_EQ(kb().ptx_isa(v("12.6"))->value, v("8.5"));  // was unsourced; 12.6's own ptxas reads 8.5
     EXPECT_EQ(kb().ptx_isa(v("13.4"))->value, v("9.4"));
+    EXPECT_EQ(kb().ptx_isa(v("13.5"))->value, v("9.5"));  // its wheel's ptxas assembles .version 9.5, not 9.6
     EXPECT_EQ(kb().min_driver_for_ptx(v("8.6"))->value, v("570.26"));  // 12.7 never shipped: 12.8's driver
     EXPECT_EQ(kb().min_driver_for_ptx(v("8.5"))->value, v("555.42.02"));
     EXPECT_TRUE(kb().ptx_jit(v("12.6"), v("560.28.03")).yes());
@@ -648,15 +735,28 @@ TEST(KnowledgeQuestions, Cudnn) {
     EXPECT_TRUE(kb().cudnn_supports_cc(v("8.9.1"), v("3.7")).no());
     EXPECT_TRUE(kb().cudnn_supports_cc(v("9.17.0"), v("12.0")).yes());
     // Same major, higher minor: 9.17.0 lists 12.0, so GB10 (12.1) runs its SASS; 8.6/8.9 run 8.0 SASS.
-    const Answer gb10 = kb().cudnn_supports_cc(v("9.19.0"), v("12.1"));
+    const Answer gb10 = kb().cudnn_supports_cc(v("9.17.0"), v("12.1"));
     EXPECT_TRUE(gb10.yes()) << gb10.reason;
     EXPECT_EQ(gb10.rule, "same major, higher minor");
     EXPECT_EQ(kb().cudnn_supports_cc(v("9.17.0"), v("8.6")).rule, "listed");
     EXPECT_TRUE(kb().cudnn_supports_cc(v("9.17.0"), v("8.7")).yes());
     // The 9.10.2 CUDA 11.x row lists 5.0-9.0 (it was "not stated").
     EXPECT_TRUE(kb().cudnn_supports_cc(v("9.10.2"), v("5.0")).yes());
-    // Between rows that disagree: unknown, not the lower row's yes.
-    EXPECT_TRUE(kb().cudnn_supports_cc(v("9.11.0"), v("6.1")).unknown());
+    // A release whose own row is not recorded: unknown, citing that statement, whatever the rows around it say.
+    for (const char* release : {"9.11.0", "9.13.1", "9.19.0", "9.28.1"}) {
+        for (const char* cc : {"6.1", "8.0", "9.0"}) {
+            const Answer a = kb().cudnn_supports_cc(v(release), v(cc));
+            EXPECT_TRUE(a.unknown()) << release << " " << cc << ": " << a.reason;
+            EXPECT_EQ(a.rule, "row not recorded") << release;
+            EXPECT_NE(a.reason.find("row is not recorded"), std::string::npos) << a.reason;
+            ASSERT_EQ(a.evidence.size(), 1u);
+            EXPECT_TRUE(a.url().starts_with("https://docs.nvidia.com/")) << a.url();
+        }
+        EXPECT_TRUE(kb().cudnn_supports_cuda(v(release), v("12.9")).unknown()) << release;
+        EXPECT_TRUE(kb().cudnn_driver(v(release), v("12.9"), v("580.65.06"), v("9.0")).unknown()) << release;
+    }
+    // What another source decides still stands: no CUDA 11 package after 9.10.2 (NVIDIA's cu11 package list).
+    EXPECT_TRUE(kb().cudnn_supports_cuda(v("9.19.0"), v("11.8")).no());
     // Driver floors per GPU: Hopper's package needs 525.60.13, Blackwell's 570.26.
     EXPECT_TRUE(kb().cudnn_driver(v("9.10.2"), v("12.8"), v("535.104.05"), v("9.0")).yes());
     EXPECT_TRUE(kb().cudnn_driver(v("9.10.2"), v("12.8"), v("535.104.05"), v("10.0")).no());
@@ -672,6 +772,15 @@ TEST(KnowledgeQuestions, Cudnn) {
     const auto v924 = kb().cudnn_sublibraries(v("9.26.0"));
     ASSERT_TRUE(v924);
     EXPECT_NE(std::find(v924->value.begin(), v924->value.end(), "cudnn_ext"), v924->value.end());
+    // Each addition from the first wheel whose RECORD lists it: tensor_ir from 9.21.0, ext from 9.22.0.
+    auto has = [&](const char* release, const char* lib) {
+        const auto libs = kb().cudnn_sublibraries(v(release))->value;
+        return std::find(libs.begin(), libs.end(), lib) != libs.end();
+    };
+    EXPECT_FALSE(has("9.20.0", "cudnn_engines_tensor_ir"));
+    EXPECT_TRUE(has("9.21.0", "cudnn_engines_tensor_ir"));
+    EXPECT_FALSE(has("9.21.1", "cudnn_ext"));
+    EXPECT_TRUE(has("9.22.0", "cudnn_ext"));
     EXPECT_FALSE(kb().cudnn_sublibraries(7));
 
     EXPECT_TRUE(kb().cudnn_compatible(v("9.1"), v("9.3")).yes());
@@ -725,6 +834,38 @@ TEST(KnowledgeQuestions, Hardware) {
     EXPECT_EQ(kb().gpu("NVIDIA GeForce RTX 3090")->value.cc, v("8.6"));
     EXPECT_FALSE(kb().gpu("Radeon RX 7900"));
     EXPECT_FALSE(kb().gpu("T4000"));
+}
+
+// Tests that names of each family NVIDIA lists resolve to their compute capability: data centre, workstation,
+// consumer (GeForce RTX 20/30/40/50) and Jetson, the way nvidia-smi prints them; and that every GPU entry resolves by
+// its own name and each alias (a prefix of another entry's name must not capture it).
+TEST(KnowledgeQuestions, GpuNamesOfEveryFamilyResolve) {
+    const std::map<std::string, std::string> samples = {
+        // data centre
+        {"NVIDIA B300", "10.3"}, {"NVIDIA GB200", "10.0"}, {"NVIDIA H100 80GB HBM3", "9.0"}, {"NVIDIA L4", "8.9"},
+        {"NVIDIA A40", "8.6"}, {"NVIDIA A100-SXM4-40GB", "8.0"}, {"Tesla T4", "7.5"}, {"Tesla V100-SXM2-16GB", "7.0"},
+        {"NVIDIA RTX PRO 4500 Blackwell Server Edition", "12.0"},
+        // workstation
+        {"NVIDIA RTX PRO 6000 Blackwell Workstation Edition", "12.0"}, {"NVIDIA RTX 6000 Ada Generation", "8.9"},
+        {"NVIDIA RTX A6000", "8.6"}, {"Quadro GV100", "7.0"}, {"Quadro P6000", "6.1"},
+        // consumer
+        {"NVIDIA GeForce RTX 5090", "12.0"}, {"NVIDIA GeForce RTX 5060 Ti", "12.0"}, {"NVIDIA GeForce RTX 4090", "8.9"},
+        {"NVIDIA GeForce RTX 4060", "8.9"}, {"NVIDIA GeForce RTX 3090", "8.6"}, {"NVIDIA GeForce RTX 2080 Ti", "7.5"},
+        {"NVIDIA GeForce GTX 1080 Ti", "6.1"},
+        // Jetson and DGX Spark
+        {"Jetson T4000", "11.0"}, {"Jetson Orin Nano", "8.7"}, {"Jetson Xavier NX", "7.2"}, {"NVIDIA GB10", "12.1"},
+    };
+    for (const auto& [name, cc] : samples) {
+        const auto gpu = kb().gpu(name);
+        ASSERT_TRUE(gpu) << name;
+        EXPECT_EQ(gpu->value.cc, v(cc.c_str())) << name;
+        EXPECT_TRUE(gpu->citation.url().starts_with("https://")) << name;
+    }
+    for (const auto& g : kb().gpus()) {
+        const auto found = kb().gpu(g.value.name);
+        ASSERT_TRUE(found) << g.value.name;
+        EXPECT_EQ(found->value.name, g.value.name) << g.value.name << " resolves to " << found->value.name;
+    }
 }
 
 // Tests error lookups by name and number, including the cuDNN 8/9 renumbering.

@@ -59,8 +59,8 @@ TEST(PredictQuestions, Toolkit130CannotTargetSm61) {
     EXPECT_TRUE(control.answer.yes()) << control.answer.reason;
 }
 
-// Tests that cuDNN 9.17 and later do not support compute capability 6.1, and that 9.11, which lies between the
-// 9.10.2 row (6.1 listed) and the 9.17.0 row (not listed), is unknown rather than the lower row's yes.
+// Tests that cuDNN 9.17.0 does not support compute capability 6.1, and that 9.11, whose own row is not recorded, is
+// unknown rather than the yes of the 9.10.2 row below it.
 TEST(PredictQuestions, Cudnn917DoesNotSupportCc61) {
     const auto q = find(ask(stack_of({{"cudnn", "9.17.0"}, {"gpu", "6.1"}}), kb()), "cudnn-arch");
     EXPECT_TRUE(q.answer.no()) << q.answer.reason;

@@ -1,16 +1,17 @@
 // SPDX-License-Identifier: Apache-2.0
 /// \file Tests of src/report: loading, de-duplication, truncated lines, escaping, JUnit, table classification.
+#include "report/report.h"
+
 #include <fmt/format.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <algorithm>
-
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 
 #include "report/model.h"
-#include "report/report.h"
 
 namespace cuconform::report {
 namespace {
@@ -18,8 +19,19 @@ namespace fs = std::filesystem;
 
 const fs::path kData = fs::path(CUCONFORM_TEST_DATA) / "results";
 
+/// This process's scratch folder, removed when the process ends (each test runs in a process of its own under ctest):
+/// the folders were left in /tmp after every run, under names two checkouts testing at once shared.
+struct Scratch {
+    fs::path root = fs::temp_directory_path() / ("cuconform_report_test_" + std::to_string(::getpid()));
+    ~Scratch() {
+        std::error_code ec;
+        fs::remove_all(root, ec);
+    }
+};
+
 fs::path temp_dir(const std::string& name) {
-    const fs::path dir = fs::temp_directory_path() / ("cuconform_report_test_" + name);
+    static const Scratch scratch;
+    const fs::path dir = scratch.root / name;
     fs::remove_all(dir);
     fs::create_directories(dir);
     return dir;
@@ -128,12 +140,11 @@ TEST(ReportLoad, DuplicateKeepsTheOneThatStartedLater) {
     EXPECT_EQ(set.results[0].source.line, 2u);
 }
 
-TEST(ReportLoad, MissingPathIsAnError) {
-    EXPECT_THROW(load_results({"/nonexistent/cuconform"}), std::runtime_error);
-}
+TEST(ReportLoad, MissingPathIsAnError) { EXPECT_THROW(load_results({"/nonexistent/cuconform"}), std::runtime_error); }
 
 TEST(ReportEscape, HtmlAndScriptJson) {
-    EXPECT_EQ(detail::html(R"(<script>"a" & 'b'</script>)"), "&lt;script&gt;&quot;a&quot; &amp; &#39;b&#39;&lt;/script&gt;");
+    EXPECT_EQ(detail::html(R"(<script>"a" & 'b'</script>)"),
+              "&lt;script&gt;&quot;a&quot; &amp; &#39;b&#39;&lt;/script&gt;");
     const std::string json = detail::json_for_script(nlohmann::json{{"m", "</script><b>&\u2028\u2029"}});
     EXPECT_EQ(json.find('<'), std::string::npos);
     EXPECT_EQ(json.find('>'), std::string::npos);
