@@ -78,6 +78,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const std::size_t newline = input.find('\n');
     if (newline == std::string_view::npos) return 0;
     const std::string name(input.substr(0, newline));
+    // A knowledge file's name comes from a folder listing or the compiled-in table: one path component.
+    if (name.empty() || name.find('/') != std::string::npos || name.find('\0') != std::string::npos) return 0;
     const std::string text(input.substr(newline + 1));
     try {
         if (name == "frameworks.yaml") {
