@@ -10,10 +10,12 @@ cuconform_build_packages=(
     nlohmann-json3-dev libyaml-cpp-dev libcli11-dev libfmt-dev libssl-dev libelf-dev zlib1g-dev
     bubblewrap python3
 )
-# What only the tests need (./scripts/test): pytest and its helpers, Chromium for the report's browser tests, and
-# Slurm for the scale-out test.
+# What only the tests need (./scripts/test): pytest and its helpers, Chromium for the report's browser tests,
+# Slurm for the scale-out test, and clang with libFuzzer's runtime (libclang-rt-14-dev) for the fuzz targets
+# (tests/fuzz/, `ctest -L fuzz`).
 cuconform_test_packages=(
     slurm-wlm munge
+    clang-14 libclang-rt-14-dev
     python3-jsonschema python3-pytest python3-yaml python3-selenium python3-venv
     chromium chromium-driver
 )

@@ -124,7 +124,10 @@ std::string Outcome::str() const {
         case Kind::Ok: return "ok";
         case Kind::Error: return fmt::format("error({}, {})", to_string(domain), name);
         // JSON string escaping is the rule syntax's (\" and \\), so the text parses back (expect::parse_outcome).
-        case Kind::Unsupported: return fmt::format("unsupported({})", nlohmann::json(reason).dump());
+        // Bytes that are not UTF-8 (a library path, dlerror() text) are replaced, as results.jsonl replaces them.
+        case Kind::Unsupported:
+            return fmt::format("unsupported({})",
+                               nlohmann::json(reason).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
         case Kind::Crash: return fmt::format("crash({})", signal);
         case Kind::Timeout: return "timeout";
     }

@@ -4,9 +4,13 @@
 
 #include <fmt/format.h>
 #include <yaml-cpp/depthguard.h>
+#include <yaml-cpp/eventhandler.h>
+#include <yaml-cpp/parser.h>
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <sstream>
 #include <vector>
 
 namespace cuconform::yaml {
@@ -96,12 +100,61 @@ private:
     std::size_t nodes_ = 0;
 };
 
+/// Remembers where the last document's content starts (its first node; else its `---`), and drops every other event.
+class DocumentStarts : public YAML::EventHandler {
+public:
+    int line = 0;  ///< 1-based.
+
+    void OnDocumentStart(const YAML::Mark& mark) override {
+        line = line_of(mark);
+        first_node_ = true;
+    }
+    void OnDocumentEnd() override {}
+    void OnNull(const YAML::Mark& mark, YAML::anchor_t) override { node(mark); }
+    void OnAlias(const YAML::Mark& mark, YAML::anchor_t) override { node(mark); }
+    void OnScalar(const YAML::Mark& mark, const std::string&, YAML::anchor_t, const std::string&) override {
+        node(mark);
+    }
+    void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                         YAML::EmitterStyle::value) override {
+        node(mark);
+    }
+    void OnSequenceEnd() override {}
+    void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {
+        node(mark);
+    }
+    void OnMapEnd() override {}
+
+private:
+    static int line_of(const YAML::Mark& mark) { return mark.is_null() ? 0 : mark.line + 1; }
+    void node(const YAML::Mark& mark) {
+        if (first_node_ && line_of(mark) > 0) line = line_of(mark);
+        first_node_ = false;
+    }
+    bool first_node_ = false;
+};
+
+/// The line where a second document starts, or 0 when the text holds one document (or none). Not YAML::LoadAll: on
+/// some broken input ("  - a\n , b") yaml-cpp's parser hands out one empty document after another at the same place
+/// without consuming anything, and LoadAll collects them until memory runs out. Two documents are all we ask for.
+int second_document_line(const std::string& text) {
+    std::istringstream in(text);
+    YAML::Parser parser(in);
+    DocumentStarts starts;
+    if (!parser.HandleNextDocument(starts) || !parser.HandleNextDocument(starts)) return 0;
+    return std::max(starts.line, 1);
+}
+
 }  // namespace
 
 YAML::Node load(std::string_view text, const std::string& file) {
     std::vector<YAML::Node> documents;
+    int second_line = 0;
     try {
-        documents = YAML::LoadAll(std::string(text));
+        const std::string copy(text);
+        // The first document as a tree (YAML::Load reads that one only), then whether a second follows.
+        documents.push_back(YAML::Load(copy));
+        second_line = second_document_line(copy);
     } catch (const YAML::DeepRecursion& e) {
         throw Error(file, e.mark.line + 1,
                     fmt::format("nested deeper than the YAML reader allows ({} levels); no cuconform file needs that "
@@ -111,12 +164,13 @@ YAML::Node load(std::string_view text, const std::string& file) {
         throw Error(file, e.mark.is_null() ? 0 : e.mark.line + 1,
                     fmt::format("not valid YAML: {}; fix the syntax at that line", e.msg));
     }
-    if (documents.size() > 1) {
-        throw Error(file, line_of(documents[1]),
-                    fmt::format("a second YAML document (after '---'); cuconform reads one document per file, and "
-                                "would ignore everything from here on: merge it into the first or remove the '---'"));
+    if (second_line > 0) {
+        throw Error(file, second_line,
+                    fmt::format("a second YAML document (after '---', or where the indentation of the first ends); "
+                                "cuconform reads one document per file, and would ignore everything from here on: "
+                                "merge it into the first or remove the '---'"));
     }
-    if (documents.empty()) return YAML::Node(YAML::NodeType::Null);
+    if (!documents.front().IsDefined() || documents.front().IsNull()) return YAML::Node(YAML::NodeType::Null);
     Checker(file).check(documents.front(), 0);
     return documents.front();
 }

@@ -25,8 +25,10 @@ std::string Value::str() const {
         case Type::Bool: return as_bool() ? "true" : "false";
         // fmt prints the shortest text that reads back the same double: 13, 8.6.
         case Type::Number: return fmt::format("{}", as_number());
-        // JSON string escaping is the language's own (\" and \\), so reuse it.
-        case Type::String: return nlohmann::json(as_string()).dump();
+        // JSON string escaping is the language's own (\" and \\), so reuse it. Bytes that are not UTF-8 (an
+        // environment variable's value) are replaced, as results.jsonl replaces them.
+        case Type::String:
+            return nlohmann::json(as_string()).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
         case Type::Version: return as_version().str();
     }
     return "?";

@@ -141,6 +141,14 @@ json parse_json(std::string_view text, const std::string& what, int max_depth) {
         return json::parse(text);
     } catch (const json::parse_error& e) {
         throw RecordError(fmt::format("{}: not valid JSON at byte {}", what, e.byte));
+    } catch (const json::out_of_range& e) {
+        // A number beyond a double (1e400): nlohmann throws out_of_range.406, not a parse_error.
+        const std::string_view message = e.what();
+        const std::size_t quote = message.find('\'');
+        const std::string_view number =
+            quote == std::string_view::npos ? message : message.substr(quote + 1, message.rfind('\'') - quote - 1);
+        throw RecordError(fmt::format("{}: the number {} is too large for any field of a cuconform record; repair it",
+                                      what, number.substr(0, 64)));
     }
 }
 

@@ -70,8 +70,12 @@ std::vector<StoredResult> CellStore::read_results(TornLine torn, std::optional<s
 }
 
 std::vector<StoredResult> read_results_file(const fs::path& path, TornLine torn, std::optional<std::size_t>* dropped) {
+    return parse_results(read_file(path, kMaxResultsFileBytes), path.string(), torn, dropped);
+}
+
+std::vector<StoredResult> parse_results(std::string_view text, const std::string& file, TornLine torn,
+                                        std::optional<std::size_t>* dropped) {
     std::vector<StoredResult> out;
-    const std::string text = read_file(path, kMaxResultsFileBytes);
     std::vector<std::string> problems;
     std::size_t bad = 0;
     std::size_t number = 0;
@@ -98,14 +102,14 @@ std::vector<StoredResult> read_results_file(const fs::path& path, TornLine torn,
             }
             if (++bad <= 5) {
                 problems.push_back(fmt::format(
-                    "{}:{}: {}{}", path.string(), number, e.what(),
+                    "{}:{}: {}{}", file, number, e.what(),
                     last_without_newline ? " (the last line, without a newline: the run writing it was killed "
                                            "half-way; `cuconform run --resume` into this cell runs that case again)"
                                          : ""));
             }
             continue;
         }
-        stored.file = path.string();
+        stored.file = file;
         stored.line = number;
         out.push_back(std::move(stored));
     }
@@ -113,7 +117,7 @@ std::vector<StoredResult> read_results_file(const fs::path& path, TornLine torn,
         std::string message = fmt::format(
             "{} line{} of {} {} not a result record, so the cell's results cannot be "
             "trusted:",
-            bad, bad == 1 ? "" : "s", path.string(), bad == 1 ? "is" : "are");
+            bad, bad == 1 ? "" : "s", file, bad == 1 ? "is" : "are");
         for (const auto& p : problems) message += "\n  " + p;
         if (bad > problems.size()) message += fmt::format("\n  ... and {} more", bad - problems.size());
         message += "\nRepair or remove those lines (or re-run the cell); nothing is left out silently.";

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "results/cell.h"
@@ -91,6 +92,10 @@ private:
 /// kMaxResultsFileBytes. `dropped` receives the line number of a torn last line that TornLine::Drop left out.
 std::vector<StoredResult> read_results_file(const std::filesystem::path& path, TornLine torn = TornLine::Fail,
                                             std::optional<std::size_t>* dropped = nullptr);
+
+/// The same from the file's text (`file` names it in messages): the reader itself, which tests/fuzz/ feeds.
+std::vector<StoredResult> parse_results(std::string_view text, const std::string& file, TornLine torn = TornLine::Fail,
+                                        std::optional<std::size_t>* dropped = nullptr);
 
 /// Why a results file that holds no record cannot be read as a cell's results (report, table, junit and merge refuse
 /// it alike): the run that writes it recorded nothing.

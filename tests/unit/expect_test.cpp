@@ -461,5 +461,17 @@ TEST(ExpectHostile, LongChainsAreFlatAndEvaluateLikeTheirBinaryForm) {
     EXPECT_NE(e.detail().find("more than 10000 tokens (kMaxRuleTokens)"), std::string::npos) << e.detail();
 }
 
+// Found by tests/fuzz (fuzz_expect): a string that is not UTF-8 (a literal in a rule, or a fact such as an environment
+// variable's value) made Value::str() throw nlohmann's type_error.316 while a rule was decided, out of the runner.
+TEST(ExpectHostile, AStringThatIsNotUtf8IsShownWithReplacements) {
+    EXPECT_EQ(Value(std::string("caf\xe9")).str(), "\"caf\xef\xbf\xbd\"");
+    MapFacts facts;
+    facts.set("env.LANG_DIR", std::string("/opt/caf\xe9"));
+    const auto vocabulary = Vocabulary::from_patterns({"env.*"});
+    const auto e = Expectation::parse("t", "when env.LANG_DIR == \"\x9b\" -> ok\notherwise -> ok\n", vocabulary);
+    const auto decision = e.decide(facts);
+    EXPECT_NE(decision.why.find("env.LANG_DIR = \"/opt/caf\xef\xbf\xbd\""), std::string::npos) << decision.why;
+}
+
 }  // namespace
 }  // namespace cuconform::expect

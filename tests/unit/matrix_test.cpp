@@ -216,6 +216,20 @@ TEST(MatrixHostile, CellCountIsCheckedBeforeExpanding) {
     EXPECT_NE(msg.find("kMaxCells"), std::string::npos) << msg;
 }
 
+// Found by tests/fuzz (fuzz_matrix): on "  - a\n , b" yaml-cpp's LoadAll hands out one empty document after another
+// at the same place without consuming anything, so reading the file never ended (2 GB in a minute, then the OOM
+// killer). Documents are now counted up to the second, and the file is refused at once, naming the line.
+TEST(MatrixHostile, YamlThatYamlCppReadsAsEndlessDocumentsIsRefusedAtOnce) {
+    for (const char* text : {"  - a\n , b\n", "matrix:\n  cuda: [\"13.0\"]\n  - a\n , b\n"}) {
+        int line = 0;
+        const auto start = std::chrono::steady_clock::now();
+        const auto msg = error_of(text, &line);
+        EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(1));
+        EXPECT_GT(line, 0) << msg;
+        EXPECT_NE(msg.find("bad.yaml:"), std::string::npos) << msg;
+    }
+}
+
 // Issue #13: `id: ".."` passed validation, and the cell's folder was the results directory's parent.
 TEST(MatrixHostile, AnIdIsAFolderNameInsideTheResults) {
     for (const char* id : {"..", ".", ".work", ".lock", "a/b", "../x"}) {

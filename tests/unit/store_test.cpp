@@ -156,6 +156,28 @@ TEST(StoreRead, DeepJsonIsRefusedBeforeParsing) {
     fs::remove_all(dir);
 }
 
+// Found by tests/fuzz (fuzz_plan): a number beyond a double (`"exit": 1e400`) made nlohmann throw its own
+// out_of_range.406, which escaped every reader as "[json.exception.out_of_range.406] number overflow" without a file.
+TEST(StoreRead, ANumberBeyondADoubleIsARecordErrorNamingTheFile) {
+    const fs::path dir = fresh_dir("overflow");
+    const CellStore store(dir);
+    std::string huge = line("a.case", Verdict::Pass);
+    huge.replace(huge.find("\"attempts\":1"), 12, "\"attempts\":21e400");
+    write(store.results_path(), huge + "\n");
+    const std::string error = error_of(store.results_path());
+    EXPECT_NE(error.find(store.results_path().string() + ":1: the line: the number 21e400 is too large"),
+              std::string::npos)
+        << error;
+    for (const auto& file : {store.cell_path(), store.fingerprint_path()}) write(file, "{\"id\": -1e999}");
+    std::vector<std::string> problems;
+    EXPECT_FALSE(store.read_cell(problems));
+    EXPECT_FALSE(store.read_fingerprint(problems));
+    ASSERT_EQ(problems.size(), 2u);
+    EXPECT_NE(problems[0].find("cell.json"), std::string::npos) << problems[0];
+    EXPECT_NE(problems[0].find("the number -1e999 is too large"), std::string::npos) << problems[0];
+    fs::remove_all(dir);
+}
+
 TEST(StoreRead, SizeLimitsAndFoldersAreNamed) {
     const fs::path dir = fresh_dir("limits");
     write(dir / "results.jsonl", "{\"schema\":\"" + std::string(kMaxRecordBytes, 'x') + "\"}\n");
