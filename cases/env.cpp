@@ -139,7 +139,10 @@ CUCONFORM_CASE({
 
 /// Makes cuDNN log to a file, creates a descriptor, and returns what was logged.
 std::string cudnn_log_of_one_call(const std::string& level) {
-    const std::string path = fmt::format("/tmp/cuconform-cudnn-log-{}.txt", getpid());
+    // A file of its own: a case process in a PID namespace of its own is pid 1 like every other case's, so a name
+    // made from getpid() was shared by cases running at once (one read, or deleted, the other's log).
+    std::string path = (fs::temp_directory_path() / "cuconform-cudnn-log-XXXXXX").string();
+    if (const int fd = mkstemp(path.data()); fd >= 0) close(fd);
     setenv("CUDNN_LOGLEVEL_DBG", level.c_str(), 1);
     setenv("CUDNN_LOGDEST_DBG", path.c_str(), 1);
     const auto& api = loader::cudnn();  // First load in this fresh process: cuDNN reads the variables now.

@@ -149,8 +149,10 @@ Outcome run_axpy(Precision precision) {
 Outcome nvcc_for(const std::string& arch) {
     const std::string nvcc = CUCONFORM_NVCC;
     if (tool_missing(nvcc)) return Outcome::error(Domain::Harness, "TOOL_NOT_FOUND", {}, nvcc + " is not executable");
-    const auto out = std::filesystem::temp_directory_path() / fmt::format("cuconform_{}_{}.cubin", arch, getpid());
-    const auto result = run_command({nvcc, "-arch=" + arch, "-cubin", "-o", out.string(),
+    // A file of its own (not one named by getpid(): every contained case process is pid 1 in its namespace).
+    std::string out = (std::filesystem::temp_directory_path() / fmt::format("cuconform_{}_XXXXXX.cubin", arch)).string();
+    if (const int fd = mkstemps(out.data(), 6); fd >= 0) close(fd);
+    const auto result = run_command({nvcc, "-arch=" + arch, "-cubin", "-o", out,
                                      (source_dir() / "cases" / "compile" / "arch_probe.cu").string()});
     std::error_code ec;
     std::filesystem::remove(out, ec);
