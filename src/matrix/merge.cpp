@@ -126,18 +126,11 @@ std::vector<std::string> merge_results(const std::vector<fs::path>& inputs, cons
         merged[id] = {std::move(kept), greatest(cell_copies), greatest(fingerprints)};
     }
     const auto planned = results::load_plans(inputs, errors);
-    // A folder that cannot be listed is found by both walks (cells, matrix.json): named once.
-    std::vector<std::string> once;
-    for (auto& e : errors) {
-        if (std::find(once.begin(), once.end(), e) == once.end()) once.push_back(std::move(e));
-    }
-    errors = std::move(once);
+    errors = results::each_once(std::move(errors));
     if (!errors.empty()) {
-        std::string message =
-            fmt::format("nothing was merged: {} input{} cannot be read", errors.size(), errors.size() == 1 ? "" : "s");
-        for (std::size_t i = 0; i < errors.size() && i < 20; ++i) message += "\n- " + errors[i];
-        if (errors.size() > 20) message += fmt::format("\n- ... and {} more", errors.size() - 20);
-        throw std::runtime_error(message);
+        throw std::runtime_error(
+            fmt::format("nothing was merged: {} input{} cannot be read", errors.size(), errors.size() == 1 ? "" : "s") +
+            results::listed(errors));
     }
     // One merge into a folder at a time.
     const FolderLock lock(out, FolderLock::kReportAdvice);

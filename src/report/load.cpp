@@ -154,18 +154,11 @@ ResultSet load_results(const std::vector<fs::path>& paths) {
         }
     }
     set.planned = results::load_plans(paths, errors);
-    // A folder that cannot be listed is found by both walks (results.jsonl, matrix.json): named once.
-    std::vector<std::string> once;
-    for (auto& e : errors) {
-        if (std::find(once.begin(), once.end(), e) == once.end()) once.push_back(std::move(e));
-    }
-    errors = std::move(once);
+    errors = results::each_once(std::move(errors));
     if (!errors.empty()) {
-        std::string message =
-            fmt::format("cannot read the results: {} problem{}", errors.size(), errors.size() == 1 ? "" : "s");
-        for (std::size_t i = 0; i < errors.size() && i < 20; ++i) message += "\n- " + errors[i];
-        if (errors.size() > 20) message += fmt::format("\n- ... and {} more", errors.size() - 20);
-        throw LoadError(message);
+        throw LoadError(
+            fmt::format("cannot read the results: {} problem{}", errors.size(), errors.size() == 1 ? "" : "s") +
+            results::listed(errors));
     }
     for (const auto& cell : set.cells) {
         if (!cell.fingerprint) {

@@ -248,4 +248,19 @@ std::vector<fs::path> find_named_files(const fs::path& root, const std::string& 
     return files;
 }
 
+std::vector<std::string> each_once(std::vector<std::string> problems) {
+    std::vector<std::string> once;
+    for (auto& p : problems) {
+        if (std::find(once.begin(), once.end(), p) == once.end()) once.push_back(std::move(p));
+    }
+    return once;
+}
+
+std::string listed(const std::vector<std::string>& problems) {
+    std::string text;
+    for (std::size_t i = 0; i < problems.size() && i < 20; ++i) text += "\n- " + problems[i];
+    if (problems.size() > 20) text += fmt::format("\n- ... and {} more", problems.size() - 20);
+    return text;
+}
+
 }  // namespace cuconform::results

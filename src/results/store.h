@@ -111,4 +111,11 @@ std::vector<StoredResult> deduplicate(std::vector<StoredResult> results);
 std::vector<std::filesystem::path> find_named_files(const std::filesystem::path& root, const std::string& name,
                                                     std::vector<std::string>& errors);
 
+/// The problems several walks over the same inputs met, each once (a folder that cannot be listed is met by the walk
+/// for cells and by the one for matrix.json), in the order met.
+std::vector<std::string> each_once(std::vector<std::string> problems);
+
+/// `problems` as lines to put under a headline: "\n- ..." for the first 20, then how many more.
+std::string listed(const std::vector<std::string>& problems);
+
 }  // namespace cuconform::results
