@@ -845,10 +845,11 @@ TEST(KnowledgeQuestions, GpuNamesOfEveryFamilyResolve) {
         // data centre
         {"NVIDIA B300", "10.3"}, {"NVIDIA GB200", "10.0"}, {"NVIDIA H100 80GB HBM3", "9.0"}, {"NVIDIA L4", "8.9"},
         {"NVIDIA A40", "8.6"}, {"NVIDIA A100-SXM4-40GB", "8.0"}, {"Tesla T4", "7.5"}, {"Tesla V100-SXM2-16GB", "7.0"},
-        {"NVIDIA RTX PRO 4500 Blackwell Server Edition", "12.0"}, {"NVIDIA H20", "9.0"}, {"NVIDIA A30", "8.0"},
+        {"NVIDIA RTX PRO 4500 Blackwell Server Edition", "12.0"}, {"NVIDIA H20", "9.0"}, {"NVIDIA H800", "9.0"},
+        {"NVIDIA L20", "8.9"}, {"NVIDIA A30", "8.0"},
         // workstation
         {"NVIDIA RTX PRO 6000 Blackwell Workstation Edition", "12.0"}, {"NVIDIA RTX 6000 Ada Generation", "8.9"},
-        {"NVIDIA RTX A6000", "8.6"}, {"Quadro GV100", "7.0"}, {"Quadro P6000", "6.1"},
+        {"NVIDIA RTX A6000", "8.6"}, {"Quadro RTX 6000", "7.5"}, {"Quadro GV100", "7.0"}, {"Quadro P6000", "6.1"},
         // consumer
         {"NVIDIA GeForce RTX 5090", "12.0"}, {"NVIDIA GeForce RTX 5060 Ti", "12.0"}, {"NVIDIA GeForce RTX 4090", "8.9"},
         {"NVIDIA GeForce RTX 4060", "8.9"}, {"NVIDIA GeForce RTX 3090", "8.6"}, {"NVIDIA GeForce RTX 2080 Ti", "7.5"},
