@@ -30,6 +30,18 @@ def carries_asan(binary):
     return "[libasan.so" in dynamic.stdout or " __asan_init" in dynamic.stdout
 
 
+# How much slower a process of the sanitizer build is: the loader.* cases (they load cuDNN's 1 GB of libraries), one
+# at a time, took 63-76 ms each in the plain build and 400-631 ms under ASan + UBSan (2026-12-04, this machine: median
+# 6.4x). Tests that bound a run by its timeouts scale their timeouts and allowances by it, so that the sanitizer run
+# checks the same paths without calling a slow process a hang; the one-second bound itself is the plain build's.
+SANITIZER_TIME_SCALE = 6
+
+
+def time_scale(binary):
+    """SANITIZER_TIME_SCALE for a binary that carries ASan, else 1."""
+    return SANITIZER_TIME_SCALE if carries_asan(binary) else 1
+
+
 def skip_where_dlopen_is_intercepted(binary):
     """A mark: skip with DLOPEN_CALLER_REASON when `binary` carries ASan."""
     return pytest.mark.skipif(carries_asan(binary), reason=DLOPEN_CALLER_REASON)

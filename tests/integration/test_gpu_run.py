@@ -17,7 +17,7 @@ import tarfile
 
 import pytest
 
-from sanitizer import carries_asan
+from sanitizer import carries_asan, time_scale
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 BUILD = pathlib.Path(os.environ["CUCONFORM_BUILD_DIR"])
@@ -228,9 +228,10 @@ def test_a_cell_that_outlives_its_share_of_the_budget_is_stopped_and_keeps_what_
     budget, say which cell it stopped, keep that cell's records and mark it incomplete, and exit 2."""
     fixtures = os.environ.get("CUCONFORM_FIXTURES_BIN", str(BUILD / "bin" / "cuconform_fixtures"))
     out = tmp_path / "out"
-    done = subprocess.run(["bash", str(ROOT / "scripts" / "gpu-run"), str(out), "--allow-no-gpu", "--budget", "32",
-                           "--timeout", "100", "--cli", fixtures, "--python", "/usr/bin/python3"],
-                          capture_output=True, text=True, timeout=120)
+    scale = time_scale(fixtures)  # the sanitizer build's processes are slower (sanitizer.py)
+    done = subprocess.run(["bash", str(ROOT / "scripts" / "gpu-run"), str(out), "--allow-no-gpu", "--budget",
+                           str(32 * scale), "--timeout", str(100 * scale), "--cli", fixtures, "--python",
+                           "/usr/bin/python3"], capture_output=True, text=True, timeout=120 * scale)
     log = done.stdout + done.stderr
     assert done.returncode == 2, log[-3000:]
     assert "cell gpu-system was stopped after" in log and "budget; what it recorded is kept" in log
