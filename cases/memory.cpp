@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 /// \file Family `memory`: out of memory (ResourceExhaustedError) and whether the process recovers.
 #include <cstdlib>
+#include <tuple>
 #include <utility>
 
 #include "cases/common.h"
@@ -79,18 +80,10 @@ Outcome workspace_beyond_free() {
     const auto& api = loader::cudnn();
     // 16x64x128x128 float input, 64 3x3 filters: FFT asks for hundreds of MiB.
     constexpr int n = 16, c = 64, hw = 128, k = 64, r = 3, out_hw = hw - r + 1;
-    cudnnTensorDescriptor_t x = nullptr, y = nullptr;
-    cudnnFilterDescriptor_t w = nullptr;
-    cudnnConvolutionDescriptor_t conv = nullptr;
+    ConvolutionDescriptors d;
+    if (auto failed = create_descriptors(d)) return *failed;
+    const auto [x, y, w, conv] = std::tuple{d.x, d.y, d.w, d.conv};
     cudnnHandle_t handle = nullptr;
-    CUCONFORM_CUDNN_TRY(cudnnCreateTensorDescriptor, &x);
-    Defer free_x([&] { api.cudnnDestroyTensorDescriptor(x); });
-    CUCONFORM_CUDNN_TRY(cudnnCreateTensorDescriptor, &y);
-    Defer free_y([&] { api.cudnnDestroyTensorDescriptor(y); });
-    CUCONFORM_CUDNN_TRY(cudnnCreateFilterDescriptor, &w);
-    Defer free_w([&] { api.cudnnDestroyFilterDescriptor(w); });
-    CUCONFORM_CUDNN_TRY(cudnnCreateConvolutionDescriptor, &conv);
-    Defer free_conv([&] { api.cudnnDestroyConvolutionDescriptor(conv); });
     CUCONFORM_CUDNN_TRY(cudnnSetTensor4dDescriptor, x, CUDNN_TENSOR_NCHW, CUDNN_DATA_FLOAT, n, c, hw, hw);
     CUCONFORM_CUDNN_TRY(cudnnSetTensor4dDescriptor, y, CUDNN_TENSOR_NCHW, CUDNN_DATA_FLOAT, n, k, out_hw, out_hw);
     CUCONFORM_CUDNN_TRY(cudnnSetFilter4dDescriptor, w, CUDNN_DATA_FLOAT, CUDNN_TENSOR_NCHW, k, c, r, r);
