@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 /// \file Family `memory`: out of memory (ResourceExhaustedError) and whether the process recovers.
 #include <cstdlib>
+#include <string_view>
 #include <tuple>
 #include <utility>
 
@@ -16,19 +17,25 @@ std::size_t memory_cap_bytes() {
     return cap ? static_cast<std::size_t>(std::strtoull(cap, nullptr, 10)) << 20 : 0;
 }
 
+/// A step before the allocation under test failed. Its own out-of-memory error must not read as the expected one.
+Outcome setup_failed(cudaError_t status, std::string_view what) {
+    return Outcome::error(Domain::Harness, "SETUP_FAILED", static_cast<long>(status),
+                          fmt::format("{} failed: {}", what, loader::cuda_runtime_error_name(status)));
+}
+
 /// Asks for more than is free (or than the cap), then checks that a small allocation still works.
 Outcome allocate_beyond_free() {
     const auto& rt = loader::cuda_runtime();
     if (auto failed = library_failure(rt.library)) return *failed;
     size_t free_bytes = 0, total = 0;
-    if (auto s = rt.cudaMemGetInfo(&free_bytes, &total); s != cudaSuccess) return runtime_outcome(s, "cudaMemGetInfo");
+    if (auto s = rt.cudaMemGetInfo(&free_bytes, &total); s != cudaSuccess) return setup_failed(s, "cudaMemGetInfo");
     const std::size_t cap = memory_cap_bytes();
     // With a cap, take a ballast so that only `cap` bytes stay free: the OOM below is then real and the same
     // on every GPU size.
     void* ballast = nullptr;
     if (cap != 0 && free_bytes > cap) {
         if (auto s = rt.cudaMalloc(&ballast, free_bytes - cap); s != cudaSuccess) {
-            return runtime_outcome(s, "ballast allocation for the memory cap");
+            return setup_failed(s, "the ballast allocation for the memory cap");
         }
         rt.cudaMemGetInfo(&free_bytes, &total);
     }
@@ -111,7 +118,7 @@ Outcome workspace_beyond_free() {
                       y_bytes = sizeof(float) * n * k * out_hw * out_hw;
     void *dx = nullptr, *dw = nullptr, *dy = nullptr;
     for (auto [buffer, bytes] : {std::pair{&dx, x_bytes}, std::pair{&dw, w_bytes}, std::pair{&dy, y_bytes}}) {
-        if (auto s = rt.cudaMalloc(buffer, bytes); s != cudaSuccess) return runtime_outcome(s, "tensor allocation");
+        if (auto s = rt.cudaMalloc(buffer, bytes); s != cudaSuccess) return setup_failed(s, "a tensor allocation");
     }
     Defer free_tensors([&] {
         rt.cudaFree(dx);
@@ -121,11 +128,11 @@ Outcome workspace_beyond_free() {
 
     // A ballast leaves half the workspace free.
     std::size_t free_bytes = 0, total = 0;
-    if (auto s = rt.cudaMemGetInfo(&free_bytes, &total); s != cudaSuccess) return runtime_outcome(s, "cudaMemGetInfo");
+    if (auto s = rt.cudaMemGetInfo(&free_bytes, &total); s != cudaSuccess) return setup_failed(s, "cudaMemGetInfo");
     void* ballast = nullptr;
     if (free_bytes > workspace_bytes / 2) {
         if (auto s = rt.cudaMalloc(&ballast, free_bytes - workspace_bytes / 2); s != cudaSuccess)
-            return runtime_outcome(s, "ballast allocation leaving half the workspace free");
+            return setup_failed(s, "the ballast allocation leaving half the workspace free");
     }
     Defer free_ballast([&] {
         if (ballast) rt.cudaFree(ballast);
