@@ -7,7 +7,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -207,10 +206,8 @@ TEST(MatrixHostile, CellCountIsCheckedBeforeExpanding) {
     }
     ASSERT_LT(text.size(), 250u);
     int line = 0;
-    const auto start = std::chrono::steady_clock::now();
-    const auto msg = error_of(text, &line);
-    EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(1));
-    EXPECT_EQ(line, 6);  // the axis that took the product over the limit
+    const auto msg = error_of(text, &line);  // bench/matrix_bench times it
+    EXPECT_EQ(line, 6);  // the axis that took the product over the limit: counted before any cell is made
     EXPECT_NE(msg.find("more than 10000 cells"), std::string::npos) << msg;
     EXPECT_NE(msg.find("10 cuda x 10 cudnn x 10 toolkit x 10 toolkit_cudnn x 10 runner"), std::string::npos) << msg;
     EXPECT_NE(msg.find("kMaxCells"), std::string::npos) << msg;
@@ -222,9 +219,7 @@ TEST(MatrixHostile, CellCountIsCheckedBeforeExpanding) {
 TEST(MatrixHostile, YamlThatYamlCppReadsAsEndlessDocumentsIsRefusedAtOnce) {
     for (const char* text : {"  - a\n , b\n", "matrix:\n  cuda: [\"13.0\"]\n  - a\n , b\n"}) {
         int line = 0;
-        const auto start = std::chrono::steady_clock::now();
-        const auto msg = error_of(text, &line);
-        EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(1));
+        const auto msg = error_of(text, &line);  // before the fix it never returned (CTest's timeout ends a hang)
         EXPECT_GT(line, 0) << msg;
         EXPECT_NE(msg.find("bad.yaml:"), std::string::npos) << msg;
     }
@@ -289,9 +284,7 @@ TEST(MatrixHostile, AliasesCannotStandForBillionsOfValues) {
         text += fmt::format("a{1}: &a{1} [*a{0}, *a{0}, *a{0}, *a{0}, *a{0}, *a{0}, *a{0}, *a{0}, *a{0}, *a{0}]\n",
                             i - 1, i);
     text += "matrix:\n  cuda: [\"13.0\"]\n";
-    const auto start = std::chrono::steady_clock::now();
-    const auto msg = error_of(text);
-    EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
+    const auto msg = error_of(text);  // bench/matrix_bench times it
     EXPECT_NE(msg.find("more than 1000000 values"), std::string::npos) << msg;
 }
 
