@@ -33,6 +33,23 @@ private:
     std::function<void()> action_;
 };
 
+/// The descriptors of a legacy convolution (input x, filter w, output y, the convolution), destroyed with their scope.
+struct ConvolutionDescriptors {
+    ConvolutionDescriptors() = default;
+    ConvolutionDescriptors(const ConvolutionDescriptors&) = delete;
+    ConvolutionDescriptors& operator=(const ConvolutionDescriptors&) = delete;
+    ~ConvolutionDescriptors() {
+        const auto& api = loader::cudnn();
+        if (x != nullptr) api.cudnnDestroyTensorDescriptor(x);
+        if (y != nullptr) api.cudnnDestroyTensorDescriptor(y);
+        if (w != nullptr) api.cudnnDestroyFilterDescriptor(w);
+        if (conv != nullptr) api.cudnnDestroyConvolutionDescriptor(conv);
+    }
+    cudnnTensorDescriptor_t x = nullptr, y = nullptr;
+    cudnnFilterDescriptor_t w = nullptr;
+    cudnnConvolutionDescriptor_t conv = nullptr;
+};
+
 /// A backend (graph API) descriptor, destroyed with its scope.
 class BackendDescriptor {
 public:
@@ -121,3 +138,17 @@ inline std::optional<Outcome> backend_symbols_missing() {
             status_ != CUDNN_STATUS_SUCCESS)                                                              \
             return ::cuconform::cases::cudnn_outcome(status_, #name);                                     \
     } while (0)
+
+namespace cuconform::cases {
+
+/// Creates the four descriptors (their dimensions are the caller's to set); the outcome of the call that failed, if
+/// one did.
+inline std::optional<Outcome> create_descriptors(ConvolutionDescriptors& d) {
+    CUCONFORM_CUDNN_TRY(cudnnCreateTensorDescriptor, &d.x);
+    CUCONFORM_CUDNN_TRY(cudnnCreateTensorDescriptor, &d.y);
+    CUCONFORM_CUDNN_TRY(cudnnCreateFilterDescriptor, &d.w);
+    CUCONFORM_CUDNN_TRY(cudnnCreateConvolutionDescriptor, &d.conv);
+    return std::nullopt;
+}
+
+}  // namespace cuconform::cases

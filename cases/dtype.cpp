@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 /// \file Family `dtype`: element types a descriptor, an operation or the compiler rejects.
+#include <tuple>
+
 #include "cases/cudnn_check.h"
 #include "cases/lstm.h"
 #include "cases/toolchain.h"
@@ -223,18 +225,10 @@ CUCONFORM_CASE({
     .reproduce = [](CaseContext&) -> Outcome {
         if (auto missing = library_failure(loader::cudnn().library)) return *missing;
         const auto& api = loader::cudnn();
-        cudnnTensorDescriptor_t x = nullptr, y = nullptr;
-        cudnnFilterDescriptor_t w = nullptr;
-        cudnnConvolutionDescriptor_t conv = nullptr;
+        ConvolutionDescriptors d;
+        if (auto failed = create_descriptors(d)) return *failed;
+        const auto [x, y, w, conv] = std::tuple{d.x, d.y, d.w, d.conv};
         cudnnHandle_t handle = nullptr;
-        CUCONFORM_CUDNN_TRY(cudnnCreateTensorDescriptor, &x);
-        Defer free_x([&] { api.cudnnDestroyTensorDescriptor(x); });
-        CUCONFORM_CUDNN_TRY(cudnnCreateTensorDescriptor, &y);
-        Defer free_y([&] { api.cudnnDestroyTensorDescriptor(y); });
-        CUCONFORM_CUDNN_TRY(cudnnCreateFilterDescriptor, &w);
-        Defer free_w([&] { api.cudnnDestroyFilterDescriptor(w); });
-        CUCONFORM_CUDNN_TRY(cudnnCreateConvolutionDescriptor, &conv);
-        Defer free_conv([&] { api.cudnnDestroyConvolutionDescriptor(conv); });
         CUCONFORM_CUDNN_TRY(cudnnSetTensor4dDescriptor, x, CUDNN_TENSOR_NCHW, CUDNN_DATA_FLOAT, 1, 3, 8, 8);
         CUCONFORM_CUDNN_TRY(cudnnSetTensor4dDescriptor, y, CUDNN_TENSOR_NCHW, CUDNN_DATA_FLOAT, 1, 8, 6, 6);
         CUCONFORM_CUDNN_TRY(cudnnSetFilter4dDescriptor, w, CUDNN_DATA_HALF, CUDNN_TENSOR_NCHW, 8, 3, 3, 3);

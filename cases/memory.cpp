@@ -1,8 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 /// \file Family `memory`: out of memory (ResourceExhaustedError) and whether the process recovers.
 #include <cstdlib>
+#include <string_view>
+#include <tuple>
+#include <utility>
 
 #include "cases/common.h"
+#include "cases/cudnn_check.h"
 
 namespace cuconform::cases {
 namespace {
@@ -13,19 +17,25 @@ std::size_t memory_cap_bytes() {
     return cap ? static_cast<std::size_t>(std::strtoull(cap, nullptr, 10)) << 20 : 0;
 }
 
+/// A step before the allocation under test failed. Its own out-of-memory error must not read as the expected one.
+Outcome setup_failed(cudaError_t status, std::string_view what) {
+    return Outcome::error(Domain::Harness, "SETUP_FAILED", static_cast<long>(status),
+                          fmt::format("{} failed: {}", what, loader::cuda_runtime_error_name(status)));
+}
+
 /// Asks for more than is free (or than the cap), then checks that a small allocation still works.
 Outcome allocate_beyond_free() {
     const auto& rt = loader::cuda_runtime();
     if (auto failed = library_failure(rt.library)) return *failed;
     size_t free_bytes = 0, total = 0;
-    if (auto s = rt.cudaMemGetInfo(&free_bytes, &total); s != cudaSuccess) return runtime_outcome(s, "cudaMemGetInfo");
+    if (auto s = rt.cudaMemGetInfo(&free_bytes, &total); s != cudaSuccess) return setup_failed(s, "cudaMemGetInfo");
     const std::size_t cap = memory_cap_bytes();
     // With a cap, take a ballast so that only `cap` bytes stay free: the OOM below is then real and the same
     // on every GPU size.
     void* ballast = nullptr;
     if (cap != 0 && free_bytes > cap) {
         if (auto s = rt.cudaMalloc(&ballast, free_bytes - cap); s != cudaSuccess) {
-            return runtime_outcome(s, "ballast allocation for the memory cap");
+            return setup_failed(s, "the ballast allocation for the memory cap");
         }
         rt.cudaMemGetInfo(&free_bytes, &total);
     }
@@ -62,28 +72,106 @@ CUCONFORM_CASE({
     .reproduce = [](CaseContext&) { return allocate_beyond_free(); },
 });
 
+/// The convolution forward algorithms that may ask for a workspace, the biggest askers first.
+constexpr cudnnConvolutionFwdAlgo_t kWorkspaceAlgorithms[] = {
+    CUDNN_CONVOLUTION_FWD_ALGO_FFT, CUDNN_CONVOLUTION_FWD_ALGO_FFT_TILING, CUDNN_CONVOLUTION_FWD_ALGO_GEMM,
+    CUDNN_CONVOLUTION_FWD_ALGO_WINOGRAD_NONFUSED, CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_PRECOMP_GEMM};
+
+/// cuDNN asks for a convolution workspace; only half of it is left free, so allocating it fails as a framework's
+/// allocator does when the GPU is full. Then the same convolution must still run with IMPLICIT_GEMM, which needs no
+/// workspace: the fallback a framework takes ("no algorithm fits the memory left" must not end the process).
+Outcome workspace_beyond_free() {
+    const auto& rt = loader::cuda_runtime();
+    if (auto failed = library_failure(rt.library)) return *failed;
+    if (auto failed = library_failure(loader::cudnn().library)) return *failed;
+    const auto& api = loader::cudnn();
+    // 16x64x128x128 float input, 64 3x3 filters: FFT asks for hundreds of MiB.
+    constexpr int n = 16, c = 64, hw = 128, k = 64, r = 3, out_hw = hw - r + 1;
+    ConvolutionDescriptors d;
+    if (auto failed = create_descriptors(d)) return *failed;
+    const auto [x, y, w, conv] = std::tuple{d.x, d.y, d.w, d.conv};
+    cudnnHandle_t handle = nullptr;
+    CUCONFORM_CUDNN_TRY(cudnnSetTensor4dDescriptor, x, CUDNN_TENSOR_NCHW, CUDNN_DATA_FLOAT, n, c, hw, hw);
+    CUCONFORM_CUDNN_TRY(cudnnSetTensor4dDescriptor, y, CUDNN_TENSOR_NCHW, CUDNN_DATA_FLOAT, n, k, out_hw, out_hw);
+    CUCONFORM_CUDNN_TRY(cudnnSetFilter4dDescriptor, w, CUDNN_DATA_FLOAT, CUDNN_TENSOR_NCHW, k, c, r, r);
+    CUCONFORM_CUDNN_TRY(cudnnSetConvolution2dDescriptor, conv, 0, 0, 1, 1, 1, 1, CUDNN_CROSS_CORRELATION,
+                        CUDNN_DATA_FLOAT);
+    CUCONFORM_CUDNN_TRY(cudnnCreate, &handle);
+    Defer free_handle([&] { api.cudnnDestroy(handle); });
+
+    std::size_t workspace_bytes = 0;
+    auto algorithm = CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_GEMM;
+    for (const auto candidate : kWorkspaceAlgorithms) {
+        std::size_t bytes = 0;
+        if (api.cudnnGetConvolutionForwardWorkspaceSize(handle, x, w, conv, y, candidate, &bytes) ==
+                CUDNN_STATUS_SUCCESS &&
+            bytes > workspace_bytes) {
+            workspace_bytes = bytes;
+            algorithm = candidate;
+        }
+    }
+    if (workspace_bytes == 0)
+        return Outcome::ok("no forward algorithm of this cuDNN asks for a workspace for a 16x64x128x128 convolution");
+
+    // The tensors first: the fallback below needs them after memory has run out (their values do not matter).
+    const std::size_t x_bytes = sizeof(float) * n * c * hw * hw, w_bytes = sizeof(float) * k * c * r * r,
+                      y_bytes = sizeof(float) * n * k * out_hw * out_hw;
+    void *dx = nullptr, *dw = nullptr, *dy = nullptr;
+    for (auto [buffer, bytes] : {std::pair{&dx, x_bytes}, std::pair{&dw, w_bytes}, std::pair{&dy, y_bytes}}) {
+        if (auto s = rt.cudaMalloc(buffer, bytes); s != cudaSuccess) return setup_failed(s, "a tensor allocation");
+    }
+    Defer free_tensors([&] {
+        rt.cudaFree(dx);
+        rt.cudaFree(dw);
+        rt.cudaFree(dy);
+    });
+
+    // A ballast leaves half the workspace free.
+    std::size_t free_bytes = 0, total = 0;
+    if (auto s = rt.cudaMemGetInfo(&free_bytes, &total); s != cudaSuccess) return setup_failed(s, "cudaMemGetInfo");
+    void* ballast = nullptr;
+    if (free_bytes > workspace_bytes / 2) {
+        if (auto s = rt.cudaMalloc(&ballast, free_bytes - workspace_bytes / 2); s != cudaSuccess)
+            return setup_failed(s, "the ballast allocation leaving half the workspace free");
+    }
+    Defer free_ballast([&] {
+        if (ballast) rt.cudaFree(ballast);
+    });
+    void* workspace = nullptr;
+    const auto status = rt.cudaMalloc(&workspace, workspace_bytes);
+    const std::string asked = fmt::format("cudaMalloc of the {} MiB workspace cuDNN asks for (algorithm {})",
+                                          workspace_bytes >> 20, static_cast<int>(algorithm));
+    if (status == cudaSuccess) {
+        rt.cudaFree(workspace);
+        return Outcome::ok(asked + " succeeded with half of it free (oversubscription)");
+    }
+    rt.cudaGetLastError();  // Allocation errors are not sticky.
+    const float alpha = 1.0f, beta = 0.0f;
+    const auto fallback = api.cudnnConvolutionForward(
+        handle, &alpha, x, dx, w, dw, conv, CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_GEMM, nullptr, 0, &beta, y, dy);
+    const auto synced = rt.cudaDeviceSynchronize();
+    if (fallback != CUDNN_STATUS_SUCCESS || synced != cudaSuccess) {
+        return Outcome::error(
+            Domain::Cuda, "NOT_RECOVERED", static_cast<long>(synced),
+            fmt::format("after the failed workspace allocation, IMPLICIT_GEMM without a workspace failed: {}, {}",
+                        loader::cudnn_status_name(fallback), loader::cuda_runtime_error_name(synced)));
+    }
+    return runtime_outcome(status, asked + "; then IMPLICIT_GEMM without a workspace ran");
+}
+
 // Tests cuDNN's answer when its workspace cannot be allocated.
 CUCONFORM_CASE({
     .id = "memory.cudnn.workspace",
-    .title = "A convolution whose workspace cannot be allocated",
+    .title = "A convolution whose workspace cannot be allocated, then the same convolution without one",
     .symptom = "\"Failed to get convolution algorithm. This is probably because cuDNN failed to initialize\"",
-    .cause = "The workspace cudnnGetConvolutionForwardWorkspaceSize asks for exceeds free memory",
+    .cause = "The workspace cudnnGetConvolutionForwardWorkspaceSize asks for exceeds free memory; a framework must "
+             "fall back to an algorithm that needs none",
     .seed = "004",
-    .needs = {Need::WholeGpu},
+    .needs = {Need::Cudnn, Need::WholeGpu},
     .expect = R"(
         otherwise -> error(cuda, cudaErrorMemoryAllocation)
     )",
-    .reproduce =
-        [](CaseContext&) {
-            const auto& rt = loader::cuda_runtime();
-            if (auto failed = library_failure(rt.library)) return *failed;
-            size_t free_bytes = 0, total = 0;
-            rt.cudaMemGetInfo(&free_bytes, &total);
-            void* workspace = nullptr;
-            const auto status = rt.cudaMalloc(&workspace, total * 2);
-            if (status == cudaSuccess) rt.cudaFree(workspace);
-            return runtime_outcome(status, fmt::format("workspace of {} MiB", (total * 2) >> 20));
-        },
+    .reproduce = [](CaseContext&) { return workspace_beyond_free(); },
 });
 
 }  // namespace

@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 /// \file Family `shape`: tensor, filter, matmul and RNN descriptors whose shapes disagree, validated on the host.
+#include <tuple>
+
 #include "catalog/case.h"
 #include "cases/cudnn_check.h"
 #include "cases/lstm.h"
@@ -39,16 +41,9 @@ Outcome dense_matmul(std::int64_t in_features, std::int64_t weight_rows) {
 /// cudnnGetConvolution2dForwardOutputDim for an NCHW float input and a KCRS float filter.
 Outcome conv_output_dim(int n, int c, int h, int w, int k, int filter_c, int r, int s, int pad) {
     if (auto missing = library_failure(loader::cudnn().library)) return *missing;
-    const auto& api = loader::cudnn();
-    cudnnTensorDescriptor_t x = nullptr;
-    cudnnFilterDescriptor_t f = nullptr;
-    cudnnConvolutionDescriptor_t conv = nullptr;
-    CUCONFORM_CUDNN_TRY(cudnnCreateTensorDescriptor, &x);
-    Defer free_x([&] { api.cudnnDestroyTensorDescriptor(x); });
-    CUCONFORM_CUDNN_TRY(cudnnCreateFilterDescriptor, &f);
-    Defer free_f([&] { api.cudnnDestroyFilterDescriptor(f); });
-    CUCONFORM_CUDNN_TRY(cudnnCreateConvolutionDescriptor, &conv);
-    Defer free_conv([&] { api.cudnnDestroyConvolutionDescriptor(conv); });
+    ConvolutionDescriptors d;
+    if (auto failed = create_descriptors(d)) return *failed;
+    const auto [x, f, conv] = std::tuple{d.x, d.w, d.conv};
     CUCONFORM_CUDNN_TRY(cudnnSetTensor4dDescriptor, x, CUDNN_TENSOR_NCHW, CUDNN_DATA_FLOAT, n, c, h, w);
     CUCONFORM_CUDNN_TRY(cudnnSetFilter4dDescriptor, f, CUDNN_DATA_FLOAT, CUDNN_TENSOR_NCHW, k, filter_c, r, s);
     CUCONFORM_CUDNN_TRY(cudnnSetConvolution2dDescriptor, conv, pad, pad, 1, 1, 1, 1, CUDNN_CROSS_CORRELATION,

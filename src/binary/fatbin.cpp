@@ -480,8 +480,21 @@ FileContents read_file(const std::filesystem::path& path) {
     if (!in) {
         throw FormatError(path.string(), 0, "a readable file", fmt::format("cannot open it ({})", std::strerror(errno)));
     }
-    const std::vector<unsigned char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    if (in.bad()) throw FormatError(path.string(), 0, "a readable file", "a read error");
+    // In blocks of 1 MiB, not a character at a time through an istreambuf_iterator: bench/binary_bench on the 234 MiB
+    // libcudnn_engines_precompiled.so.9, median 0.65-0.82 s before, 0.22-0.25 s after.
+    constexpr std::size_t kBlock = std::size_t{1} << 20;
+    std::vector<unsigned char> bytes;
+    std::error_code size_error;
+    if (const auto size = std::filesystem::file_size(path, size_error); !size_error) bytes.reserve(size + kBlock);
+    while (in) {
+        const std::size_t used = bytes.size();
+        bytes.resize(used + kBlock);
+        in.read(reinterpret_cast<char*>(bytes.data() + used), static_cast<std::streamsize>(kBlock));
+        bytes.resize(used + static_cast<std::size_t>(in.gcount()));
+    }
+    if (in.bad()) {
+        throw FormatError(path.string(), 0, "a readable file", fmt::format("a read error ({})", std::strerror(errno)));
+    }
     return find_fatbins(bytes, path.string());
 }
 

@@ -7,6 +7,7 @@
 #include <algorithm>
 
 #include "catalog/functions.h"
+#include "catalog/vocabulary.h"
 #include "knowledge/frameworks.h"
 
 namespace cuconform {
@@ -136,26 +137,7 @@ std::unique_ptr<expect::MapFacts> facts_from_fingerprint(const results::Fingerpr
 }
 
 const expect::Vocabulary& catalog_vocabulary() {
-    static const expect::Vocabulary vocabulary = [] {
-        std::map<std::string, int, std::less<>> functions;
-        for (const auto& [name, arity] : knowledge_function_arities()) functions[name] = arity;
-        return expect::Vocabulary::from_patterns({"driver",          "driver.version",
-                                                  "driver.cuda",     "runtime",
-                                                  "runtime.version", "toolkit",
-                                                  "toolkit.cuda",    "toolkit.cudnn",
-                                                  "toolkit.nvcc",    "cudnn",
-                                                  "cudnn.loaded",    "cudnn.built",
-                                                  "cudnn.cudart",    "cudnn.max_device_cc",
-                                                  "cudnn.sublib.*",  "cublas",
-                                                  "cublas.version",  "gpu",
-                                                  "gpu.count",       "gpu.cc",
-                                                  "gpu.name",        "gpu.memory_mib",
-                                                  "gpu.error",       "env.*",
-                                                  "variant",         "host.arch",
-                                                  "consumer",        "consumer.kind",
-                                                  "framework",       "framework.*"},
-                                                 functions);
-    }();
+    static const expect::Vocabulary vocabulary = vocabulary::make();
     return vocabulary;
 }
 

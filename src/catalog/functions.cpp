@@ -78,12 +78,4 @@ void define_knowledge_functions(expect::MapFacts& facts) {
     });
 }
 
-const std::map<std::string, int>& knowledge_function_arities() {
-    static const std::map<std::string, int> arities = {
-        {"nvcc_supports", 2},    {"min_driver", 1},     {"runtime_runs_on_driver", 2}, {"cudnn_supports_cc", 2},
-        {"cudnn_compatible", 2}, {"feature_min_cc", 1}, {"suite_has_kernel", 1},
-    };
-    return arities;
-}
-
 }  // namespace cuconform

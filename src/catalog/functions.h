@@ -2,17 +2,11 @@
 /// \file Knowledge-base functions expectations may call: nvcc_supports(toolkit, "sm_61"), min_driver(v), ...
 #pragma once
 
-#include <map>
-#include <string>
-
 #include "expect/facts.h"
 
 namespace cuconform {
 
 /// Registers every knowledge-base function on `facts`. Each answers null when the knowledge base does not know.
 void define_knowledge_functions(expect::MapFacts& facts);
-
-/// Name -> number of arguments, for the vocabulary.
-const std::map<std::string, int>& knowledge_function_arities();
 
 }  // namespace cuconform

@@ -1,42 +1,19 @@
 // SPDX-License-Identifier: Apache-2.0
 /// \file The vocabulary and the facts the expectation targets (fuzz_expect, fuzz_waivers) parse and decide with.
-/// The catalogue's own vocabulary lives in the catalog room, which links the loader and the suite's kernels; these
-/// targets link only the expectation language, so they use the same shape: the catalogue's fact paths and its
-/// functions with their arities (catalog/facts.cpp, catalog/functions.cpp), over the facts of a GPU stack.
+/// The catalogue room links the loader and the suite's kernels; these targets link only the expectation language, so
+/// they take the catalogue's words from its header-only catalog/vocabulary.h, over the facts of a GPU stack.
 #pragma once
 
 #include <cmath>
 
+#include "catalog/vocabulary.h"
 #include "core/version.h"
 #include "expect/expectation.h"
 #include "expect/facts.h"
 
 namespace cuconform::fuzz {
 
-inline expect::Vocabulary vocabulary() {
-    return expect::Vocabulary::from_patterns({"driver",          "driver.version",
-                                              "driver.cuda",     "runtime",
-                                              "runtime.version", "toolkit",
-                                              "toolkit.cuda",    "toolkit.cudnn",
-                                              "toolkit.nvcc",    "cudnn",
-                                              "cudnn.loaded",    "cudnn.built",
-                                              "cudnn.cudart",    "cudnn.max_device_cc",
-                                              "cudnn.sublib.*",  "cublas",
-                                              "cublas.version",  "gpu",
-                                              "gpu.count",       "gpu.cc",
-                                              "gpu.name",        "gpu.memory_mib",
-                                              "gpu.error",       "env.*",
-                                              "variant",         "host.arch",
-                                              "consumer",        "consumer.kind",
-                                              "framework",       "framework.*"},
-                                             {{"nvcc_supports", 2},
-                                              {"min_driver", 1},
-                                              {"runtime_runs_on_driver", 2},
-                                              {"cudnn_supports_cc", 2},
-                                              {"cudnn_compatible", 2},
-                                              {"feature_min_cc", 1},
-                                              {"suite_has_kernel", 1}});
-}
+inline expect::Vocabulary vocabulary() { return cuconform::vocabulary::make(); }
 
 /// The facts of a CUDA 13.0 / cuDNN 9.19 stack on an H100, some absent and some null; every function answers with
 /// a value computed from its arguments (so that each argument is evaluated and its type matters).

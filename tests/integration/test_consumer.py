@@ -16,6 +16,7 @@ import jsonschema
 import pytest
 
 from doctor_support import clean_env, finding, ids
+from sanitizer import skip_where_dlopen_is_intercepted
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
 BIN = os.environ.get("CUCONFORM_BIN", str(REPO / "build" / "bin" / "cuconform"))
@@ -24,6 +25,8 @@ PYTHON = "/usr/bin/python3"
 
 pytestmark = pytest.mark.skipif(not CUDA_LIB.is_dir() or not shutil.which("gcc"),
                                 reason=f"needs the host's CUDA 13.0 / cuDNN 9 in {CUDA_LIB} and gcc")
+# The tests that confirm where cuDNN's shim finds its sub-libraries (its dlopen through its own DT_RUNPATH $ORIGIN).
+sublibraries_by_runpath = skip_where_dlopen_is_intercepted(BIN)
 
 
 def run(args, env=None, wrap=(), timeout=120):
@@ -97,6 +100,7 @@ def assert_confirmed(consumer):
             assert os.path.realpath(r["mapped"]) == r["real_path"], r
 
 
+@sublibraries_by_runpath
 def test_rpath_consumer_loads_its_tree(tree):
     site, rpath, _ = tree
     report = doctor(["--consumer", str(rpath), "--no-framework-check"])
@@ -143,6 +147,7 @@ def test_rpath_beats_ld_library_path(tree, tmp_path):
     assert str(other / "libcudnn.so.9") in f["evidence"] and "DT_RPATH" in f["evidence"]
 
 
+@sublibraries_by_runpath
 def test_runpath_loses_to_ld_library_path(tree, tmp_path):
     """DT_RUNPATH is searched after LD_LIBRARY_PATH: the same tree, but the LD_LIBRARY_PATH copy wins."""
     site, _, runpath = tree
@@ -160,6 +165,7 @@ def test_runpath_loses_to_ld_library_path(tree, tmp_path):
     assert "consumer.ld_library_path_ignored" not in ids(report)
 
 
+@sublibraries_by_runpath
 def test_missing_sublibrary_of_the_cudnn_in_use(tmp_path):
     """The tree's cuDNN lacks libcudnn_ops: without the system's copies (bubblewrap hides them) nothing provides it."""
     site = link_tree(tmp_path / "t", exclude=("libcudnn_ops.so.9",))
@@ -174,6 +180,7 @@ def test_missing_sublibrary_of_the_cudnn_in_use(tmp_path):
     assert c["cudnn"]["version_checks"]["ops"]["name"] != "CUDNN_STATUS_SUCCESS"
 
 
+@sublibraries_by_runpath
 def test_missing_sublibrary_falls_back_to_the_system(tmp_path):
     """With the system's cuDNN in ld.so.cache, the missing sub-library comes from there: mixed copies, silently."""
     site = link_tree(tmp_path / "t", exclude=("libcudnn_ops.so.9",))
@@ -197,6 +204,7 @@ def pip_only():
             "--tmpfs", "/usr/local/cuda-13.0", "--tmpfs", "/usr/local/lib"]
 
 
+@sublibraries_by_runpath
 def test_pip_only_machine_no_false_errors(tree):
     """Nothing in ld.so.cache: this program's own view has no runtime and no cuDNN, but the consumer brings its own,
     so doctor reports no runtime/cuDNN error."""

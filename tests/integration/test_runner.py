@@ -14,10 +14,12 @@ import pytest
 
 from full_disk import run_on_a_full_disk
 from refused_syscalls import run_refusing
+from sanitizer import time_scale
 
 CLI = os.environ.get("CUCONFORM_BIN", "build/bin/cuconform")
 FIXTURES = os.environ.get("CUCONFORM_FIXTURES_BIN", "build/bin/cuconform_fixtures")
 BUILD = os.environ.get("CUCONFORM_BUILD_DIR", "build")
+SCALE = time_scale(FIXTURES)  # 1, or how much slower the sanitizer build's processes are (sanitizer.py)
 
 
 def results(out):
@@ -40,7 +42,7 @@ def run(binary, out, *args, timeout=120):
 
 def test_crash_hang_and_wrong_expectation_are_contained(tmp_path):
     proc = run(FIXTURES, tmp_path, "--only", "fixture.crash.*", "--only", "fixture.hang.*", "--only",
-               "fixture.wrong.*", "--only", "loader.*", "--timeout", "2", "-j", "2")
+               "fixture.wrong.*", "--only", "loader.*", "--timeout", str(2 * SCALE), "-j", "2")
     assert proc.returncode == 1, proc.stdout + proc.stderr
     r = results(tmp_path)
     crash = r[("fixture.crash.segfault", "default")]
@@ -184,7 +186,7 @@ def fixture_processes(out):
 def test_no_combination_outlasts_its_timeouts_or_leaves_processes(tmp_path, jobs):
     """A crash, an abort, hangs with children, a detaching grandchild and quick cases at once: the run ends within
     its timeouts plus a second, every verdict is right, and no case process or descendant is left alive."""
-    timeout = 2
+    timeout = 2 * SCALE
     cases = ["fixture.crash.segfault", "fixture.crash.abort", "fixture.hang.sleep", "fixture.hang.with_children",
              "fixture.detach.grandchild", "fixture.wrong.expectation", "fixture.slow.case_01", "fixture.slow.case_02"]
     args = [a for c in cases for a in ("--only", c)]
@@ -192,7 +194,7 @@ def test_no_combination_outlasts_its_timeouts_or_leaves_processes(tmp_path, jobs
     proc = run(FIXTURES, tmp_path, *args, "--timeout", str(timeout), "-j", str(jobs))
     elapsed = time.monotonic() - start
     hangs = 2
-    budget = timeout * -(-hangs // jobs) + 1.0 + 2.0  # the hangs' timeouts in waves, a second, and start-up
+    budget = timeout * -(-hangs // jobs) + (1.0 + 2.0) * SCALE  # the hangs' timeouts in waves, a second, start-up
     assert elapsed <= budget, f"{elapsed:.1f} s > {budget:.1f} s with -j {jobs}: {proc.stderr}"
     r = results(tmp_path)
     assert r[("fixture.detach.grandchild", "default")]["verdict"] == "PASS"
@@ -209,7 +211,7 @@ def test_where_namespaces_and_the_subreaper_are_refused_a_run_says_so_and_leaves
     """In a container whose seccomp profile refuses PID and user namespaces (and, stricter, PR_SET_CHILD_SUBREAPER),
     the run still ends within its timeouts, records the same verdicts and leaves no case process or detached
     grandchild alive; it says once, on one line, what it falls back to and what it can no longer promise."""
-    timeout = 2
+    timeout = 2 * SCALE
     cases = ["fixture.crash.segfault", "fixture.crash.abort", "fixture.hang.sleep", "fixture.hang.with_children",
              "fixture.detach.grandchild", "fixture.wrong.expectation"]
     args = [a for c in cases for a in ("--only", c)]
@@ -218,7 +220,7 @@ def test_where_namespaces_and_the_subreaper_are_refused_a_run_says_so_and_leaves
                         subreaper=not subreaper)
     elapsed = time.monotonic() - start
     assert proc.returncode == 1, proc.stdout + proc.stderr
-    assert elapsed <= timeout + 1.0 + 2.0, f"{elapsed:.1f} s: {proc.stderr}"
+    assert elapsed <= timeout + (1.0 + 2.0) * SCALE, f"{elapsed:.1f} s: {proc.stderr}"
     r = results(tmp_path)
     assert r[("fixture.detach.grandchild", "default")]["verdict"] == "PASS"
     assert r[("fixture.hang.with_children", "default")]["verdict"] == "TIMEOUT"
@@ -236,11 +238,14 @@ def test_where_namespaces_and_the_subreaper_are_refused_a_run_says_so_and_leaves
 def test_kill_minus_nine_of_the_runner_leaves_no_case_process(tmp_path):
     proc = subprocess.Popen([FIXTURES, "run", "--out", str(tmp_path), "--quiet", "--only", "fixture.hang.with_children",
                              "--only", "fixture.hang.sleep", "--timeout", "60", "-j", "2"])
-    time.sleep(1.5)
+    deadline = time.monotonic() + 1.5 * SCALE
+    while len(fixture_processes(tmp_path)) < 3 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    time.sleep(0.3)
     assert len(fixture_processes(tmp_path)) >= 3, "the cases and their children should be running"
     proc.send_signal(signal.SIGKILL)
     proc.wait()
-    deadline = time.monotonic() + 3
+    deadline = time.monotonic() + 3 * SCALE
     while fixture_processes(tmp_path) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert fixture_processes(tmp_path) == [], "left alive after kill -9: " + ", ".join(fixture_processes(tmp_path))

@@ -13,6 +13,14 @@ import pytest
 CLI = os.environ.get("CUCONFORM_BIN", "build/bin/cuconform")
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
+# Cases whose reproduction changed on purpose after the evidence was recorded: its records are evidence of the case as
+# it was, so they are not compared (each entry must still be in the evidence and in the catalogue). Re-recording the
+# nightly evidence (reports/evidence/README.md) empties this.
+REDEFINED = {
+    "memory.cudnn.workspace": "2026-12-04: asks cuDNN for a convolution workspace and needs cuDNN; the 2026-11-23 "
+                              "evidence recorded the earlier case, a bare cudaMalloc that never called cuDNN",
+}
+
 CELLS = sorted(os.path.dirname(p) for p in glob.glob(os.path.join(ROOT, "reports", "evidence", "nightly-*", "*",
                                                                     "results.jsonl")))
 
@@ -49,6 +57,17 @@ def test_there_is_evidence_to_compare():
     assert len(CELLS) >= 10, CELLS
 
 
+def test_each_redefined_case_is_in_the_evidence_and_the_catalogue():
+    listed = {c["id"] for c in json.loads(subprocess.run([CLI, "list", "--json"], capture_output=True, text=True,
+                                                         check=True).stdout)}
+    recorded = set()
+    for cell in CELLS:
+        with open(os.path.join(cell, "results.jsonl")) as f:
+            recorded |= {json.loads(line)["case"] for line in f}
+    for case, why in REDEFINED.items():
+        assert case in listed and case in recorded, f"{case} ({why}): drop it from REDEFINED"
+
+
 @pytest.mark.parametrize("cell", CELLS, ids=[os.path.basename(c) for c in CELLS])
 def test_evidence_cell_keeps_its_expectations_and_verdicts(cell):
     expected_now = expectations(os.path.join(cell, "fingerprint.json"))
@@ -59,6 +78,8 @@ def test_evidence_cell_keeps_its_expectations_and_verdicts(cell):
             now = expected_now.get((r["case"], r["variant"]))
             assert now is not None, f"{r['case']}[{r['variant']}] is no longer in the catalogue"
             where = f"{os.path.basename(cell)}: {r['case']}[{r['variant']}]"
+            if r["case"] in REDEFINED:
+                continue
             assert now["expected"]["text"] == r["expected"]["text"], where
             assert now["rule"]["index"] == r["rule"]["index"], where
             assert now["rule"]["text"] == r["rule"]["text"], where

@@ -4,7 +4,9 @@
 
 #include "catalog/case.h"
 #include "catalog/expectation.h"
+#include "catalog/functions.h"
 #include "catalog/needs.h"
+#include "catalog/vocabulary.h"
 
 namespace cuconform {
 namespace {
@@ -89,6 +91,21 @@ TEST(CatalogRegistry, RejectsUnknownLabelsSeedsAndRulesWrittenTwice) {
     CaseSpec design = spec("family.sub.design_row");
     design.seed = "DESIGN.md: out of memory";
     EXPECT_NO_THROW(registry.add(design));
+}
+
+// The vocabulary's function list is what a rule may call; each must be one the knowledge base answers, with the
+// arity the parser checks against.
+TEST(CatalogVocabulary, EveryFunctionItNamesIsDefined) {
+    expect::MapFacts facts;
+    define_knowledge_functions(facts);
+    for (const auto& [name, arity] : vocabulary::kFunctionArities) {
+        EXPECT_TRUE(facts.has_function(name)) << name << " is in the vocabulary but not defined";
+        EXPECT_GT(arity, 0) << name;
+    }
+    const auto words = vocabulary::make();
+    EXPECT_TRUE(words.knows_fact("cudnn.loaded.major"));
+    EXPECT_TRUE(words.knows_fact("env.CUDNN_LOGLEVEL_DBG"));
+    EXPECT_FALSE(words.knows_fact("cudnn.loadedd"));
 }
 
 }  // namespace
