@@ -369,7 +369,10 @@ std::optional<Arch> Arch::parse(std::string_view text) {
     } else if (const auto dot = text.find('.'); dot != std::string_view::npos) {
         // "8.6": a compute capability.
         const auto version = Version::parse(text);
-        if (!version || version->parts().size() != 2 || version->minor() > 9 || version->major() == 0) return std::nullopt;
+        // At most three digits, as below ("sm_1000" is none): checked before the major is multiplied.
+        if (!version || version->parts().size() != 2 || version->minor() > 9 || version->major() == 0 ||
+            version->major() > 99)
+            return std::nullopt;
         return Arch{version->major() * 10 + version->minor(), ArchVariant::kGeneric};
     }
     Arch arch;

@@ -313,11 +313,16 @@ Answer KnowledgeBase::cudnn_driver(const Version& cudnn, const Version& cuda, co
 }
 
 bool KnowledgeBase::cudnn_is_release(const Version& cudnn) const {
-    const std::size_t depth = cudnn.parts().size();
-    for (const auto& known : cudnn_known_releases()) {
-        if (known.value.truncated(std::min<std::size_t>(depth, 3)) == cudnn.truncated(3)) return true;
+    // The releases cudnn_known_releases() lists, looked at where they are: every support, driver and GPU question
+    // asks this first, and that list is a sorted copy of every release with its citation.
+    const std::size_t depth = std::min<std::size_t>(cudnn.parts().size(), 3);
+    const Version wanted = cudnn.truncated(3);
+    const auto is = [&](const Version& known) { return known.truncated(depth) == wanted; };
+    for (const auto& row : data_->releases) {
+        if (row.sourced && (is(row.version) || is(row.through))) return true;
     }
-    return false;
+    return std::any_of(data_->known_releases.begin(), data_->known_releases.end(),
+                       [&](const auto& known) { return is(known.value); });
 }
 
 std::optional<Fact<Version>> KnowledgeBase::cudnn_row_not_recorded(const Version& cudnn) const {

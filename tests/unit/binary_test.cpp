@@ -287,6 +287,11 @@ TEST(BinaryRules, ArchParseAndCompatibility) {
     EXPECT_FALSE(Arch::parse("sm_"));
     EXPECT_FALSE(Arch::parse("gfx90a"));
     EXPECT_FALSE(Arch::parse("8.10"));
+    // A compute capability is an architecture number of at most three digits, as "sm_1000" is none; 800000000.0
+    // overflowed the int it was multiplied in (UBSan in fuzz_fatbin; tests/fuzz/corpus/fatbin/).
+    EXPECT_EQ(Arch::parse("12.1"), sm(121));
+    EXPECT_FALSE(Arch::parse("100.0"));
+    EXPECT_FALSE(Arch::parse("800000000.0"));
     EXPECT_TRUE(sass_runs_on(sm(80), sm(86)));
     EXPECT_FALSE(sass_runs_on(sm(86), sm(80)));
     EXPECT_FALSE(sass_runs_on(sm(89), sm(90)));

@@ -798,6 +798,35 @@ TEST(KnowledgeQuestions, Cudnn) {
     EXPECT_EQ(Version::from_cudnn_int(90100), v("9.1.0"));
 }
 
+// Tests that cudnn_is_release answers from the releases cudnn_known_releases() lists, at the asked version's own depth
+// ("9.5" is a release when some 9.5.x is), for every known release, its shorter forms and its neighbours.
+TEST(KnowledgeQuestions, CudnnIsReleaseIsMembershipOfTheKnownReleases) {
+    const auto known = kb().cudnn_known_releases();
+    ASSERT_GT(known.size(), 20u);
+    auto listed = [&](const Version& asked) {
+        const std::size_t depth = std::min<std::size_t>(asked.parts().size(), 3);
+        return std::any_of(known.begin(), known.end(),
+                           [&](const auto& f) { return f.value.truncated(depth) == asked.truncated(3); });
+    };
+    std::set<Version> asked = {v("9"), v("10"), v("7.0"), v("9.99.0"), v("9.19.0.1"), v("9.19.7")};
+    for (const auto& f : known) {
+        const auto& p = f.value.parts();
+        for (std::size_t n = 1; n <= p.size(); ++n) asked.insert(f.value.truncated(n));
+        asked.insert(Version({p[0], p.size() > 1 ? p[1] + 1 : 0, 0}));
+        asked.insert(Version({p[0], p.size() > 1 ? p[1] : 0, p.size() > 2 ? p[2] + 1 : 1}));
+    }
+    std::size_t releases = 0;
+    for (const auto& version : asked) {
+        EXPECT_EQ(kb().cudnn_is_release(version), listed(version)) << version.str();
+        releases += listed(version) ? 1 : 0;
+    }
+    EXPECT_GT(releases, known.size());             // the shorter forms count
+    EXPECT_LT(releases, asked.size());             // and the neighbours are not all releases
+    EXPECT_TRUE(kb().cudnn_is_release(v("9.5")));  // 9.5.0 and 9.5.1
+    EXPECT_TRUE(kb().cudnn_is_release(v("9.5.1")));
+    EXPECT_FALSE(kb().cudnn_is_release(v("9.99.0")));
+}
+
 // Tests hardware thresholds and GPU lookup by the names nvidia-smi prints.
 TEST(KnowledgeQuestions, Hardware) {
     EXPECT_EQ(kb().feature_min_cc("bfloat16")->value, v("8.0"));
