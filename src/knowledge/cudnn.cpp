@@ -56,6 +56,19 @@ std::string format_message(std::string text, const Version& built, const Version
     return text;
 }
 
+/// Calls `visit(version, citation)` for each release the knowledge base knows of (sourced matrix rows, their
+/// `through` ends, and the releases listed without a row), in file order and with repeats, until it returns true.
+template <typename Visit>
+bool any_known_release(const KnowledgeBase::Data& data, Visit visit) {
+    for (const auto& row : data.releases) {
+        if (!row.sourced) continue;
+        if (visit(row.version, row.citation) || (row.through != row.version && visit(row.through, row.citation)))
+            return true;
+    }
+    return std::any_of(data.known_releases.begin(), data.known_releases.end(),
+                       [&](const auto& known) { return visit(known.value, known.citation); });
+}
+
 }  // namespace
 
 std::optional<CudnnRelease> KnowledgeBase::cudnn_release(const Version& cudnn) const {
@@ -71,12 +84,10 @@ std::optional<CudnnRelease> KnowledgeBase::cudnn_release(const Version& cudnn) c
 
 std::vector<Fact<Version>> KnowledgeBase::cudnn_known_releases() const {
     std::vector<Fact<Version>> out;
-    for (const auto& row : data_->releases) {
-        if (!row.sourced) continue;
-        out.push_back({row.version, row.citation});
-        if (row.through != row.version) out.push_back({row.through, row.citation});
-    }
-    out.insert(out.end(), data_->known_releases.begin(), data_->known_releases.end());
+    any_known_release(*data_, [&](const Version& version, const Citation& citation) {
+        out.push_back({version, citation});
+        return false;
+    });
     std::stable_sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.value < b.value; });
     out.erase(std::unique(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.value == b.value; }),
               out.end());
@@ -313,16 +324,12 @@ Answer KnowledgeBase::cudnn_driver(const Version& cudnn, const Version& cuda, co
 }
 
 bool KnowledgeBase::cudnn_is_release(const Version& cudnn) const {
-    // The releases cudnn_known_releases() lists, looked at where they are: every support, driver and GPU question
-    // asks this first, and that list is a sorted copy of every release with its citation.
+    // Asked first by every support, driver and GPU question: the releases are looked at where they are, not through
+    // cudnn_known_releases()'s sorted copy.
     const std::size_t depth = std::min<std::size_t>(cudnn.parts().size(), 3);
     const Version wanted = cudnn.truncated(3);
-    const auto is = [&](const Version& known) { return known.truncated(depth) == wanted; };
-    for (const auto& row : data_->releases) {
-        if (row.sourced && (is(row.version) || is(row.through))) return true;
-    }
-    return std::any_of(data_->known_releases.begin(), data_->known_releases.end(),
-                       [&](const auto& known) { return is(known.value); });
+    return any_known_release(*data_,
+                             [&](const Version& known, const Citation&) { return known.truncated(depth) == wanted; });
 }
 
 std::optional<Fact<Version>> KnowledgeBase::cudnn_row_not_recorded(const Version& cudnn) const {
