@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <vector>
 
 #include "results/record_io.h"
 
@@ -50,6 +51,16 @@ std::string error_of(const fs::path& file, TornLine torn = TornLine::Fail) {
         return e.what();
     }
     return "";
+}
+
+/// Writes `text` as both cell.json and fingerprint.json, reads both, and returns the two refusals (cell.json's first).
+std::vector<std::string> json_file_problems(const CellStore& store, const std::string& text) {
+    for (const auto& file : {store.cell_path(), store.fingerprint_path()}) write(file, text);
+    std::vector<std::string> problems;
+    EXPECT_FALSE(store.read_cell(problems));
+    EXPECT_FALSE(store.read_fingerprint(problems));
+    EXPECT_EQ(problems.size(), 2u);
+    return problems;
 }
 
 // Issue #13: a FAIL record with `"attempts":"2"` was skipped with a warning, and the failure vanished from the
@@ -146,10 +157,7 @@ TEST(StoreRead, DeepJsonIsRefusedBeforeParsing) {
     nested.insert(nested.size() - 1, ",\"x\":" + deep);
     write(store.results_path(), nested + "\n");
     EXPECT_NE(error_of(store.results_path()).find("nested deeper than 64"), std::string::npos);
-    for (const auto& file : {store.cell_path(), store.fingerprint_path()}) write(file, "{\"id\":" + deep + "}");
-    std::vector<std::string> problems;
-    EXPECT_FALSE(store.read_cell(problems));
-    EXPECT_FALSE(store.read_fingerprint(problems));
+    const auto problems = json_file_problems(store, "{\"id\":" + deep + "}");
     ASSERT_EQ(problems.size(), 2u);
     EXPECT_NE(problems[0].find("cell.json"), std::string::npos) << problems[0];
     EXPECT_NE(problems[0].find("nested deeper than 64"), std::string::npos) << problems[0];
@@ -168,10 +176,7 @@ TEST(StoreRead, ANumberBeyondADoubleIsARecordErrorNamingTheFile) {
     EXPECT_NE(error.find(store.results_path().string() + ":1: the line: the number 21e400 is too large"),
               std::string::npos)
         << error;
-    for (const auto& file : {store.cell_path(), store.fingerprint_path()}) write(file, "{\"id\": -1e999}");
-    std::vector<std::string> problems;
-    EXPECT_FALSE(store.read_cell(problems));
-    EXPECT_FALSE(store.read_fingerprint(problems));
+    const auto problems = json_file_problems(store, "{\"id\": -1e999}");
     ASSERT_EQ(problems.size(), 2u);
     EXPECT_NE(problems[0].find("cell.json"), std::string::npos) << problems[0];
     EXPECT_NE(problems[0].find("the number -1e999 is too large"), std::string::npos) << problems[0];
