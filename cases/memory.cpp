@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 /// \file Family `memory`: out of memory (ResourceExhaustedError) and whether the process recovers.
 #include <cstdlib>
+#include <optional>
 #include <string_view>
 #include <tuple>
 #include <utility>
@@ -23,27 +24,48 @@ Outcome setup_failed(cudaError_t status, std::string_view what) {
                           fmt::format("{} failed: {}", what, loader::cuda_runtime_error_name(status)));
 }
 
+/// Device memory taken so that only a given number of bytes stays free, freed with its scope.
+class Ballast {
+public:
+    Ballast() = default;
+    Ballast(const Ballast&) = delete;
+    Ballast& operator=(const Ballast&) = delete;
+    ~Ballast() {
+        if (memory_ != nullptr) loader::cuda_runtime().cudaFree(memory_);
+    }
+
+    /// Leaves `keep` bytes free (takes nothing when no more is free); the set-up failure, if a step failed.
+    std::optional<Outcome> leave_free(std::size_t keep, std::string_view what) {
+        const auto& rt = loader::cuda_runtime();
+        std::size_t free_bytes = 0, total = 0;
+        if (auto s = rt.cudaMemGetInfo(&free_bytes, &total); s != cudaSuccess) return setup_failed(s, "cudaMemGetInfo");
+        if (free_bytes <= keep) return std::nullopt;
+        if (auto s = rt.cudaMalloc(&memory_, free_bytes - keep); s != cudaSuccess) {
+            memory_ = nullptr;
+            return setup_failed(s, what);
+        }
+        return std::nullopt;
+    }
+
+private:
+    void* memory_ = nullptr;
+};
+
 /// Asks for more than is free (or than the cap), then checks that a small allocation still works.
 Outcome allocate_beyond_free() {
     const auto& rt = loader::cuda_runtime();
     if (auto failed = library_failure(rt.library)) return *failed;
+    // With a cap, a ballast leaves only `cap` bytes free: the OOM below is then real and the same on every GPU size.
+    Ballast ballast;
+    if (const std::size_t cap = memory_cap_bytes(); cap != 0) {
+        if (auto failed = ballast.leave_free(cap, "the ballast allocation for the memory cap")) return *failed;
+    }
     size_t free_bytes = 0, total = 0;
     if (auto s = rt.cudaMemGetInfo(&free_bytes, &total); s != cudaSuccess) return setup_failed(s, "cudaMemGetInfo");
-    const std::size_t cap = memory_cap_bytes();
-    // With a cap, take a ballast so that only `cap` bytes stay free: the OOM below is then real and the same
-    // on every GPU size.
-    void* ballast = nullptr;
-    if (cap != 0 && free_bytes > cap) {
-        if (auto s = rt.cudaMalloc(&ballast, free_bytes - cap); s != cudaSuccess) {
-            return setup_failed(s, "the ballast allocation for the memory cap");
-        }
-        rt.cudaMemGetInfo(&free_bytes, &total);
-    }
     void* huge = nullptr;
     const auto status = rt.cudaMalloc(&huge, free_bytes + (static_cast<size_t>(1) << 30));
     if (status == cudaSuccess) {
         rt.cudaFree(huge);
-        if (ballast) rt.cudaFree(ballast);
         return Outcome::ok("an allocation beyond free memory succeeded (oversubscription)");
     }
     rt.cudaGetLastError();  // Allocation errors are not sticky: clear and continue.
@@ -53,7 +75,6 @@ Outcome allocate_beyond_free() {
                               "after the failed allocation, a 1 MiB allocation failed too");
     }
     rt.cudaFree(small);
-    if (ballast) rt.cudaFree(ballast);
     return runtime_outcome(status, "cudaMalloc(free + 1 GiB), then recovered with a 1 MiB allocation");
 }
 
@@ -117,26 +138,17 @@ Outcome workspace_beyond_free() {
     const std::size_t x_bytes = sizeof(float) * n * c * hw * hw, w_bytes = sizeof(float) * k * c * r * r,
                       y_bytes = sizeof(float) * n * k * out_hw * out_hw;
     void *dx = nullptr, *dw = nullptr, *dy = nullptr;
-    for (auto [buffer, bytes] : {std::pair{&dx, x_bytes}, std::pair{&dw, w_bytes}, std::pair{&dy, y_bytes}}) {
-        if (auto s = rt.cudaMalloc(buffer, bytes); s != cudaSuccess) return setup_failed(s, "a tensor allocation");
-    }
-    Defer free_tensors([&] {
+    Defer free_tensors([&] {  // cudaFree(nullptr) does nothing: those not allocated yet are fine
         rt.cudaFree(dx);
         rt.cudaFree(dw);
         rt.cudaFree(dy);
     });
-
-    // A ballast leaves half the workspace free.
-    std::size_t free_bytes = 0, total = 0;
-    if (auto s = rt.cudaMemGetInfo(&free_bytes, &total); s != cudaSuccess) return setup_failed(s, "cudaMemGetInfo");
-    void* ballast = nullptr;
-    if (free_bytes > workspace_bytes / 2) {
-        if (auto s = rt.cudaMalloc(&ballast, free_bytes - workspace_bytes / 2); s != cudaSuccess)
-            return setup_failed(s, "the ballast allocation leaving half the workspace free");
+    for (auto [buffer, bytes] : {std::pair{&dx, x_bytes}, std::pair{&dw, w_bytes}, std::pair{&dy, y_bytes}}) {
+        if (auto s = rt.cudaMalloc(buffer, bytes); s != cudaSuccess) return setup_failed(s, "a tensor allocation");
     }
-    Defer free_ballast([&] {
-        if (ballast) rt.cudaFree(ballast);
-    });
+    Ballast ballast;
+    if (auto failed = ballast.leave_free(workspace_bytes / 2, "the ballast allocation leaving half the workspace free"))
+        return *failed;
     void* workspace = nullptr;
     const auto status = rt.cudaMalloc(&workspace, workspace_bytes);
     const std::string asked = fmt::format("cudaMalloc of the {} MiB workspace cuDNN asks for (algorithm {})",
