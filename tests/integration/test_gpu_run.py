@@ -121,10 +121,9 @@ def rehearsal(tmp_path_factory):
             system += ["--ro-bind", str(entry), str(entry)]
     # The sanitizer run (scripts/sanitize) names its LeakSanitizer suppressions by a path in the clone, which the
     # sandbox hides: without it every process with a leak to check dies reading it (signal 6).
-    sanitizer = []
-    for option in os.environ.get("LSAN_OPTIONS", "").split(":"):
-        if option.startswith("suppressions=") and os.path.isfile(option.split("=", 1)[1]):
-            sanitizer += ["--ro-bind", option.split("=", 1)[1], option.split("=", 1)[1]]
+    suppressions = [option.removeprefix("suppressions=") for option in os.environ.get("LSAN_OPTIONS", "").split(":")
+                    if option.startswith("suppressions=")]
+    sanitizer = [arg for path in suppressions if os.path.isfile(path) for arg in ("--ro-bind", path, path)]
     # bwrap takes each source from this machine's tree, whatever the sandbox has mounted before it.
     argv = ["bwrap", "--die-with-parent", "--unshare-net", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc",
             "--tmpfs", "/tmp", "--tmpfs", "/root", "--tmpfs", str(ROOT),
