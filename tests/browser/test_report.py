@@ -59,8 +59,28 @@ def make_driver(folder, javascript=True):
         options.add_argument(arg)
     if not javascript:
         options.add_experimental_option("prefs", {"profile.managed_default_content_settings.javascript": 2})
-    service = Service("/usr/bin/chromedriver", env=dict(os.environ, TMPDIR=str(folder)))
-    return webdriver.Chrome(service=service, options=options)
+    # Chromium's singleton socket lives at $TMPDIR/org.chromium.Chromium.XXXXXX/SingletonSocket and it stops with
+    # "Socket path too long" once TMPDIR passes 62 characters, which a pytest folder does from /tmp/pytest-of-root/
+    # pytest-1000 on. So TMPDIR is a short link to `folder`, removed when the driver quits: the files stay in `folder`.
+    link = pathlib.Path(tempfile.mkdtemp(prefix="cuconform-chromium-"))
+    link.rmdir()
+    link.symlink_to(folder, target_is_directory=True)
+    service = Service("/usr/bin/chromedriver", env=dict(os.environ, TMPDIR=str(link)))
+    try:
+        driver = webdriver.Chrome(service=service, options=options)
+    except BaseException:
+        link.unlink()
+        raise
+    quit_browser = driver.quit
+
+    def quit_and_unlink():
+        try:
+            quit_browser()
+        finally:
+            link.unlink(missing_ok=True)
+
+    driver.quit = quit_and_unlink
+    return driver
 
 
 @pytest.fixture(scope="module")
